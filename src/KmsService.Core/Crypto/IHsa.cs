@@ -1,0 +1,30 @@
+namespace KmsService.Core.Crypto;
+
+/// <summary>The hardware-security-appliance boundary: operations on wrapped backing keys; plaintext keys never leave it.</summary>
+/// <remarks>
+/// The software implementation is <see cref="SoftwareHsa"/>; a PKCS#11 HSM can stand in its place. A backing key
+/// that does not unwrap under the root key (wrong root key, or a wrapped key altered or moved to another key row)
+/// is a server fault: every method then throws <see cref="System.Security.Cryptography.CryptographicException"/>,
+/// which the service answers as KMSInternalException.
+/// </remarks>
+public interface IHsa
+{
+    /// <summary>Generates a fresh 256-bit backing key for <paramref name="keyArn"/> inside the HSA and returns it wrapped.</summary>
+    WrappedBackingKey GenerateBackingKey(string keyArn);
+
+    /// <summary>Wraps operator-supplied 256-bit material (seeded keys) for <paramref name="keyArn"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="material"/> is not exactly 32 bytes.</exception>
+    WrappedBackingKey ImportBackingKey(string keyArn, ReadOnlySpan<byte> material);
+
+    /// <summary>Encrypts at most 4096 bytes under a fresh key derived from the backing key; returns the ciphertext blob.</summary>
+    byte[] Encrypt(string keyArn, WrappedBackingKey backingKey, ReadOnlySpan<byte> plaintext, EncryptionContext context);
+
+    /// <summary>Decrypts a blob made by <see cref="Encrypt"/> with the same key, backing key and encryption context.</summary>
+    /// <exception cref="Errors.InvalidCiphertextException">
+    /// The blob is malformed, names another key or backing key, was altered, or the context differs (no message, as AWS).
+    /// </exception>
+    byte[] Decrypt(string keyArn, WrappedBackingKey backingKey, ReadOnlySpan<byte> blob, EncryptionContext context);
+
+    /// <summary>Drops every cached unwrapped backing key of <paramref name="keyArn"/> (key deletion, key disabled).</summary>
+    void Evict(string keyArn);
+}

@@ -1,0 +1,443 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using KmsService.Core.Errors;
+
+namespace KmsService.Core.Crypto;
+
+/// <summary>The software HSA: wraps backing keys under a 256-bit root key held in memory and encrypts with per-request derived keys.</summary>
+/// <remarks>
+/// Encrypt derives a fresh AES-256 key per request with NIST SP 800-108 counter-mode HMAC-SHA256 from the backing key
+/// and a random 128-bit nonce, then seals with AES-256-GCM and a random 96-bit IV (see <see cref="CiphertextBlob"/>).
+/// Unwrapped backing keys are cached for a bounded time so that the hot path does not unwrap on every call.
+/// </remarks>
+public sealed class SoftwareHsa : IHsa, IDisposable
+{
+    /// <summary>Length of root and backing keys in bytes (AES-256).</summary>
+    public const int KeyLength = 32;
+
+    private const byte WrapFormatVersion = 0x01;
+    private const int WrapIvLength = 12;
+    private const int WrapTagLength = 16;
+    private const int WrappedLength = 1 + WrapIvLength + KeyLength + WrapTagLength;
+
+    // Header (at most 317 bytes) plus a typical context fits on the stack; larger contexts rent from the pool.
+    private const int StackAadLimit = 1024;
+
+    // Strict: a key ARN that is not valid Unicode must not be bound in a lossy form.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly KeyMaterial _root;
+    private readonly BackingKeyCache _cache;
+    private long _unwrapCount;
+    private int _disposed;
+
+    /// <summary>Creates the HSA over a 32-byte root key; the HSA takes ownership of <paramref name="rootKey"/> and disposes (zeroes) it when disposed.</summary>
+    public SoftwareHsa(KeyMaterial rootKey, TimeProvider timeProvider, SoftwareHsaOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(rootKey);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        options ??= new SoftwareHsaOptions();
+        if (rootKey.Length != KeyLength)
+        {
+            throw new ArgumentException("The root key must be exactly 32 bytes.", nameof(rootKey));
+        }
+
+        _cache = new BackingKeyCache(timeProvider, options.CacheTimeToLive, options.MaxCachedKeys);
+        _root = rootKey;
+    }
+
+    /// <summary>How many times a backing key was unwrapped under the root key (cache misses).</summary>
+    internal long UnwrapCount => Interlocked.Read(ref _unwrapCount);
+
+    internal BackingKeyCache Cache => _cache;
+
+    /// <inheritdoc />
+    public WrappedBackingKey GenerateBackingKey(string keyArn)
+    {
+        ThrowIfDisposed();
+        ValidateKeyArn(keyArn);
+        Span<byte> iv = stackalloc byte[WrapIvLength];
+        RandomNumberGenerator.Fill(iv);
+        using var material = KeyMaterial.Generate(KeyLength);
+        return Wrap(keyArn, material.Span, iv);
+    }
+
+    /// <inheritdoc />
+    public WrappedBackingKey ImportBackingKey(string keyArn, ReadOnlySpan<byte> material)
+    {
+        Span<byte> iv = stackalloc byte[WrapIvLength];
+        RandomNumberGenerator.Fill(iv);
+        return ImportBackingKey(keyArn, material, iv);
+    }
+
+    /// <summary>Test seam: <see cref="ImportBackingKey(string, ReadOnlySpan{byte})"/> with a fixed wrapping IV.</summary>
+    internal WrappedBackingKey ImportBackingKey(string keyArn, ReadOnlySpan<byte> material, ReadOnlySpan<byte> wrapIv)
+    {
+        ThrowIfDisposed();
+        ValidateKeyArn(keyArn);
+        if (material.Length != KeyLength)
+        {
+            throw new ArgumentException("Imported key material must be exactly 32 bytes.", nameof(material));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNotEqual(wrapIv.Length, WrapIvLength, nameof(wrapIv));
+        return Wrap(keyArn, material, wrapIv);
+    }
+
+    /// <inheritdoc />
+    public byte[] Encrypt(string keyArn, WrappedBackingKey backingKey, ReadOnlySpan<byte> plaintext, EncryptionContext context) =>
+        EncryptCore(keyArn, backingKey, plaintext, context, nonce: default, iv: default);
+
+    /// <summary>Test seam: <see cref="Encrypt(string, WrappedBackingKey, ReadOnlySpan{byte}, EncryptionContext)"/> with a fixed nonce and IV.</summary>
+    internal byte[] Encrypt(
+        string keyArn,
+        WrappedBackingKey backingKey,
+        ReadOnlySpan<byte> plaintext,
+        EncryptionContext context,
+        ReadOnlySpan<byte> nonce,
+        ReadOnlySpan<byte> iv)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(nonce.Length, CiphertextBlob.NonceLength, nameof(nonce));
+        ArgumentOutOfRangeException.ThrowIfNotEqual(iv.Length, CiphertextBlob.IvLength, nameof(iv));
+        return EncryptCore(keyArn, backingKey, plaintext, context, nonce, iv);
+    }
+
+    /// <summary>Encrypts with the given nonce and IV, or with fresh random ones when both are empty.</summary>
+    private byte[] EncryptCore(
+        string keyArn,
+        WrappedBackingKey backingKey,
+        ReadOnlySpan<byte> plaintext,
+        EncryptionContext context,
+        ReadOnlySpan<byte> nonce,
+        ReadOnlySpan<byte> iv)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(backingKey);
+        ArgumentNullException.ThrowIfNull(context);
+        var arnLength = ValidateKeyArn(keyArn);
+        if (plaintext.Length > CiphertextBlob.MaxPlaintextLength)
+        {
+            throw new ArgumentException("The plaintext must be at most 4096 bytes.", nameof(plaintext));
+        }
+
+        var layout = new BlobLayout(arnLength);
+        var blob = new byte[layout.HeaderLength + plaintext.Length + CiphertextBlob.TagLength];
+        blob[0] = CiphertextBlob.FormatVersion;
+        blob[1] = (byte)arnLength;
+        StrictUtf8.GetBytes(keyArn, blob.AsSpan(BlobLayout.ArnOffset, arnLength));
+        if (!KeyMaterialId.TryDecode(backingKey.MaterialId, blob.AsSpan(layout.MaterialIdOffset, KeyMaterialId.ByteLength)))
+        {
+            throw new ArgumentException("The backing key's material id is malformed.", nameof(backingKey));
+        }
+
+        if (nonce.IsEmpty)
+        {
+            // Nonce and IV are adjacent in the header: one call to the RNG fills both in place.
+            RandomNumberGenerator.Fill(blob.AsSpan(layout.NonceOffset, CiphertextBlob.NonceLength + CiphertextBlob.IvLength));
+        }
+        else
+        {
+            nonce.CopyTo(blob.AsSpan(layout.NonceOffset));
+            iv.CopyTo(blob.AsSpan(layout.IvOffset));
+        }
+
+        var material = AcquireBackingKey(keyArn, backingKey);
+        try
+        {
+            Seal(material.Span, blob, layout, plaintext, context);
+        }
+        finally
+        {
+            material.Release();
+        }
+
+        return blob;
+    }
+
+    /// <inheritdoc />
+    public byte[] Decrypt(string keyArn, WrappedBackingKey backingKey, ReadOnlySpan<byte> blob, EncryptionContext context)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(keyArn);
+        ArgumentNullException.ThrowIfNull(backingKey);
+        ArgumentNullException.ThrowIfNull(context);
+
+        if (!CiphertextBlob.TryGetLayout(blob, out var layout, out var ciphertextLength)
+            || !HeaderNames(blob, layout, keyArn, backingKey.MaterialId))
+        {
+            throw new InvalidCiphertextException();
+        }
+
+        var plaintext = new byte[ciphertextLength];
+        var material = AcquireBackingKey(keyArn, backingKey);
+        try
+        {
+            if (!TryOpen(material.Span, blob, layout, plaintext, context))
+            {
+                throw new InvalidCiphertextException();
+            }
+        }
+        finally
+        {
+            material.Release();
+        }
+
+        return plaintext;
+    }
+
+    /// <inheritdoc />
+    public void Evict(string keyArn)
+    {
+        ArgumentNullException.ThrowIfNull(keyArn);
+        _cache.Evict(keyArn);
+    }
+
+    /// <summary>Zeroes every cached backing key and the root key (each once no running operation still uses it).</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _cache.Dispose();
+            _root.Dispose();
+        }
+    }
+
+    private static void Seal(
+        ReadOnlySpan<byte> backingKey,
+        Span<byte> blob,
+        BlobLayout layout,
+        ReadOnlySpan<byte> plaintext,
+        EncryptionContext context)
+    {
+        var ciphertext = blob.Slice(layout.HeaderLength, plaintext.Length);
+        var tag = blob[^CiphertextBlob.TagLength..];
+        Span<byte> key = stackalloc byte[KeyLength];
+        byte[]? rented = null;
+        var aadLength = layout.HeaderLength + context.Canonical.Length;
+        var aad = aadLength <= StackAadLimit
+            ? stackalloc byte[StackAadLimit]
+            : (rented = ArrayPool<byte>.Shared.Rent(aadLength));
+        try
+        {
+            WriteAad(blob[..layout.HeaderLength], context, aad);
+            DeriveKey(backingKey, blob.Slice(layout.NonceOffset, CiphertextBlob.NonceLength), key);
+            using var aes = new AesGcm(key, CiphertextBlob.TagLength);
+            aes.Encrypt(blob.Slice(layout.IvOffset, CiphertextBlob.IvLength), plaintext, ciphertext, tag, aad[..aadLength]);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static bool TryOpen(
+        ReadOnlySpan<byte> backingKey,
+        ReadOnlySpan<byte> blob,
+        BlobLayout layout,
+        Span<byte> plaintext,
+        EncryptionContext context)
+    {
+        var ciphertext = blob.Slice(layout.HeaderLength, plaintext.Length);
+        var tag = blob[^CiphertextBlob.TagLength..];
+        Span<byte> key = stackalloc byte[KeyLength];
+        byte[]? rented = null;
+        var aadLength = layout.HeaderLength + context.Canonical.Length;
+        var aad = aadLength <= StackAadLimit
+            ? stackalloc byte[StackAadLimit]
+            : (rented = ArrayPool<byte>.Shared.Rent(aadLength));
+        try
+        {
+            WriteAad(blob[..layout.HeaderLength], context, aad);
+            DeriveKey(backingKey, blob.Slice(layout.NonceOffset, CiphertextBlob.NonceLength), key);
+            using var aes = new AesGcm(key, CiphertextBlob.TagLength);
+            aes.Decrypt(blob.Slice(layout.IvOffset, CiphertextBlob.IvLength), ciphertext, tag, plaintext, aad[..aadLength]);
+            return true;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            // AesGcm has already cleared the output; clear it again so the invariant does not rest on that.
+            CryptographicOperations.ZeroMemory(plaintext);
+            return false;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    // AAD = every header byte (version through IV) || canonical encryption context.
+    private static void WriteAad(ReadOnlySpan<byte> header, EncryptionContext context, Span<byte> aad)
+    {
+        header.CopyTo(aad);
+
+    }
+
+    // NIST SP 800-108 §4.1 counter mode, PRF HMAC-SHA256: K = PRF(backing key, [1]_32 || label || 0x00 || nonce || [256]_32).
+    private static void DeriveKey(ReadOnlySpan<byte> backingKey, ReadOnlySpan<byte> nonce, Span<byte> key) =>
+        SP800108HmacCounterKdf.DeriveBytes(backingKey, HashAlgorithmName.SHA256, "KmsService encrypt v1"u8, nonce, key);
+
+    private static bool HeaderNames(ReadOnlySpan<byte> blob, BlobLayout layout, string keyArn, string materialId)
+    {
+        Span<byte> arn = stackalloc byte[CiphertextBlob.MaxKeyArnLength];
+        Span<byte> id = stackalloc byte[KeyMaterialId.ByteLength];
+        return TryEncodeKeyArn(keyArn, arn, out var arnLength)
+            && blob.Slice(BlobLayout.ArnOffset, layout.ArnLength).SequenceEqual(arn[..arnLength])
+            && KeyMaterialId.TryDecode(materialId, id)
+            && blob.Slice(layout.MaterialIdOffset, KeyMaterialId.ByteLength).SequenceEqual(id);
+    }
+
+    private static bool TryEncodeKeyArn(string keyArn, Span<byte> destination, out int length)
+    {
+        try
+        {
+            return StrictUtf8.TryGetBytes(keyArn, destination, out length);
+        }
+        catch (EncoderFallbackException)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    private static int ValidateKeyArn(string keyArn)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyArn);
+        Span<byte> scratch = stackalloc byte[CiphertextBlob.MaxKeyArnLength];
+        if (!TryEncodeKeyArn(keyArn, scratch, out var length))
+        {
+            throw new ArgumentException("The key ARN must be valid Unicode of at most 255 UTF-8 bytes.", nameof(keyArn));
+        }
+
+        return length;
+    }
+
+    // Wrapped key AAD: [len]_32 || UTF-8 key ARN || [len]_32 || ASCII material id.
+    private static int WriteWrapAad(string keyArn, string materialId, Span<byte> aad)
+    {
+        var arnLength = StrictUtf8.GetBytes(keyArn, aad[sizeof(int)..]);
+        BinaryPrimitives.WriteInt32BigEndian(aad, arnLength);
+        var offset = sizeof(int) + arnLength;
+        BinaryPrimitives.WriteInt32BigEndian(aad[offset..], materialId.Length);
+        offset += sizeof(int);
+        offset += Encoding.ASCII.GetBytes(materialId, aad[offset..]);
+        return offset;
+    }
+
+    private WrappedBackingKey Wrap(string keyArn, ReadOnlySpan<byte> material, ReadOnlySpan<byte> iv)
+    {
+        var materialId = KeyMaterialId.Compute(material);
+        var wrapped = new byte[WrappedLength];
+        wrapped[0] = WrapFormatVersion;
+        iv.CopyTo(wrapped.AsSpan(1, WrapIvLength));
+        Span<byte> aad = stackalloc byte[(2 * sizeof(int)) + CiphertextBlob.MaxKeyArnLength + KeyMaterialId.HexLength];
+        aad = aad[..WriteWrapAad(keyArn, materialId, aad)];
+
+        AcquireRoot();
+        try
+        {
+            using var aes = new AesGcm(_root.Span, WrapTagLength);
+            aes.Encrypt(iv, material, wrapped.AsSpan(1 + WrapIvLength, KeyLength), wrapped.AsSpan(1 + WrapIvLength + KeyLength), aad);
+        }
+        finally
+        {
+            _root.Release();
+        }
+
+        return new WrappedBackingKey(materialId, wrapped);
+    }
+
+    /// <summary>The unwrapped backing key with one reference held for the caller, from the cache or freshly unwrapped.</summary>
+    private KeyMaterial AcquireBackingKey(string keyArn, WrappedBackingKey backingKey)
+    {
+        var cached = _cache.TryAcquire(keyArn, backingKey.MaterialId);
+        if (cached is not null)
+        {
+            return cached;
+        }
+
+        var epoch = _cache.EvictionEpoch;
+        var material = Unwrap(keyArn, backingKey);
+
+        // One reference for the caller; the creator reference goes to the cache, or is dropped if the cache declines.
+        material.TryAddRef();
+        if (!_cache.TryAdd(keyArn, backingKey.MaterialId, material, epoch))
+        {
+            material.Dispose();
+        }
+
+        return material;
+    }
+
+    private KeyMaterial Unwrap(string keyArn, WrappedBackingKey backingKey)
+    {
+        var wrapped = backingKey.Wrapped;
+        if (!KeyMaterialId.IsValid(backingKey.MaterialId)
+            || wrapped is not { Length: WrappedLength }
+            || wrapped[0] != WrapFormatVersion)
+        {
+            throw UnwrapFailed();
+        }
+
+        Span<byte> aad = stackalloc byte[(2 * sizeof(int)) + CiphertextBlob.MaxKeyArnLength + KeyMaterialId.HexLength];
+        aad = aad[..WriteWrapAad(keyArn, backingKey.MaterialId, aad)];
+        Span<byte> plain = stackalloc byte[KeyLength];
+        Span<byte> claimedId = stackalloc byte[KeyMaterialId.ByteLength];
+        Span<byte> actualId = stackalloc byte[KeyMaterialId.ByteLength];
+
+        AcquireRoot();
+        try
+        {
+            using (var aes = new AesGcm(_root.Span, WrapTagLength))
+            {
+                aes.Decrypt(
+                    wrapped.AsSpan(1, WrapIvLength),
+                    wrapped.AsSpan(1 + WrapIvLength, KeyLength),
+                    wrapped.AsSpan(1 + WrapIvLength + KeyLength),
+                    plain,
+                    aad);
+            }
+
+            // The AAD already binds the id; checking that it is the id of this material costs one HMAC per miss.
+            KeyMaterialId.ComputeRaw(plain, actualId);
+            if (!KeyMaterialId.TryDecode(backingKey.MaterialId, claimedId)
+                || !CryptographicOperations.FixedTimeEquals(actualId, claimedId))
+            {
+                throw UnwrapFailed();
+            }
+
+            Interlocked.Increment(ref _unwrapCount);
+            return KeyMaterial.CopyFrom(plain);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            throw UnwrapFailed();
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+            _root.Release();
+        }
+    }
+
+    private static CryptographicException UnwrapFailed() =>
+        new("The backing key does not unwrap under the root key: the root key differs from the one that wrapped it, "
+            + "or the wrapped key was altered or moved to another key.");
+
+    private void AcquireRoot()
+    {
+        var acquired = _root.TryAddRef();
+        ObjectDisposedException.ThrowIf(!acquired, this);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+}

@@ -1,0 +1,79 @@
+using System.Text.Json.Serialization;
+
+namespace KmsService.Core.Keys;
+
+/// <summary>KMS model enum <c>KeyState</c>.</summary>
+public enum KeyState
+{
+    Creating,
+    Enabled,
+    Disabled,
+    PendingDeletion,
+    PendingImport,
+    PendingReplicaDeletion,
+    Unavailable,
+    Updating,
+}
+
+/// <summary>KMS model enum <c>KeyUsageType</c>.</summary>
+public enum KeyUsageType
+{
+    [JsonStringEnumMemberName("SIGN_VERIFY")] SignVerify,
+    [JsonStringEnumMemberName("ENCRYPT_DECRYPT")] EncryptDecrypt,
+    [JsonStringEnumMemberName("GENERATE_VERIFY_MAC")] GenerateVerifyMac,
+    [JsonStringEnumMemberName("KEY_AGREEMENT")] KeyAgreement,
+}
+
+/// <summary>KMS model enum <c>KeySpec</c> (and its deprecated twin <c>CustomerMasterKeySpec</c>).</summary>
+public enum KeySpec
+{
+    [JsonStringEnumMemberName("RSA_2048")] Rsa2048,
+    [JsonStringEnumMemberName("RSA_3072")] Rsa3072,
+    [JsonStringEnumMemberName("RSA_4096")] Rsa4096,
+    [JsonStringEnumMemberName("ECC_NIST_P256")] EccNistP256,
+    [JsonStringEnumMemberName("ECC_NIST_P384")] EccNistP384,
+    [JsonStringEnumMemberName("ECC_NIST_P521")] EccNistP521,
+    [JsonStringEnumMemberName("ECC_SECG_P256K1")] EccSecgP256K1,
+    [JsonStringEnumMemberName("SYMMETRIC_DEFAULT")] SymmetricDefault,
+    [JsonStringEnumMemberName("HMAC_224")] Hmac224,
+    [JsonStringEnumMemberName("HMAC_256")] Hmac256,
+    [JsonStringEnumMemberName("HMAC_384")] Hmac384,
+    [JsonStringEnumMemberName("HMAC_512")] Hmac512,
+    [JsonStringEnumMemberName("SM2")] Sm2,
+    [JsonStringEnumMemberName("ML_DSA_44")] MlDsa44,
+    [JsonStringEnumMemberName("ML_DSA_65")] MlDsa65,
+    [JsonStringEnumMemberName("ML_DSA_87")] MlDsa87,
+    [JsonStringEnumMemberName("ECC_NIST_EDWARDS25519")] EccNistEdwards25519,
+}
+
+/// <summary>KMS model enum <c>OriginType</c>.</summary>
+public enum OriginType
+{
+    [JsonStringEnumMemberName("AWS_KMS")] AwsKms,
+    [JsonStringEnumMemberName("EXTERNAL")] External,
+    [JsonStringEnumMemberName("AWS_CLOUDHSM")] AwsCloudHsm,
+    [JsonStringEnumMemberName("EXTERNAL_KEY_STORE")] ExternalKeyStore,
+}
+
+/// <summary>KMS model enum <c>KeyManagerType</c>.</summary>
+public enum KeyManagerType
+{
+    [JsonStringEnumMemberName("AWS")] Aws,
+    [JsonStringEnumMemberName("CUSTOMER")] Customer,
+}
+
+/// <summary>KMS model enum <c>EncryptionAlgorithmSpec</c>.</summary>
+public enum EncryptionAlgorithmSpec
+{
+    [JsonStringEnumMemberName("SYMMETRIC_DEFAULT")] SymmetricDefault,
+    [JsonStringEnumMemberName("RSAES_OAEP_SHA_1")] RsaesOaepSha1,
+    [JsonStringEnumMemberName("RSAES_OAEP_SHA_256")] RsaesOaepSha256,
+    [JsonStringEnumMemberName("SM2PKE")] Sm2Pke,
+}
+
+/// <summary>KMS model enum <c>DataKeySpec</c>.</summary>
+public enum DataKeySpec
+{
+    [JsonStringEnumMemberName("AES_256")] Aes256,
+    [JsonStringEnumMemberName("AES_128")] Aes128,
+}

@@ -1,0 +1,41 @@
+using System.Collections.Frozen;
+
+namespace KmsService.Identity;
+
+/// <summary>An IAM principal: its ARN, account, and identity policies (JSON documents, enforced once policies land).</summary>
+internal sealed record Principal(string Arn, string AccountId, IReadOnlyList<string> Policies);
+
+/// <summary>An access key and the principal it signs for.</summary>
+internal sealed record AccessKey(string AccessKeyId, string SecretAccessKey, Principal Principal)
+{
+    // Never print the secret.
+    public override string ToString() => $"AccessKey {{ AccessKeyId = {AccessKeyId}, Principal = {Principal.Arn} }}";
+}
+
+/// <summary>The identities this service knows: accounts, principals and access keys from the seed file and, in
+/// Development, the built-in account 000000000000 whose root has access key <c>test</c> / secret <c>test</c>.</summary>
+internal sealed class IdentityStore
+{
+    public const string DevelopmentAccount = "000000000000";
+    public const string DevelopmentAccessKeyId = "test";
+
+    private readonly FrozenDictionary<string, AccessKey> _accessKeys;
+
+    public IdentityStore(IEnumerable<AccessKey> accessKeys, IEnumerable<string> accounts, Principal? unknownKeyPrincipal)
+    {
+        _accessKeys = accessKeys.ToFrozenDictionary(k => k.AccessKeyId, StringComparer.Ordinal);
+        Accounts = accounts.ToFrozenSet(StringComparer.Ordinal);
+        UnknownKeyPrincipal = unknownKeyPrincipal;
+    }
+
+    /// <summary>Accounts that exist (keys may be seeded only into these).</summary>
+    public IReadOnlySet<string> Accounts { get; }
+
+    /// <summary>Where <c>Kms:AllowUnknownAccessKeys</c> is on, the principal an unknown access key acts as, unverified.</summary>
+    public Principal? UnknownKeyPrincipal { get; }
+
+    public bool TryGet(string accessKeyId, out AccessKey accessKey) =>
+        _accessKeys.TryGetValue(accessKeyId, out accessKey!);
+
+    public static Principal DevelopmentRoot { get; } = new($"arn:aws:iam::{DevelopmentAccount}:root", DevelopmentAccount, []);
+}

@@ -1,0 +1,44 @@
+using KmsService.Core.Errors;
+using KmsService.Core.Keys;
+using KmsService.Protocol;
+
+namespace KmsService.Operations;
+
+/// <summary>Model constraints shared by many operations.</summary>
+internal static class Common
+{
+    public const int MaxKeyIdLength = 2048;
+
+    /// <summary>A required KeyId-typed member: present, 1..2048 characters.</summary>
+    public static Validator KeyId(this Validator v, string? value, string member) =>
+        v.NotNull(value, member).Length(value, 1, MaxKeyIdLength, member);
+
+    /// <summary>GrantTokens: at most 10, each 1..8192 characters.</summary>
+    public static Validator GrantTokens(this Validator v, IReadOnlyList<string>? tokens) =>
+        v.Count(tokens, 0, 10, "grantTokens").EachLength(tokens, 1, 8192, "grantTokens");
+
+    /// <summary>Nitro Enclaves attestation (<c>Recipient</c>) is not supported; say so instead of ignoring it.</summary>
+    public static void RejectRecipient(object? recipient)
+    {
+        if (recipient is not null)
+        {
+            throw new UnsupportedOperationException("KmsService does not support the Recipient parameter (Nitro Enclaves attestation).");
+        }
+    }
+
+    public static void ThrowIfDryRun(bool? dryRun)
+    {
+        if (dryRun == true)
+        {
+            throw new DryRunOperationException("The request would have succeeded, but the DryRun option is set.");
+        }
+    }
+
+    public static string Name(this KeySpec spec) => WireNames<KeySpec>.Name(spec);
+}
+
+/// <summary>Model shape <c>RecipientInfo</c>; accepted only to be refused clearly.</summary>
+internal sealed record RecipientInfo(string? KeyEncryptionAlgorithm, byte[]? AttestationDocument);
+
+/// <summary>Model shape <c>Tag</c>.</summary>
+internal sealed record Tag(string? TagKey, string? TagValue);

@@ -1,0 +1,114 @@
+using KmsService.Core.Crypto;
+using KmsService.Core.Errors;
+using KmsService.Core.Keys;
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+internal sealed record CreateKeyRequest(
+    string? Policy,
+    string? Description,
+    string? KeyUsage,
+    string? CustomerMasterKeySpec,
+    string? KeySpec,
+    string? Origin,
+    string? CustomKeyStoreId,
+    bool? BypassPolicyLockoutSafetyCheck,
+    IReadOnlyList<Tag>? Tags,
+    bool? MultiRegion,
+    string? XksKeyId);
+
+internal sealed record CreateKeyResponse(KeyMetadata KeyMetadata);
+
+/// <summary>CreateKey: a new customer managed key. Only symmetric encryption keys of origin AWS_KMS so far;
+/// other specs and origins answer UnsupportedOperationException.</summary>
+internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider time)
+    : IKmsOperation<CreateKeyRequest, CreateKeyResponse>
+{
+    public async Task<CreateKeyResponse> ExecuteAsync(CreateKeyRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator()
+            .Length(req.Policy, 1, KeyPolicies.MaxLength, "policy")
+            .Length(req.Description, 0, 8192, "description")
+            .Enum<KeyUsageType>(req.KeyUsage, "keyUsage")
+            .Enum<KeySpec>(req.CustomerMasterKeySpec, "customerMasterKeySpec")
+            .Enum<KeySpec>(req.KeySpec, "keySpec")
+            .Enum<OriginType>(req.Origin, "origin")
+            .Length(req.CustomKeyStoreId, 1, 64, "customKeyStoreId")
+            .Length(req.XksKeyId, 1, 128, "xksKeyId")
+            .Tags(req.Tags)
+            .ThrowIfAny();
+
+        if (req.KeySpec is not null && req.CustomerMasterKeySpec is not null)
+        {
+            throw new ValidationException("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated; use KeySpec.");
+        }
+
+        var spec = WireNames<KeySpec>.Parse(req.KeySpec ?? req.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT");
+        if (spec != KeySpec.SymmetricDefault && req.KeyUsage is null)
+        {
+            throw new ValidationException("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.");
+        }
+
+        var usage = req.KeyUsage is null ? KeyUsageType.EncryptDecrypt : WireNames<KeyUsageType>.Parse(req.KeyUsage);
+
+        if (spec == KeySpec.SymmetricDefault && usage != KeyUsageType.EncryptDecrypt)
+        {
+            throw new ValidationException($"KeyUsage {req.KeyUsage} is not compatible with KeySpec SYMMETRIC_DEFAULT");
+        }
+
+        if (spec != KeySpec.SymmetricDefault)
+        {
+            throw new UnsupportedOperationException($"KmsService does not support KeySpec {spec.Name()} yet; only SYMMETRIC_DEFAULT keys can be created.");
+        }
+
+        if (req.Origin is not null and not "AWS_KMS")
+        {
+            throw new UnsupportedOperationException($"KmsService does not support Origin {req.Origin} yet; only AWS_KMS keys can be created.");
+        }
+
+        if (req.CustomKeyStoreId is not null || req.XksKeyId is not null)
+        {
+            throw new UnsupportedOperationException("KmsService does not support custom key stores.");
+        }
+
+        if (req.MultiRegion == true)
+        {
+            throw new UnsupportedOperationException("KmsService does not support multi-Region keys yet.");
+        }
+
+        if (req.Policy is not null)
+        {
+            KeyPolicies.Validate(req.Policy);
+        }
+
+        var tags = TagRules.Check(req.Tags);
+
+        var keyId = Guid.NewGuid().ToString("D");
+        var arn = KmsKey.BuildArn(call.Region, call.AccountId, keyId);
+        var backingKey = hsa.GenerateBackingKey(arn);
+        var key = new KmsKey(
+            arn,
+            keyId,
+            call.AccountId,
+            call.Region,
+            TruncateToMilliseconds(time.GetUtcNow()),
+            req.Description ?? string.Empty,
+            KeyState.Enabled,
+            usage,
+            spec,
+            OriginType.AwsKms,
+            KeyManagerType.Customer,
+            DeletionDate: null,
+            backingKey.MaterialId);
+
+        var policy = req.Policy ?? KeyPolicies.Default(call.Partition, call.AccountId);
+        await store.CreateAsync(new NewKey(key, policy, [backingKey], tags, []), ct);
+        return new CreateKeyResponse(KeyMetadata.From(key));
+    }
+
+    // Timestamps go out with millisecond precision; store what we return so DescribeKey agrees with CreateKey.
+    private static DateTimeOffset TruncateToMilliseconds(DateTimeOffset t) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(t.ToUnixTimeMilliseconds());
+}

@@ -1,0 +1,81 @@
+using KmsService.Core.Errors;
+using KmsService.Core.Keys;
+using KmsService.Protocol;
+
+namespace KmsService.Operations;
+
+internal sealed record DecryptRequest(
+    byte[]? CiphertextBlob,
+    Dictionary<string, string>? EncryptionContext,
+    IReadOnlyList<string>? GrantTokens,
+    string? KeyId,
+    string? EncryptionAlgorithm,
+    RecipientInfo? Recipient,
+    bool? DryRun,
+    IReadOnlyList<string>? DryRunModifiers);
+
+internal sealed record DecryptResponse(
+    string KeyId,
+    byte[] Plaintext,
+    EncryptionAlgorithmSpec EncryptionAlgorithm,
+    string KeyMaterialId);
+
+/// <summary>Decrypt: finds the key from the ciphertext blob (KeyId optional, but if given it must name that key)
+/// and returns the plaintext when the encryption context matches exactly.</summary>
+internal sealed class DecryptOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
+    : IKmsOperation<DecryptRequest, DecryptResponse>
+{
+    public const string IncorrectKeyMessage = "The key ID in the request does not identify a CMK that can perform this operation.";
+
+    public async Task<DecryptResponse> ExecuteAsync(DecryptRequest req, CallContext call, CancellationToken ct)
+    {
+        var ignoreCiphertext = req.DryRun == true && req.DryRunModifiers?.Contains("IGNORE_CIPHERTEXT") == true;
+        var v = new Validator();
+        if (!ignoreCiphertext)
+        {
+            v.NotNull(req.CiphertextBlob, "ciphertextBlob");
+        }
+
+        v.Length(req.CiphertextBlob, 1, 6144, "ciphertextBlob")
+            .GrantTokens(req.GrantTokens)
+            .Length(req.KeyId, 1, Common.MaxKeyIdLength, "keyId")
+            .Enum<EncryptionAlgorithmSpec>(req.EncryptionAlgorithm, "encryptionAlgorithm")
+            .Count(req.DryRunModifiers, 0, 1, "dryRunModifiers")
+            .ThrowIfAny();
+        foreach (var modifier in req.DryRunModifiers ?? [])
+        {
+            v.Check(modifier == "IGNORE_CIPHERTEXT", $"Value '{modifier}' at 'dryRunModifiers' failed to satisfy constraint: Member must satisfy enum value set: [IGNORE_CIPHERTEXT]");
+        }
+
+        v.ThrowIfAny();
+        Common.RejectRecipient(req.Recipient);
+
+        var named = req.KeyId is null ? null : await keys.ResolveAsync(req.KeyId, call, "Decrypt", ct);
+        if (ignoreCiphertext && req.CiphertextBlob is null)
+        {
+            var key = named ?? throw new ValidationException("KeyId is required when the DryRun modifier IGNORE_CIPHERTEXT is set and no CiphertextBlob is given.");
+            authz.Demand(call, "Decrypt", key);
+            CheckDecryptable(key, req.EncryptionAlgorithm);
+            Common.ThrowIfDryRun(true);
+        }
+
+        var (blobKey, header) = await crypto.OpenAsync(req.CiphertextBlob!, call, "Decrypt", ct);
+        if (named is not null && named.Arn != blobKey.Arn)
+        {
+            throw new IncorrectKeyException(IncorrectKeyMessage);
+        }
+
+        CheckDecryptable(blobKey, req.EncryptionAlgorithm);
+        Common.ThrowIfDryRun(req.DryRun);
+
+        var plaintext = await crypto.DecryptAsync(blobKey, header, req.CiphertextBlob!, Core.Crypto.EncryptionContext.From(req.EncryptionContext), ct);
+        return new DecryptResponse(blobKey.Arn, plaintext, EncryptionAlgorithmSpec.SymmetricDefault, header.MaterialId);
+    }
+
+    private static void CheckDecryptable(KmsKey key, string? algorithm)
+    {
+        key.EnsureUsableForCryptography();
+        key.EnsureUsage(KeyUsageType.EncryptDecrypt, "Decrypt");
+        SymmetricCrypto.EnsureAlgorithm(key, algorithm);
+    }
+}

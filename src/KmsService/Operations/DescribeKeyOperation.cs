@@ -1,0 +1,20 @@
+using KmsService.Protocol;
+
+namespace KmsService.Operations;
+
+internal sealed record DescribeKeyRequest(string? KeyId, IReadOnlyList<string>? GrantTokens);
+
+internal sealed record DescribeKeyResponse(KeyMetadata KeyMetadata);
+
+/// <summary>DescribeKey: the metadata of a key named by id, ARN, alias name or alias ARN.</summary>
+internal sealed class DescribeKeyOperation(KeyResolver keys, Authorizer authz)
+    : IKmsOperation<DescribeKeyRequest, DescribeKeyResponse>
+{
+    public async Task<DescribeKeyResponse> ExecuteAsync(DescribeKeyRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator().KeyId(req.KeyId, "keyId").GrantTokens(req.GrantTokens).ThrowIfAny();
+        var key = await keys.ResolveAsync(req.KeyId!, call, "DescribeKey", ct);
+        authz.Demand(call, "DescribeKey", key);
+        return new DescribeKeyResponse(KeyMetadata.From(key));
+    }
+}

@@ -1,0 +1,38 @@
+using KmsService.Core.Crypto;
+using KmsService.Core.Keys;
+using KmsService.Protocol;
+
+namespace KmsService.Operations;
+
+internal sealed record EncryptRequest(
+    string? KeyId,
+    byte[]? Plaintext,
+    Dictionary<string, string>? EncryptionContext,
+    IReadOnlyList<string>? GrantTokens,
+    string? EncryptionAlgorithm,
+    bool? DryRun);
+
+internal sealed record EncryptResponse(byte[] CiphertextBlob, string KeyId, EncryptionAlgorithmSpec EncryptionAlgorithm);
+
+/// <summary>Encrypt: up to 4096 bytes under a symmetric key, bound to the encryption context.</summary>
+internal sealed class EncryptOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
+    : IKmsOperation<EncryptRequest, EncryptResponse>
+{
+    public async Task<EncryptResponse> ExecuteAsync(EncryptRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator()
+            .KeyId(req.KeyId, "keyId")
+            .NotNull(req.Plaintext, "plaintext").Length(req.Plaintext, 1, 4096, "plaintext")
+            .GrantTokens(req.GrantTokens)
+            .Enum<EncryptionAlgorithmSpec>(req.EncryptionAlgorithm, "encryptionAlgorithm")
+            .ThrowIfAny();
+
+        var key = await keys.ResolveAsync(req.KeyId!, call, "Encrypt", ct);
+        authz.Demand(call, "Encrypt", key);
+        SymmetricCrypto.EnsureCanEncrypt(key, "Encrypt", req.EncryptionAlgorithm);
+        Common.ThrowIfDryRun(req.DryRun);
+
+        var (blob, _) = await crypto.EncryptAsync(key, req.Plaintext!, Core.Crypto.EncryptionContext.From(req.EncryptionContext), ct);
+        return new EncryptResponse(blob, key.Arn, EncryptionAlgorithmSpec.SymmetricDefault);
+    }
+}

@@ -1,0 +1,78 @@
+using KmsService.Core.Errors;
+using KmsService.Core.Keys;
+using KmsService.Protocol;
+
+namespace KmsService.Operations;
+
+internal sealed record GenerateDataKeyRequest(
+    string? KeyId,
+    Dictionary<string, string>? EncryptionContext,
+    int? NumberOfBytes,
+    string? KeySpec,
+    IReadOnlyList<string>? GrantTokens,
+    RecipientInfo? Recipient,
+    bool? DryRun);
+
+internal sealed record GenerateDataKeyResponse(byte[] CiphertextBlob, byte[] Plaintext, string KeyId, string KeyMaterialId);
+
+internal sealed record GenerateDataKeyWithoutPlaintextResponse(byte[] CiphertextBlob, string KeyId, string KeyMaterialId);
+
+/// <summary>GenerateDataKey: a fresh random data key, returned in plaintext and encrypted under the KMS key.</summary>
+internal sealed class GenerateDataKeyOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
+    : IKmsOperation<GenerateDataKeyRequest, GenerateDataKeyResponse>
+{
+    public async Task<GenerateDataKeyResponse> ExecuteAsync(GenerateDataKeyRequest req, CallContext call, CancellationToken ct)
+    {
+        var (key, plaintext) = await DataKeys.PrepareAsync(req, call, "GenerateDataKey", keys, authz, ct);
+        var (blob, materialId) = await crypto.EncryptAsync(key, plaintext, Core.Crypto.EncryptionContext.From(req.EncryptionContext), ct);
+        return new GenerateDataKeyResponse(blob, plaintext, key.Arn, materialId);
+    }
+}
+
+/// <summary>GenerateDataKeyWithoutPlaintext: as GenerateDataKey, but only the encrypted copy is returned.</summary>
+internal sealed class GenerateDataKeyWithoutPlaintextOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
+    : IKmsOperation<GenerateDataKeyRequest, GenerateDataKeyWithoutPlaintextResponse>
+{
+    public async Task<GenerateDataKeyWithoutPlaintextResponse> ExecuteAsync(GenerateDataKeyRequest req, CallContext call, CancellationToken ct)
+    {
+        var (key, plaintext) = await DataKeys.PrepareAsync(req, call, "GenerateDataKeyWithoutPlaintext", keys, authz, ct);
+        try
+        {
+            var (blob, materialId) = await crypto.EncryptAsync(key, plaintext, Core.Crypto.EncryptionContext.From(req.EncryptionContext), ct);
+            return new GenerateDataKeyWithoutPlaintextResponse(blob, key.Arn, materialId);
+        }
+        finally
+        {
+            SymmetricCrypto.Clear(plaintext);
+        }
+    }
+}
+
+/// <summary>The checks both data-key operations share, and the data key itself.</summary>
+internal static class DataKeys
+{
+    public static async Task<(KmsKey Key, byte[] Plaintext)> PrepareAsync(
+        GenerateDataKeyRequest req, CallContext call, string operation, KeyResolver keys, Authorizer authz, CancellationToken ct)
+    {
+        new Validator()
+            .KeyId(req.KeyId, "keyId")
+            .Range(req.NumberOfBytes, 1, 1024, "numberOfBytes")
+            .Enum<DataKeySpec>(req.KeySpec, "keySpec")
+            .GrantTokens(req.GrantTokens)
+            .ThrowIfAny();
+        if ((req.KeySpec is null) == (req.NumberOfBytes is null))
+        {
+            throw new ValidationException("Please specify either number of bytes or key spec.");
+        }
+
+        Common.RejectRecipient(req.Recipient);
+
+        var key = await keys.ResolveAsync(req.KeyId!, call, operation, ct);
+        authz.Demand(call, operation, key);
+        SymmetricCrypto.EnsureCanEncrypt(key, operation, algorithm: null);
+        Common.ThrowIfDryRun(req.DryRun);
+
+        var length = req.NumberOfBytes ?? (req.KeySpec == "AES_128" ? 16 : 32);
+        return (key, SymmetricCrypto.RandomBytes(length));
+    }
+}

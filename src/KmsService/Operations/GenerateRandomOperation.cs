@@ -1,0 +1,29 @@
+using KmsService.Core.Errors;
+using KmsService.Protocol;
+
+namespace KmsService.Operations;
+
+internal sealed record GenerateRandomRequest(int? NumberOfBytes, string? CustomKeyStoreId, RecipientInfo? Recipient);
+
+internal sealed record GenerateRandomResponse(byte[] Plaintext);
+
+/// <summary>GenerateRandom: 1..1024 bytes from the platform's cryptographic random generator.</summary>
+internal sealed class GenerateRandomOperation : IKmsOperation<GenerateRandomRequest, GenerateRandomResponse>
+{
+    public Task<GenerateRandomResponse> ExecuteAsync(GenerateRandomRequest req, CallContext call, CancellationToken ct)
+    {
+        if (req.NumberOfBytes is null)
+        {
+            throw new ValidationException("NumberOfBytes is required.");
+        }
+
+        new Validator().Range(req.NumberOfBytes, 1, 1024, "numberOfBytes").Length(req.CustomKeyStoreId, 1, 64, "customKeyStoreId").ThrowIfAny();
+        Common.RejectRecipient(req.Recipient);
+        if (req.CustomKeyStoreId is not null)
+        {
+            throw new UnsupportedOperationException("KmsService does not support custom key stores.");
+        }
+
+        return Task.FromResult(new GenerateRandomResponse(SymmetricCrypto.RandomBytes(req.NumberOfBytes.Value)));
+    }
+}

@@ -1,0 +1,46 @@
+using KmsService.Core.Keys;
+
+namespace KmsService.Operations;
+
+/// <summary>Model shape <c>KeyMetadata</c>: every field AWS returns for the kinds of key KmsService holds.</summary>
+internal sealed record KeyMetadata
+{
+    public required string AWSAccountId { get; init; }
+    public required string KeyId { get; init; }
+    public required string Arn { get; init; }
+    public required DateTimeOffset CreationDate { get; init; }
+    public required bool Enabled { get; init; }
+    public required string Description { get; init; }
+    public required KeyUsageType KeyUsage { get; init; }
+    public required KeyState KeyState { get; init; }
+    public DateTimeOffset? DeletionDate { get; init; }
+    public required OriginType Origin { get; init; }
+    public required KeyManagerType KeyManager { get; init; }
+    public required KeySpec CustomerMasterKeySpec { get; init; }
+    public required KeySpec KeySpec { get; init; }
+    public IReadOnlyList<EncryptionAlgorithmSpec>? EncryptionAlgorithms { get; init; }
+    public required bool MultiRegion { get; init; }
+    public string? CurrentKeyMaterialId { get; init; }
+
+    private static readonly IReadOnlyList<EncryptionAlgorithmSpec> Symmetric = [EncryptionAlgorithmSpec.SymmetricDefault];
+
+    public static KeyMetadata From(KmsKey key) => new()
+    {
+        AWSAccountId = key.AccountId,
+        KeyId = key.KeyId,
+        Arn = key.Arn,
+        CreationDate = key.CreationDate,
+        Enabled = key.Enabled,
+        Description = key.Description,
+        KeyUsage = key.KeyUsage,
+        KeyState = key.KeyState,
+        DeletionDate = key.KeyState == KeyState.PendingDeletion ? key.DeletionDate : null,
+        Origin = key.Origin,
+        KeyManager = key.KeyManager,
+        CustomerMasterKeySpec = key.KeySpec,
+        KeySpec = key.KeySpec,
+        EncryptionAlgorithms = key.KeyUsage == KeyUsageType.EncryptDecrypt ? Symmetric : null,
+        MultiRegion = false,
+        CurrentKeyMaterialId = key.KeySpec == KeySpec.SymmetricDefault ? key.CurrentMaterialId : null,
+    };
+}

@@ -1,0 +1,68 @@
+using KmsService.Core.Errors;
+using KmsService.Core.Keys;
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+/// <summary>Turns a caller's KeyId (key id, key ARN, alias name, alias ARN) into a key of the caller's region, with
+/// the NotFoundException wording AWS uses for each form.</summary>
+internal sealed class KeyResolver(KeyStore store)
+{
+    /// <summary>Resolves a KeyId where the model accepts aliases too (Encrypt, Decrypt, DescribeKey, …).</summary>
+    public Task<KmsKey> ResolveAsync(string keyId, CallContext call, string action, CancellationToken ct) =>
+        ResolveAsync(keyId, call, action, allowAlias: true, ct);
+
+    /// <summary>Resolves a KeyId that must be a key id or key ARN.</summary>
+    public Task<KmsKey> ResolveKeyAsync(string keyId, CallContext call, string action, CancellationToken ct) =>
+        ResolveAsync(keyId, call, action, allowAlias: false, ct);
+
+    private async Task<KmsKey> ResolveAsync(string keyId, CallContext call, string action, bool allowAlias, CancellationToken ct)
+    {
+        var id = KeyIdentifier.Parse(keyId);
+        switch (id.Kind)
+        {
+            case KeyIdentifierKind.KeyId:
+                return await FindKeyAsync(KmsKey.BuildArn(call.Region, call.AccountId, id.Name), ct);
+
+            case KeyIdentifierKind.KeyArn:
+                CheckArnScope(id, call, action);
+                return await FindKeyAsync(KmsKey.BuildArn(id.Region!, id.Account!, id.Name), ct);
+
+            case KeyIdentifierKind.AliasName when allowAlias:
+                return await FindAliasAsync(call.AccountId, call.Region, id.Name, ct);
+
+            case KeyIdentifierKind.AliasArn when allowAlias:
+                CheckArnScope(id, call, action);
+                return await FindAliasAsync(id.Account!, id.Region!, id.Name, ct);
+
+            default:
+                throw new NotFoundException($"Invalid keyId '{keyId}'");
+        }
+    }
+
+    private static void CheckArnScope(KeyIdentifier id, CallContext call, string action)
+    {
+        if (id.Region != call.Region)
+        {
+            throw new NotFoundException($"Invalid arn {id.Region}");
+        }
+
+        // Until key policies can grant other accounts, another account's key is denied whether or not it exists.
+        if (id.Account != call.AccountId)
+        {
+            throw Authorizer.Denied(call, action, id.Raw);
+        }
+    }
+
+    private async Task<KmsKey> FindKeyAsync(string arn, CancellationToken ct) =>
+        await store.FindAsync(arn, ct) ?? throw new NotFoundException($"Key '{arn}' does not exist");
+
+    private async Task<KmsKey> FindAliasAsync(string account, string region, string aliasName, CancellationToken ct)
+    {
+        var aliasArn = $"arn:{Partition.ForRegion(region)}:kms:{region}:{account}:{aliasName}";
+        var target = await store.FindAliasTargetAsync(account, region, aliasName, ct)
+            ?? throw new NotFoundException($"Alias {aliasArn} is not found.");
+        return await store.FindAsync(target, ct) ?? throw new NotFoundException($"Alias {aliasArn} is not found.");
+    }
+}

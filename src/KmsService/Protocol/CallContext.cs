@@ -1,0 +1,14 @@
+namespace KmsService.Protocol;
+
+/// <summary>Who is calling and where: the authenticated principal, the region of the SigV4 scope, and request facts.</summary>
+internal sealed record CallContext(
+    string AccountId,
+    string PrincipalArn,
+    string AccessKeyId,
+    string Region,
+    string? SourceIp,
+    string RequestId,
+    string? UserAgent)
+{
+    public string Partition { get; } = Core.Keys.Partition.ForRegion(Region);
+}

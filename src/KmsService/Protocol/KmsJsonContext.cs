@@ -1,0 +1,42 @@
+using System.Text.Json.Serialization;
+using KmsService.Operations;
+
+namespace KmsService.Protocol;
+
+/// <summary>Source-generated (de)serialisers for every request and response shape: member names as in the model,
+/// absent members omitted, enums as their wire names, timestamps as epoch seconds, null not accepted where the
+/// model has a value.</summary>
+[JsonSourceGenerationOptions(
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true,
+    RespectNullableAnnotations = true,
+    Converters = [typeof(EpochSecondsConverter)])]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(EmptyRequest))]
+[JsonSerializable(typeof(EmptyResponse))]
+[JsonSerializable(typeof(CreateKeyRequest))]
+[JsonSerializable(typeof(CreateKeyResponse))]
+[JsonSerializable(typeof(DescribeKeyRequest))]
+[JsonSerializable(typeof(DescribeKeyResponse))]
+[JsonSerializable(typeof(ListKeysRequest))]
+[JsonSerializable(typeof(ListKeysResponse))]
+[JsonSerializable(typeof(EncryptRequest))]
+[JsonSerializable(typeof(EncryptResponse))]
+[JsonSerializable(typeof(DecryptRequest))]
+[JsonSerializable(typeof(DecryptResponse))]
+[JsonSerializable(typeof(ReEncryptRequest))]
+[JsonSerializable(typeof(ReEncryptResponse))]
+[JsonSerializable(typeof(GenerateDataKeyRequest))]
+[JsonSerializable(typeof(GenerateDataKeyResponse))]
+[JsonSerializable(typeof(GenerateDataKeyWithoutPlaintextResponse))]
+[JsonSerializable(typeof(GenerateRandomRequest))]
+[JsonSerializable(typeof(GenerateRandomResponse))]
+internal sealed partial class KmsJsonContext : JsonSerializerContext;
+
+/// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>
+internal sealed record ErrorBody(
+    [property: JsonPropertyName("__type")] string Type,
+    [property: JsonPropertyName("message")] string? Message);
+
+/// <summary>Request of operations we answer without reading members (the ones not supported yet).</summary>
+internal sealed record EmptyRequest;

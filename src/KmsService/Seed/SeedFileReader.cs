@@ -1,0 +1,330 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using KmsService.Core.Keys;
+using KmsService.Identity;
+using KmsService.Operations;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace KmsService.Seed;
+
+/// <summary>Reads a seed file (JSON, or YAML of the same shape), validating every member; a problem stops start-up
+/// with a message naming the file and the path in the document (e.g. <c>$.keys[0].material</c>). Unknown members
+/// are refused so that a misspelt name is not silently ignored.</summary>
+internal static partial class SeedFileReader
+{
+    public static SeedDocument Read(string path, string defaultRegion, IReadOnlySet<string> builtInAccounts)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (IOException e)
+        {
+            throw new SeedFileException($"Seed file '{path}' cannot be read: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new SeedFileException($"Seed file '{path}' cannot be read: {e.Message}");
+        }
+
+        var isJson = path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+        JsonNode? root;
+        try
+        {
+            root = isJson ? JsonNode.Parse(text) : YamlToJson(text);
+        }
+        catch (JsonException e)
+        {
+            throw new SeedFileException($"Seed file '{path}' is not valid JSON: {e.Message}");
+        }
+        catch (YamlException e)
+        {
+            throw new SeedFileException($"Seed file '{path}' is not valid YAML: {e.Message}");
+        }
+
+        return new Reader(path, defaultRegion, builtInAccounts).Document(root);
+    }
+
+    /// <summary>Parses a JSON or YAML seed document from text (tests and tools).</summary>
+    internal static SeedDocument Parse(string text, bool yaml, string name = "seed", string defaultRegion = "us-east-1") =>
+        new Reader(name, defaultRegion, new HashSet<string>()).Document(yaml ? YamlToJson(text) : JsonNode.Parse(text));
+
+    private static JsonNode? YamlToJson(string text)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(text));
+        return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode);
+    }
+
+    private static JsonNode? Convert(YamlNode node) => node switch
+    {
+        YamlMappingNode map => new JsonObject(map.Children.Select(kv =>
+            KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? string.Empty, Convert(kv.Value)))),
+        YamlSequenceNode seq => new JsonArray(seq.Children.Select(Convert).ToArray()),
+        YamlScalarNode scalar => Scalar(scalar),
+        _ => null,
+    };
+
+    private static JsonValue? Scalar(YamlScalarNode scalar)
+    {
+        var value = scalar.Value ?? string.Empty;
+        if (scalar.Style is ScalarStyle.Plain)
+        {
+            if (value is "" or "~" or "null")
+            {
+                return null;
+            }
+
+            if (value is "true" or "false")
+            {
+                return JsonValue.Create(value == "true");
+            }
+        }
+
+        return JsonValue.Create(value);
+    }
+
+    [GeneratedRegex(@"^arn:aws[a-z-]*:iam::(\d{12}):(root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)$")]
+    private static partial Regex PrincipalArn();
+
+    [GeneratedRegex(@"^[a-z]{2}(-[a-z]+)+-\d+$")]
+    private static partial Regex RegionName();
+
+    [GeneratedRegex(@"^[\w]{1,128}$")]
+    private static partial Regex AccessKeyIdPattern();
+
+    private sealed class Reader(string file, string defaultRegion, IReadOnlySet<string> builtInAccounts)
+    {
+        private readonly List<string> _accounts = [];
+        private readonly List<AccessKey> _accessKeys = [];
+        private readonly HashSet<string> _accessKeyIds = new(StringComparer.Ordinal);
+
+        public SeedDocument Document(JsonNode? root)
+        {
+            var obj = Object(root, "$", "accounts", "keys");
+            foreach (var (account, path) in Items(obj["accounts"], "$.accounts"))
+            {
+                Account(account, path);
+            }
+
+            var keys = new List<SeedKey>();
+            var keyArns = new HashSet<string>(StringComparer.Ordinal);
+            var aliases = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (key, path) in Items(obj["keys"], "$.keys"))
+            {
+                var seedKey = Key(key, path);
+                if (!keyArns.Add(KmsKey.BuildArn(seedKey.Region, seedKey.Account, seedKey.KeyId)))
+                {
+                    throw Fail($"{path}.keyId", $"key '{seedKey.KeyId}' is declared twice in account {seedKey.Account}, region {seedKey.Region}");
+                }
+
+                for (var i = 0; i < seedKey.Aliases.Count; i++)
+                {
+                    if (!aliases.Add($"{seedKey.Account}/{seedKey.Region}/{seedKey.Aliases[i]}"))
+                    {
+                        throw Fail($"{path}.aliases[{i}]", $"alias '{seedKey.Aliases[i]}' is declared twice in account {seedKey.Account}, region {seedKey.Region}");
+                    }
+                }
+
+                keys.Add(seedKey);
+            }
+
+            return new SeedDocument(_accounts, _accessKeys, keys);
+        }
+
+        private void Account(JsonNode? node, string path)
+        {
+            var obj = Object(node, path, "id", "principals");
+            var id = RequiredString(obj, path, "id");
+            if (!KeyIdentifier.IsAccountId(id))
+            {
+                throw Fail($"{path}.id", "must be a 12-digit AWS account id");
+            }
+
+            if (_accounts.Contains(id))
+            {
+                throw Fail($"{path}.id", $"account {id} is declared twice");
+            }
+
+            _accounts.Add(id);
+            foreach (var (principal, ppath) in Items(obj["principals"], $"{path}.principals"))
+            {
+                Principal(principal, ppath, id);
+            }
+        }
+
+        private void Principal(JsonNode? node, string path, string account)
+        {
+            var obj = Object(node, path, "arn", "accessKeys", "policies");
+            var arn = RequiredString(obj, path, "arn");
+            var match = PrincipalArn().Match(arn);
+            if (!match.Success)
+            {
+                throw Fail($"{path}.arn", "must be an IAM ARN such as arn:aws:iam::111122223333:root, …:user/name or …:role/name");
+            }
+
+            if (match.Groups[1].Value != account)
+            {
+                throw Fail($"{path}.arn", $"names account {match.Groups[1].Value}, but the principal is declared under account {account}");
+            }
+
+            var policies = new List<string>();
+            foreach (var (policy, polPath) in Items(obj["policies"], $"{path}.policies"))
+            {
+                policies.Add(PolicyText(policy, polPath));
+            }
+
+            var principal = new Principal(arn, account, policies);
+            foreach (var (key, kpath) in Items(obj["accessKeys"], $"{path}.accessKeys"))
+            {
+                var keyObj = Object(key, kpath, "accessKeyId", "secretAccessKey");
+                var id = RequiredString(keyObj, kpath, "accessKeyId");
+                if (!AccessKeyIdPattern().IsMatch(id))
+                {
+                    throw Fail($"{kpath}.accessKeyId", "must be 1 to 128 letters, digits or underscores");
+                }
+
+                if (!_accessKeyIds.Add(id))
+                {
+                    throw Fail($"{kpath}.accessKeyId", $"access key '{id}' is declared twice");
+                }
+
+                var secret = RequiredString(keyObj, kpath, "secretAccessKey");
+                _accessKeys.Add(new AccessKey(id, secret, principal));
+            }
+        }
+
+        private SeedKey Key(JsonNode? node, string path)
+        {
+            var obj = Object(node, path, "account", "region", "keyId", "description", "aliases", "policy", "material");
+            var account = RequiredString(obj, path, "account");
+            if (!_accounts.Contains(account) && !builtInAccounts.Contains(account))
+            {
+                throw Fail($"{path}.account", $"account {account} is not declared under accounts");
+            }
+
+            var region = OptionalString(obj, path, "region") ?? defaultRegion;
+            if (!RegionName().IsMatch(region))
+            {
+                throw Fail($"{path}.region", "must be a region name such as us-east-1");
+            }
+
+            var keyId = RequiredString(obj, path, "keyId");
+            if (!KeyIdentifier.IsKeyId(keyId) || keyId.StartsWith("mrk-", StringComparison.Ordinal))
+            {
+                throw Fail($"{path}.keyId", "must be a lowercase UUID such as 1234abcd-12ab-34cd-56ef-1234567890ab");
+            }
+
+            var description = OptionalString(obj, path, "description") ?? string.Empty;
+            if (description.Length > 8192)
+            {
+                throw Fail($"{path}.description", "must be at most 8192 characters");
+            }
+
+            var aliases = new List<string>();
+            foreach (var (alias, apath) in Items(obj["aliases"], $"{path}.aliases"))
+            {
+                var name = alias is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw Fail(apath, "must be a string");
+                if (!AliasNames.IsValid(name))
+                {
+                    throw Fail(apath, "must be 'alias/' followed by letters, digits, '/', '_', '-' or ':' (at most 256 characters)");
+                }
+
+                if (name.StartsWith(AliasNames.AwsReservedPrefix, StringComparison.Ordinal))
+                {
+                    throw Fail(apath, "names beginning with alias/aws/ are reserved for AWS managed keys");
+                }
+
+                aliases.Add(name);
+            }
+
+            var policy = obj["policy"] is { } p ? PolicyText(p, $"{path}.policy") : null;
+
+            byte[]? material = null;
+            if (OptionalString(obj, path, "material") is { } b64)
+            {
+                var buffer = new byte[32];
+                if (!System.Convert.TryFromBase64String(b64, buffer, out var written) || written != 32)
+                {
+                    throw Fail($"{path}.material", "must be the base64 encoding of exactly 32 bytes");
+                }
+
+                material = buffer;
+            }
+
+            return new SeedKey(account, region, keyId, description, aliases, policy, material);
+        }
+
+        private string PolicyText(JsonNode? node, string path)
+        {
+            if (node is not JsonObject)
+            {
+                throw Fail(path, "must be a policy document (an object with Version and Statement)");
+            }
+
+            var text = node.ToJsonString();
+            try
+            {
+                KeyPolicies.Validate(text);
+            }
+            catch (Core.Errors.MalformedPolicyDocumentException e)
+            {
+                throw Fail(path, e.Message);
+            }
+
+            return text;
+        }
+
+        private JsonObject Object(JsonNode? node, string path, params string[] allowed)
+        {
+            if (node is not JsonObject obj)
+            {
+                throw Fail(path, "must be an object");
+            }
+
+            foreach (var (name, _) in obj)
+            {
+                if (!allowed.Contains(name))
+                {
+                    throw Fail($"{path}.{name}", $"unknown member; expected one of: {string.Join(", ", allowed)}");
+                }
+            }
+
+            return obj;
+        }
+
+        private IEnumerable<(JsonNode? Item, string Path)> Items(JsonNode? node, string path)
+        {
+            if (node is null)
+            {
+                return [];
+            }
+
+            if (node is not JsonArray array)
+            {
+                throw Fail(path, "must be a list");
+            }
+
+            return array.Select((item, i) => (item, $"{path}[{i}]"));
+        }
+
+        private string RequiredString(JsonObject obj, string path, string name) =>
+            OptionalString(obj, path, name) ?? throw Fail($"{path}.{name}", "is required");
+
+        private string? OptionalString(JsonObject obj, string path, string name)
+        {
+            var node = obj[name];
+            if (node is null)
+            {
+                return null;
+            }
+
+            return node is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw Fail($"{path}.{name}", "must be a string");
+        }
+
+        private SeedFileException Fail(string path, string problem) => new($"Seed file '{file}': {path}: {problem}");
+    }
+}

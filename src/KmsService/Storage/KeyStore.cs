@@ -1,0 +1,205 @@
+using KmsService.Core.Crypto;
+using KmsService.Core.Keys;
+using Microsoft.EntityFrameworkCore;
+
+namespace KmsService.Storage;
+
+/// <summary>Reads and writes keys, backing keys, aliases and tags. Hot-path reads are served from bounded caches:
+/// key records and alias targets for one second (so a change through another instance is seen within it),
+/// wrapped backing keys (immutable once written) for ten minutes.</summary>
+internal sealed class KeyStore
+{
+    private static readonly TimeSpan RecordTtl = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan BackingKeyTtl = TimeSpan.FromMinutes(10);
+
+    private readonly KmsDbFactory _db;
+    private readonly TtlCache<string, KmsKey> _keys;
+    private readonly TtlCache<(string Account, string Region, string Alias), string> _aliases;
+    private readonly TtlCache<(string Arn, string MaterialId), WrappedBackingKey> _backingKeys;
+
+    public KeyStore(KmsDbFactory db, TimeProvider time)
+    {
+        _db = db;
+        _keys = new(time, RecordTtl, 100_000);
+        _aliases = new(time, RecordTtl, 100_000);
+        _backingKeys = new(time, BackingKeyTtl, 100_000);
+    }
+
+    public async Task<KmsKey?> FindAsync(string arn, CancellationToken ct)
+    {
+        if (_keys.TryGet(arn, out var cached))
+        {
+            return cached;
+        }
+
+        await using var db = _db.Create();
+        var row = await db.Keys.AsNoTracking().FirstOrDefaultAsync(k => k.Arn == arn, ct);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var key = ToKey(row);
+        _keys.Set(arn, key);
+        return key;
+    }
+
+    /// <summary>The ARN of the key an alias points at, or null.</summary>
+    public async Task<string?> FindAliasTargetAsync(string account, string region, string aliasName, CancellationToken ct)
+    {
+        var cacheKey = (account, region, aliasName);
+        if (_aliases.TryGet(cacheKey, out var cached))
+        {
+            return cached;
+        }
+
+        await using var db = _db.Create();
+        var target = await db.Aliases.AsNoTracking()
+            .Where(a => a.AccountId == account && a.Region == region && a.AliasName == aliasName)
+            .Select(a => a.TargetKeyArn)
+            .FirstOrDefaultAsync(ct);
+        if (target is not null)
+        {
+            _aliases.Set(cacheKey, target);
+        }
+
+        return target;
+    }
+
+    public async Task<WrappedBackingKey?> FindBackingKeyAsync(string arn, string materialId, CancellationToken ct)
+    {
+        var cacheKey = (arn, materialId);
+        if (_backingKeys.TryGet(cacheKey, out var cached))
+        {
+            return cached;
+        }
+
+        await using var db = _db.Create();
+        var row = await db.BackingKeys.AsNoTracking()
+            .FirstOrDefaultAsync(b => b.KeyArn == arn && b.MaterialId == materialId, ct);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var wrapped = new WrappedBackingKey(row.MaterialId, row.Wrapped);
+        _backingKeys.Set(cacheKey, wrapped);
+        return wrapped;
+    }
+
+    /// <summary>Stores a new key with its first backing key, tags and aliases in one transaction.</summary>
+    public async Task CreateAsync(NewKey key, CancellationToken ct)
+    {
+        await using var db = _db.Create();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.Keys.Add(ToRow(key.Key, key.Policy));
+        var now = key.Key.CreationDate.UtcDateTime;
+        var sequence = 0;
+        foreach (var material in key.BackingKeys)
+        {
+            db.BackingKeys.Add(new BackingKeyRow
+            {
+                KeyArn = key.Key.Arn,
+                MaterialId = material.MaterialId,
+                Sequence = ++sequence,
+                Wrapped = material.Wrapped,
+                CreatedAt = now,
+            });
+        }
+
+        foreach (var (tagKey, tagValue) in key.Tags)
+        {
+            db.Tags.Add(new TagRow { KeyArn = key.Key.Arn, TagKey = tagKey, TagValue = tagValue });
+        }
+
+        foreach (var alias in key.Aliases)
+        {
+            db.Aliases.Add(new AliasRow
+            {
+                AccountId = key.Key.AccountId,
+                Region = key.Key.Region,
+                AliasName = alias,
+                TargetKeyArn = key.Key.Arn,
+                CreationDate = now,
+                LastUpdatedDate = now,
+            });
+        }
+
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>One page of an account's keys in a region, ordered by key id; the marker is the last key id returned.</summary>
+    public async Task<(IReadOnlyList<(string KeyId, string Arn)> Keys, bool Truncated)> ListAsync(
+        string account, string region, int limit, string? afterKeyId, CancellationToken ct)
+    {
+        await using var db = _db.Create();
+        var query = db.Keys.AsNoTracking().Where(k => k.AccountId == account && k.Region == region);
+        if (afterKeyId is not null)
+        {
+            query = query.Where(k => k.KeyId.CompareTo(afterKeyId) > 0);
+        }
+
+        var rows = await query.OrderBy(k => k.KeyId).Take(limit + 1).Select(k => new { k.KeyId, k.Arn }).ToListAsync(ct);
+        var page = rows.Take(limit).Select(r => (r.KeyId, r.Arn)).ToList();
+        return (page, rows.Count > limit);
+    }
+
+    public async Task<IReadOnlyList<string>> ListBackingKeyIdsAsync(string arn, CancellationToken ct)
+    {
+        await using var db = _db.Create();
+        return await db.BackingKeys.AsNoTracking().Where(b => b.KeyArn == arn)
+            .OrderBy(b => b.Sequence).Select(b => b.MaterialId).ToListAsync(ct);
+    }
+
+    public void Invalidate(string arn) => _keys.Remove(arn);
+
+    internal static KmsKey ToKey(KeyRow row)
+    {
+        return new KmsKey(
+            row.Arn,
+            row.KeyId,
+            row.AccountId,
+            row.Region,
+            AsUtc(row.CreationDate),
+            row.Description,
+            Enum.Parse<KeyState>(row.KeyState),
+            WireNames<KeyUsageType>.Parse(row.KeyUsage),
+            WireNames<KeySpec>.Parse(row.KeySpec),
+            WireNames<OriginType>.Parse(row.Origin),
+            WireNames<KeyManagerType>.Parse(row.KeyManager),
+            row.DeletionDate is { } d ? AsUtc(d) : null,
+            row.CurrentMaterialId);
+    }
+
+    internal static KeyRow ToRow(KmsKey key, string policy) => new()
+    {
+        Arn = key.Arn,
+        KeyId = key.KeyId,
+        AccountId = key.AccountId,
+        Region = key.Region,
+        CreationDate = key.CreationDate.UtcDateTime,
+        Description = key.Description,
+        KeyState = key.KeyState.ToString(),
+        KeyUsage = WireNames<KeyUsageType>.Name(key.KeyUsage),
+        KeySpec = WireNames<KeySpec>.Name(key.KeySpec),
+        Origin = WireNames<OriginType>.Name(key.Origin),
+        KeyManager = WireNames<KeyManagerType>.Name(key.KeyManager),
+        DeletionDate = key.DeletionDate?.UtcDateTime,
+        CurrentMaterialId = key.CurrentMaterialId,
+        Policy = policy,
+        Version = 1,
+    };
+
+    // SQLite hands DateTime back unspecified; everything is stored in UTC.
+    private static DateTimeOffset AsUtc(DateTime value) =>
+        new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+}
+
+/// <summary>Everything written when a key is created: the key, its policy, its backing-key chain (oldest first), tags and aliases.</summary>
+internal sealed record NewKey(
+    KmsKey Key,
+    string Policy,
+    IReadOnlyList<WrappedBackingKey> BackingKeys,
+    IReadOnlyList<KeyValuePair<string, string>> Tags,
+    IReadOnlyList<string> Aliases);

@@ -1,0 +1,72 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace KmsService.Storage;
+
+/// <summary>The one EF Core model; each provider subclasses it so that it has its own migrations.</summary>
+internal abstract class KmsDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<KeyRow> Keys => Set<KeyRow>();
+    public DbSet<BackingKeyRow> BackingKeys => Set<BackingKeyRow>();
+    public DbSet<AliasRow> Aliases => Set<AliasRow>();
+    public DbSet<TagRow> Tags => Set<TagRow>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<KeyRow>(e =>
+        {
+            e.ToTable("keys");
+            e.HasKey(k => k.Arn);
+            e.Property(k => k.Arn).HasMaxLength(256);
+            e.Property(k => k.KeyId).HasMaxLength(64);
+            e.Property(k => k.AccountId).HasMaxLength(12);
+            e.Property(k => k.Region).HasMaxLength(64);
+            e.Property(k => k.Description).HasMaxLength(8192);
+            e.Property(k => k.KeyState).HasMaxLength(32);
+            e.Property(k => k.KeyUsage).HasMaxLength(32);
+            e.Property(k => k.KeySpec).HasMaxLength(32);
+            e.Property(k => k.Origin).HasMaxLength(32);
+            e.Property(k => k.KeyManager).HasMaxLength(16);
+            e.Property(k => k.CurrentMaterialId).HasMaxLength(64);
+            e.Property(k => k.Version).IsConcurrencyToken();
+            e.HasIndex(k => new { k.AccountId, k.Region, k.KeyId }).IsUnique();
+        });
+
+        modelBuilder.Entity<BackingKeyRow>(e =>
+        {
+            e.ToTable("backing_keys");
+            e.HasKey(b => new { b.KeyArn, b.MaterialId });
+            e.Property(b => b.KeyArn).HasMaxLength(256);
+            e.Property(b => b.MaterialId).HasMaxLength(64);
+            e.HasIndex(b => new { b.KeyArn, b.Sequence }).IsUnique();
+            e.HasOne<KeyRow>().WithMany().HasForeignKey(b => b.KeyArn).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AliasRow>(e =>
+        {
+            e.ToTable("aliases");
+            e.HasKey(a => new { a.AccountId, a.Region, a.AliasName });
+            e.Property(a => a.AccountId).HasMaxLength(12);
+            e.Property(a => a.Region).HasMaxLength(64);
+            e.Property(a => a.AliasName).HasMaxLength(256);
+            e.Property(a => a.TargetKeyArn).HasMaxLength(256);
+            e.HasIndex(a => a.TargetKeyArn);
+            e.HasOne<KeyRow>().WithMany().HasForeignKey(a => a.TargetKeyArn).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<TagRow>(e =>
+        {
+            e.ToTable("tags");
+            e.HasKey(t => new { t.KeyArn, t.TagKey });
+            e.Property(t => t.KeyArn).HasMaxLength(256);
+            e.Property(t => t.TagKey).HasMaxLength(128);
+            e.Property(t => t.TagValue).HasMaxLength(256);
+            e.HasOne<KeyRow>().WithMany().HasForeignKey(t => t.KeyArn).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+}
+
+/// <summary>SQLite flavour of the model (embedded store); migrations in Migrations/Sqlite.</summary>
+internal sealed class SqliteKmsDbContext(DbContextOptions<SqliteKmsDbContext> options) : KmsDbContext(options);
+
+/// <summary>PostgreSQL flavour of the model; migrations in Migrations/Postgres.</summary>
+internal sealed class PostgresKmsDbContext(DbContextOptions<PostgresKmsDbContext> options) : KmsDbContext(options);

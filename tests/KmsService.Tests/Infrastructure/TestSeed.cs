@@ -1,0 +1,54 @@
+namespace KmsService.Tests.Infrastructure;
+
+/// <summary>The seed file the service tests run with: two accounts with users and roles, and a pinned key.</summary>
+public static class TestSeed
+{
+    public const string AliceAccessKey = "AKIAALICE0000000001";
+    public const string AliceSecret = "alice-secret-key-0000000000000000000000";
+    public const string AliceArn = "arn:aws:iam::111122223333:user/alice";
+    public const string OtherAccountAccessKey = "AKIAOTHER0000000001";
+    public const string OtherAccountSecret = "other-secret-key-0000000000000000000000";
+
+    /// <summary>A key with pinned material: ciphertexts made under it decrypt on any fresh database.</summary>
+    public const string PinnedKeyId = "0b7a7c3e-2f1d-4c8e-9a6b-5d4c3b2a1f00";
+    public const string PinnedKeyArn = "arn:aws:kms:us-east-1:111122223333:key/" + PinnedKeyId;
+    public const string PinnedAlias = "alias/pinned";
+    public const string PinnedMaterial = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    public const string Yaml = $"""
+        accounts:
+          - id: "111122223333"
+            principals:
+              - arn: arn:aws:iam::111122223333:root
+              - arn: {AliceArn}
+                accessKeys:
+                  - accessKeyId: {AliceAccessKey}
+                    secretAccessKey: {AliceSecret}
+                policies:
+                  - Version: "2012-10-17"
+                    Statement:
+                      - Effect: Allow
+                        Action: "kms:*"
+                        Resource: "*"
+          - id: "444455556666"
+            principals:
+              - arn: arn:aws:iam::444455556666:role/other
+                accessKeys:
+                  - accessKeyId: {OtherAccountAccessKey}
+                    secretAccessKey: {OtherAccountSecret}
+        keys:
+          - account: "111122223333"
+            region: us-east-1
+            keyId: {PinnedKeyId}
+            description: pinned for reproducible ciphertexts
+            aliases: [ {PinnedAlias} ]
+            material: {PinnedMaterial}
+        """;
+
+    public static string Write()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("kms-seed-").FullName, "seed.yaml");
+        File.WriteAllText(path, Yaml);
+        return path;
+    }
+}

@@ -1,0 +1,188 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using KmsService.Tests.Infrastructure;
+
+namespace KmsService.Tests.Protocol;
+
+/// <summary>The AWS JSON 1.1 wire contract and SigV4 authentication, through raw HTTP and through the SDK.</summary>
+[Collection("sqlite")]
+public sealed class WireProtocolTests(SqliteFixture fixture) : ServiceTests(fixture)
+{
+    private static string AmzDate(DateTime t) => t.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A request whose access key is unknown: in Development it acts as the development root unverified.</summary>
+    private async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostAsync(
+        string? target, string body, string? authorization = "unknown", DateTime? date = null)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, Server.Url)
+        {
+            Content = new StringContent(body, Encoding.UTF8),
+        };
+        request.Content.Headers.ContentType = new("application/x-amz-json-1.1");
+        if (target is not null)
+        {
+            request.Headers.Add("X-Amz-Target", target);
+        }
+
+        var now = date ?? DateTime.UtcNow;
+        request.Headers.Add("X-Amz-Date", AmzDate(now));
+        if (authorization == "unknown")
+        {
+            authorization = $"AWS4-HMAC-SHA256 Credential=AKIDUNKNOWN/{now:yyyyMMdd}/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature={new string('0', 64)}";
+        }
+
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        var response = await http.SendAsync(request, Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        using var doc = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+        return (response.StatusCode, doc.RootElement.Clone(), response);
+    }
+
+    [Fact]
+    public async Task Post_Success_HasAwsHeadersAndJsonBody()
+    {
+        var (status, body, response) = await PostAsync("TrentService.GenerateRandom", """{"NumberOfBytes": 8}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("application/x-amz-json-1.1", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(Guid.TryParse(response.Headers.GetValues("x-amzn-RequestId").Single(), out _));
+        Assert.NotNull(response.Headers.Date);
+        Assert.Equal(8, body.GetProperty("Plaintext").GetBytesFromBase64().Length);
+    }
+
+    [Fact]
+    public async Task Post_UnknownTarget_ThrowsUnknownOperation()
+    {
+        var (status, body, _) = await PostAsync("TrentService.Frobnicate", "{}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("UnknownOperationException", body.GetProperty("__type").GetString());
+    }
+
+    [Fact]
+    public async Task Post_NoTarget_ThrowsUnknownOperation()
+    {
+        var (_, body, _) = await PostAsync(null, "{}");
+        Assert.Equal("UnknownOperationException", body.GetProperty("__type").GetString());
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("[1,2]")]
+    [InlineData("""{"NumberOfBytes": "eight"}""")]
+    [InlineData("""{"NumberOfBytes": 8.5}""")]
+    public async Task Post_UnparseableBody_ThrowsSerialization(string json)
+    {
+        var (status, body, _) = await PostAsync("TrentService.GenerateRandom", json);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("SerializationException", body.GetProperty("__type").GetString());
+    }
+
+    [Fact]
+    public async Task Post_InvalidBase64Blob_ThrowsSerialization()
+    {
+        var (_, body, _) = await PostAsync("TrentService.Decrypt", """{"CiphertextBlob": "!!!"}""");
+        Assert.Equal("SerializationException", body.GetProperty("__type").GetString());
+    }
+
+    [Fact]
+    public async Task Post_UnknownMembers_AreIgnored()
+    {
+        var (status, _, _) = await PostAsync("TrentService.GenerateRandom", """{"NumberOfBytes": 4, "Future": {"x": [1]}}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Fact]
+    public async Task Post_OversizedBody_IsRefusedBeforeParsing()
+    {
+        var big = "{\"Pad\": \"" + new string('a', 2 * 1024 * 1024) + "\"}";
+        var (status, body, _) = await PostAsync("TrentService.GenerateRandom", big);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("ValidationException", body.GetProperty("__type").GetString());
+    }
+
+    [Fact]
+    public async Task Post_WithoutAuthorization_ThrowsMissingAuthenticationToken()
+    {
+        var (status, body, _) = await PostAsync("TrentService.GenerateRandom", "{}", authorization: null);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("MissingAuthenticationTokenException", body.GetProperty("__type").GetString());
+        Assert.Equal("Missing Authentication Token", body.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Post_MalformedAuthorization_ThrowsIncompleteSignature()
+    {
+        var (_, body, _) = await PostAsync("TrentService.GenerateRandom", "{}", authorization: "AWS4-HMAC-SHA256 garbage");
+        Assert.Equal("IncompleteSignatureException", body.GetProperty("__type").GetString());
+    }
+
+    [Fact]
+    public async Task Post_KnownKeyWithOldDate_ThrowsSignatureExpired()
+    {
+        var then = DateTime.UtcNow.AddHours(-1);
+        var auth = $"AWS4-HMAC-SHA256 Credential=test/{then:yyyyMMdd}/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature={new string('0', 64)}";
+        var (_, body, _) = await PostAsync("TrentService.GenerateRandom", """{"NumberOfBytes": 8}""", auth, then);
+        Assert.Equal("InvalidSignatureException", body.GetProperty("__type").GetString());
+        Assert.StartsWith($"Signature expired: {AmzDate(then)} is now earlier than ", body.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Sdk_KnownKeyWithWrongSecret_ThrowsInvalidSignature()
+    {
+        var client = Server.Client(TestSeed.AliceAccessKey, "not-alices-secret");
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            client.ListKeysAsync(new ListKeysRequest(), Ct));
+        Assert.Equal("InvalidSignatureException", e.ErrorCode);
+        Assert.DoesNotContain("not-alices-secret", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sdk_UnknownKeyInDevelopment_ActsAsDevelopmentRoot()
+    {
+        var client = Server.Client("AKIAWHATEVER", "anything");
+        var key = (await client.CreateKeyAsync(new CreateKeyRequest(), Ct)).KeyMetadata;
+        Assert.Equal("000000000000", key.AWSAccountId);
+    }
+
+    [Fact]
+    public async Task Sdk_UnknownKeyWhenNotAllowed_ThrowsUnrecognizedClient()
+    {
+        await using var strict = await KmsServer.StartAsync(extraArgs: ["--Kms:AllowUnknownAccessKeys", "false"]);
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            strict.Client("AKIAWHATEVER", "anything").ListKeysAsync(new ListKeysRequest(), Ct));
+        Assert.Equal("UnrecognizedClientException", e.ErrorCode);
+        Assert.Equal("The security token included in the request is invalid.", e.Message);
+
+        // The built-in development credentials are still verified and work.
+        await strict.Client().ListKeysAsync(new ListKeysRequest(), Ct);
+    }
+
+    [Fact]
+    public async Task Sdk_OperationNotBuiltYet_ThrowsUnsupportedOperation()
+    {
+        var key = await CreateKeyAsync();
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => Kms.SignAsync(new SignRequest
+        {
+            KeyId = key.KeyId,
+            Message = new MemoryStream([1]),
+            SigningAlgorithm = SigningAlgorithmSpec.ECDSA_SHA_256,
+        }, Ct));
+        Assert.Equal("UnsupportedOperationException", e.ErrorCode);
+        Assert.Equal("KmsService does not support the Sign operation yet.", e.Message);
+    }
+
+    [Fact]
+    public async Task Sdk_SeededUserInAnotherRegion_GetsKeysOfThatRegion()
+    {
+        var client = Server.Client(TestSeed.AliceAccessKey, TestSeed.AliceSecret, "eu-central-1");
+        var key = (await client.CreateKeyAsync(new CreateKeyRequest(), Ct)).KeyMetadata;
+        Assert.StartsWith("arn:aws:kms:eu-central-1:111122223333:key/", key.Arn);
+    }
+}
