@@ -39,17 +39,6 @@ internal ref struct PooledUtf8Buffer
         _array[_length++] = value;
     }
 
-    public void Bytes(scoped ReadOnlySpan<byte> value)
-    {
-        if (_array.Length - _length < value.Length)
-        {
-            Grow(value.Length);
-        }
-
-        value.CopyTo(_array.AsSpan(_length));
-        _length += value.Length;
-    }
-
     public void Utf8(scoped ReadOnlySpan<char> value)
     {
         // Almost everything signed is ASCII; Ascii.FromUtf16 is much cheaper than the general encoder on short text.

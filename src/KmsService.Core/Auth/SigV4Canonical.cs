@@ -65,9 +65,9 @@ internal static class SigV4Canonical
         w.Byte((byte)'/');
         w.Utf8(auth.Terminator);
         w.Byte((byte)'\n');
-        Span<byte> hex = stackalloc byte[64];
-        Hex.WriteLower(canonicalRequestHash, hex);
-        w.Bytes(hex);
+        Span<char> hex = stackalloc char[64];
+        Convert.TryToHexStringLower(canonicalRequestHash, hex, out _);
+        w.Utf8(hex);
     }
 
     /// <summary>

@@ -145,26 +145,21 @@ public sealed class SigV4Verifier
     private void CheckSignature(SigV4Request request, SigV4Authorization auth, string secret)
     {
         Span<byte> bodyHash = stackalloc byte[32];
-        Span<byte> bodyHex = stackalloc byte[64];
+        Span<char> bodyHex = stackalloc char[64];
         Span<byte> canonicalHash = stackalloc byte[32];
         Span<byte> computed = stackalloc byte[32];
         Span<byte> provided = stackalloc byte[32];
 
         SHA256.HashData(request.Body.Span, bodyHash);
-        Hex.WriteLower(bodyHash, bodyHex);
+        Convert.TryToHexStringLower(bodyHash, bodyHex, out _);
 
         // With x-amz-content-sha256 the client signs that value, so it must also be the real body hash.
         var declared = request.FirstHeader("x-amz-content-sha256")?.Trim();
-        Span<char> bodyHexChars = stackalloc char[64];
-        for (var i = 0; i < 64; i++)
-        {
-            bodyHexChars[i] = (char)bodyHex[i];
-        }
 
         var w = new PooledUtf8Buffer(1024);
         try
         {
-            SigV4Canonical.WriteCanonicalRequest(ref w, request, auth, declared ?? (ReadOnlySpan<char>)bodyHexChars);
+            SigV4Canonical.WriteCanonicalRequest(ref w, request, auth, declared ?? (ReadOnlySpan<char>)bodyHex);
             SHA256.HashData(w.Written, canonicalHash);
             w.Length = 0;
             SigV4Canonical.WriteStringToSign(ref w, auth, canonicalHash);
@@ -185,7 +180,7 @@ public sealed class SigV4Verifier
             throw new InvalidSignatureException(SignatureMismatch);
         }
 
-        if (declared is not null && !Hex.EqualsIgnoreCase(declared, bodyHex))
+        if (declared is not null && !declared.AsSpan().Equals(bodyHex, StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidSignatureException(ContentSha256Mismatch);
         }
