@@ -279,7 +279,7 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     private static void WriteAad(ReadOnlySpan<byte> header, EncryptionContext context, Span<byte> aad)
     {
         header.CopyTo(aad);
-
+        context.Canonical.CopyTo(aad[header.Length..]);
     }
 
     // NIST SP 800-108 §4.1 counter mode, PRF HMAC-SHA256: K = PRF(backing key, [1]_32 || label || 0x00 || nonce || [256]_32).

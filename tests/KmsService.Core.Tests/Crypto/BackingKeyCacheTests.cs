@@ -51,6 +51,23 @@ public sealed class BackingKeyCacheTests : IDisposable
     }
 
     [Fact]
+    public void Encrypt_ExpiredBetweenSweeps_UnwrapsAgainOnLookup()
+    {
+        // TTL 5.5 min, sweep every minute: at 5.5 min the entry has expired but no sweep has removed it yet.
+        using var hsa = TestKeys.NewHsa(_time, new SoftwareHsaOptions { CacheTimeToLive = TimeSpan.FromSeconds(330) });
+        var key = hsa.GenerateBackingKey(TestKeys.KeyArn);
+        Encrypt(hsa, key);
+        var first = hsa.Cache.Peek(TestKeys.KeyArn, key.MaterialId)!;
+
+        _time.Advance(TimeSpan.FromSeconds(330));
+        Assert.Same(first, hsa.Cache.Peek(TestKeys.KeyArn, key.MaterialId));
+        Encrypt(hsa, key);
+
+        Assert.Equal(2, hsa.UnwrapCount);
+        Assert.True(first.IsZeroed);
+    }
+
+    [Fact]
     public void SweepTimer_AfterTimeToLiveWithoutUse_ZeroesAndDropsMaterial()
     {
         Encrypt(_hsa, _backingKey);
@@ -99,6 +116,21 @@ public sealed class BackingKeyCacheTests : IDisposable
         Assert.Equal(before, held.Span.ToArray());
         held.Release();
         Assert.True(held.IsZeroed);
+    }
+
+    [Fact]
+    public void TryAdd_AfterEvictionThatRanDuringUnwrap_DropsAndZeroesEntry()
+    {
+        // An operation read the epoch, then a key deletion evicted, then the operation finished unwrapping and adds.
+        var epoch = _hsa.Cache.EvictionEpoch;
+        _hsa.Evict(TestKeys.KeyArn);
+        var material = KeyMaterial.Generate(32);
+
+        Assert.True(_hsa.Cache.TryAdd(TestKeys.KeyArn, _backingKey.MaterialId, material, epoch));
+
+        Assert.Null(_hsa.Cache.Peek(TestKeys.KeyArn, _backingKey.MaterialId));
+        Assert.True(material.IsZeroed);
+        Assert.Equal(0, _hsa.Cache.Count);
     }
 
     [Fact]

@@ -241,6 +241,19 @@ public sealed class SoftwareHsaTests : IDisposable
     }
 
     [Fact]
+    public void Decrypt_UnderOtherArnSharingSeededMaterial_ThrowsInvalidCiphertext()
+    {
+        // Two keys seeded with the same material share a material id; a blob of one must not open under the other,
+        // although the other's backing key unwraps and the AEAD alone would accept it (the header is the blob's own).
+        var material = TestKeys.Sequence(0x40, 32);
+        var mine = _hsa.ImportBackingKey(TestKeys.KeyArn, material);
+        var theirs = _hsa.ImportBackingKey(TestKeys.OtherKeyArn, material);
+        var blob = _hsa.Encrypt(TestKeys.KeyArn, mine, Plaintext, _context);
+
+        AssertInvalidCiphertext(() => _hsa.Decrypt(TestKeys.OtherKeyArn, theirs, blob, _context));
+    }
+
+    [Fact]
     public void Decrypt_WithOtherBackingKeyOfSameKey_ThrowsInvalidCiphertext()
     {
         // After rotation: the header names the old backing key, the caller passed the new one.
@@ -248,6 +261,23 @@ public sealed class SoftwareHsaTests : IDisposable
         var rotated = _hsa.GenerateBackingKey(TestKeys.KeyArn);
 
         AssertInvalidCiphertext(() => _hsa.Decrypt(TestKeys.KeyArn, rotated, blob, _context));
+    }
+
+    [Fact]
+    public void Decrypt_HeaderNamesOtherKeyOrBackingKey_RejectsBeforeUnwrapping()
+    {
+        using var hsa = TestKeys.NewHsa();
+        var mine = hsa.GenerateBackingKey(TestKeys.KeyArn);
+        var rotated = hsa.GenerateBackingKey(TestKeys.KeyArn);
+        var theirs = hsa.GenerateBackingKey(TestKeys.OtherKeyArn);
+        var blob = hsa.Encrypt(TestKeys.KeyArn, mine, Plaintext, _context);
+        hsa.Evict(TestKeys.KeyArn);
+        var unwraps = hsa.UnwrapCount;
+
+        AssertInvalidCiphertext(() => hsa.Decrypt(TestKeys.KeyArn, rotated, blob, _context));
+        AssertInvalidCiphertext(() => hsa.Decrypt(TestKeys.OtherKeyArn, theirs, blob, _context));
+
+        Assert.Equal(unwraps, hsa.UnwrapCount);
     }
 
     [Fact]
@@ -295,6 +325,30 @@ public sealed class SoftwareHsaTests : IDisposable
 
         Assert.Throws<CryptographicException>(() =>
             hsa.Encrypt(TestKeys.KeyArn, new WrappedBackingKey(other.MaterialId, wrapped.Wrapped), Plaintext, _context));
+    }
+
+    [Fact]
+    public void Encrypt_WrappedKeyWhoseIdIsNotItsMaterials_ThrowsCryptographicException()
+    {
+        // Well-formed and correctly bound to its ARN and id under the right root key, but the id belongs to other material.
+        using var hsa = FixedRootHsa();
+        var wrongId = KeyMaterialId.Compute(TestKeys.Sequence(0x60, 32));
+        var iv = TestKeys.Sequence(0xc0, 12);
+        var aad = new List<byte>();
+        aad.AddRange([0, 0, 0, (byte)TestKeys.KeyArn.Length]);
+        aad.AddRange(Encoding.UTF8.GetBytes(TestKeys.KeyArn));
+        aad.AddRange([0, 0, 0, 64]);
+        aad.AddRange(Encoding.ASCII.GetBytes(wrongId));
+        var wrapped = new byte[61];
+        wrapped[0] = 0x01;
+        iv.CopyTo(wrapped, 1);
+        using (var gcm = new AesGcm(TestKeys.Sequence(0, 32), 16))
+        {
+            gcm.Encrypt(iv, TestKeys.Sequence(0x40, 32), wrapped.AsSpan(13, 32), wrapped.AsSpan(45, 16), aad.ToArray());
+        }
+
+        Assert.Throws<CryptographicException>(() =>
+            hsa.Encrypt(TestKeys.KeyArn, new WrappedBackingKey(wrongId, wrapped), Plaintext, _context));
     }
 
     [Fact]
