@@ -68,7 +68,7 @@ internal sealed class DecryptOperation(KeyResolver keys, Authorizer authz, Symme
         CheckDecryptable(blobKey, req.EncryptionAlgorithm);
         Common.ThrowIfDryRun(req.DryRun);
 
-        var plaintext = await crypto.DecryptAsync(blobKey, header, req.CiphertextBlob!, Core.Crypto.EncryptionContext.From(req.EncryptionContext), ct);
+        var plaintext = await crypto.DecryptAsync(blobKey, header, req.CiphertextBlob!, SymmetricCrypto.Context(req.EncryptionContext), ct);
         return new DecryptResponse(blobKey.Arn, plaintext, EncryptionAlgorithmSpec.SymmetricDefault, header.MaterialId);
     }
 

@@ -32,7 +32,7 @@ internal sealed class EncryptOperation(KeyResolver keys, Authorizer authz, Symme
         SymmetricCrypto.EnsureCanEncrypt(key, "Encrypt", req.EncryptionAlgorithm);
         Common.ThrowIfDryRun(req.DryRun);
 
-        var (blob, _) = await crypto.EncryptAsync(key, req.Plaintext!, Core.Crypto.EncryptionContext.From(req.EncryptionContext), ct);
+        var (blob, _) = await crypto.EncryptAsync(key, req.Plaintext!, SymmetricCrypto.Context(req.EncryptionContext), ct);
         return new EncryptResponse(blob, key.Arn, EncryptionAlgorithmSpec.SymmetricDefault);
     }
 }

@@ -24,7 +24,7 @@ internal sealed class GenerateDataKeyOperation(KeyResolver keys, Authorizer auth
     public async Task<GenerateDataKeyResponse> ExecuteAsync(GenerateDataKeyRequest req, CallContext call, CancellationToken ct)
     {
         var (key, plaintext) = await DataKeys.PrepareAsync(req, call, "GenerateDataKey", keys, authz, ct);
-        var (blob, materialId) = await crypto.EncryptAsync(key, plaintext, Core.Crypto.EncryptionContext.From(req.EncryptionContext), ct);
+        var (blob, materialId) = await crypto.EncryptAsync(key, plaintext, SymmetricCrypto.Context(req.EncryptionContext), ct);
         return new GenerateDataKeyResponse(blob, plaintext, key.Arn, materialId);
     }
 }
@@ -38,7 +38,7 @@ internal sealed class GenerateDataKeyWithoutPlaintextOperation(KeyResolver keys,
         var (key, plaintext) = await DataKeys.PrepareAsync(req, call, "GenerateDataKeyWithoutPlaintext", keys, authz, ct);
         try
         {
-            var (blob, materialId) = await crypto.EncryptAsync(key, plaintext, Core.Crypto.EncryptionContext.From(req.EncryptionContext), ct);
+            var (blob, materialId) = await crypto.EncryptAsync(key, plaintext, SymmetricCrypto.Context(req.EncryptionContext), ct);
             return new GenerateDataKeyWithoutPlaintextResponse(blob, key.Arn, materialId);
         }
         finally

@@ -58,10 +58,10 @@ internal sealed class ReEncryptOperation(KeyResolver keys, Authorizer authz, Sym
         SymmetricCrypto.EnsureCanEncrypt(destination, "ReEncrypt", req.DestinationEncryptionAlgorithm);
         Common.ThrowIfDryRun(req.DryRun);
 
-        var plaintext = await crypto.DecryptAsync(source, header, req.CiphertextBlob!, Core.Crypto.EncryptionContext.From(req.SourceEncryptionContext), ct);
+        var plaintext = await crypto.DecryptAsync(source, header, req.CiphertextBlob!, SymmetricCrypto.Context(req.SourceEncryptionContext), ct);
         try
         {
-            var (blob, materialId) = await crypto.EncryptAsync(destination, plaintext, Core.Crypto.EncryptionContext.From(req.DestinationEncryptionContext), ct);
+            var (blob, materialId) = await crypto.EncryptAsync(destination, plaintext, SymmetricCrypto.Context(req.DestinationEncryptionContext), ct);
             return new ReEncryptResponse(
                 blob,
                 source.Arn,

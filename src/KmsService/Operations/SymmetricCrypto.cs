@@ -68,6 +68,20 @@ internal sealed class SymmetricCrypto(KeyStore store, IHsa hsa, Authorizer authz
         }
     }
 
+    /// <summary>The request's encryption context in canonical form; strings that are not valid Unicode
+    /// (a lone surrogate) could encode two contexts alike, so they are refused.</summary>
+    public static EncryptionContext Context(IReadOnlyDictionary<string, string>? pairs)
+    {
+        try
+        {
+            return EncryptionContext.From(pairs);
+        }
+        catch (ArgumentException)
+        {
+            throw new ValidationException("EncryptionContext keys and values must be valid Unicode strings.");
+        }
+    }
+
     public static byte[] RandomBytes(int count) => RandomNumberGenerator.GetBytes(count);
 
     public static void Clear(byte[]? secret)
