@@ -2,6 +2,7 @@ using KmsService.Core.Auth;
 using KmsService.Core.Crypto;
 using KmsService.Hosting;
 using KmsService.Identity;
+using KmsService.Lifecycle;
 using KmsService.Protocol;
 using KmsService.Seed;
 using KmsService.Storage;
@@ -33,10 +34,16 @@ internal static class KmsApp
         builder.Services.AddSingleton(BuildIdentities(options, seed, isDevelopment));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IHsa>(sp => new SoftwareHsa(LoadRootKey(options, isDevelopment), sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(sp => new SigV4Verifier(sp.GetRequiredService<TimeProvider>()));
+        // Signatures are checked against the wall clock the clients sign with; the injected TimeProvider is the
+        // service's clock for key lifecycle (creation, deletion and rotation dates), which tests move forward.
+        builder.Services.AddSingleton(new SigV4Verifier(TimeProvider.System));
         AddStore(builder.Services, options, builder.Configuration);
         builder.Services.AddSingleton<KeyStore>();
+        builder.Services.AddSingleton<TagStore>();
+        builder.Services.AddSingleton<AliasStore>();
         builder.Services.AddSingleton<SeedApplier>();
+        builder.Services.AddSingleton<KeyDeletionService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyDeletionService>());
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton<KmsEndpoint>();
         OperationTable.Register(builder.Services);

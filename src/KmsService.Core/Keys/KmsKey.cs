@@ -44,6 +44,61 @@ public sealed record KmsKey(
         }
     }
 
+    /// <summary>EnableKey: Disabled (or Enabled) becomes Enabled; not while pending deletion or import.</summary>
+    public KmsKey Enable()
+    {
+        EnsureNotPendingDeletionOrImport();
+        return this with { KeyState = KeyState.Enabled };
+    }
+
+    /// <summary>DisableKey: Enabled (or Disabled) becomes Disabled; not while pending deletion or import.</summary>
+    public KmsKey Disable()
+    {
+        EnsureNotPendingDeletionOrImport();
+        return this with { KeyState = KeyState.Disabled };
+    }
+
+    /// <summary>ScheduleKeyDeletion: the key becomes PendingDeletion until <paramref name="deletionDate"/>.</summary>
+    public KmsKey ScheduleDeletion(DateTimeOffset deletionDate)
+    {
+        if (KeyState == KeyState.PendingDeletion)
+        {
+            throw new KMSInvalidStateException($"{Arn} is pending deletion.");
+        }
+
+        return this with { KeyState = KeyState.PendingDeletion, DeletionDate = deletionDate };
+    }
+
+    /// <summary>CancelKeyDeletion: a key pending deletion becomes Disabled (not Enabled), as on AWS.</summary>
+    public KmsKey CancelDeletion()
+    {
+        if (KeyState != KeyState.PendingDeletion)
+        {
+            throw new KMSInvalidStateException($"{Arn} is not pending deletion.");
+        }
+
+        return this with { KeyState = KeyState.Disabled, DeletionDate = null };
+    }
+
+    /// <summary>Key-state rule of operations that change a key but are refused while it is pending deletion
+    /// (CreateAlias, TagResource, UntagResource, UpdateKeyDescription, …).</summary>
+    public void EnsureNotPendingDeletion()
+    {
+        if (KeyState == KeyState.PendingDeletion)
+        {
+            throw new KMSInvalidStateException($"{Arn} is pending deletion.");
+        }
+    }
+
+    private void EnsureNotPendingDeletionOrImport()
+    {
+        EnsureNotPendingDeletion();
+        if (KeyState == KeyState.PendingImport)
+        {
+            throw new KMSInvalidStateException($"{Arn} is pending import.");
+        }
+    }
+
     /// <summary>Throws InvalidKeyUsageException unless the key's usage is <paramref name="usage"/>.</summary>
     public void EnsureUsage(KeyUsageType usage, string operation)
     {

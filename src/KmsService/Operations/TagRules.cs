@@ -1,4 +1,7 @@
+using System.Text;
+using System.Text.Unicode;
 using KmsService.Core.Errors;
+using KmsService.Core.Keys;
 using KmsService.Protocol;
 
 namespace KmsService.Operations;
@@ -7,6 +10,10 @@ namespace KmsService.Operations;
 internal static class TagRules
 {
     public const int MaxTags = 50;
+    public const int MaxTagKeyLength = 128;
+
+    // Version byte of the ListResourceTags marker: base64 of this byte and the UTF-8 of the last tag key returned.
+    private const byte MarkerVersion = 1;
 
     public static Validator Tags(this Validator v, IReadOnlyList<Tag>? tags)
     {
@@ -18,12 +25,16 @@ internal static class TagRules
         for (var i = 0; i < tags.Count; i++)
         {
             var member = $"tags.{i + 1}.member";
-            v.NotNull(tags[i].TagKey, $"{member}.tagKey").Length(tags[i].TagKey, 1, 128, $"{member}.tagKey")
+            v.NotNull(tags[i].TagKey, $"{member}.tagKey").Length(tags[i].TagKey, 1, MaxTagKeyLength, $"{member}.tagKey")
              .NotNull(tags[i].TagValue, $"{member}.tagValue").Length(tags[i].TagValue, 0, 256, $"{member}.tagValue");
         }
 
         return v;
     }
+
+    /// <summary>UntagResource's <c>TagKeys</c>: each 1..128 characters.</summary>
+    public static Validator TagKeys(this Validator v, IReadOnlyList<string>? tagKeys) =>
+        v.EachLength(tagKeys, 1, MaxTagKeyLength, "tagKeys");
 
     /// <summary>The service's TagException rules, after the model's constraints passed.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Check(IReadOnlyList<Tag>? tags)
@@ -35,7 +46,7 @@ internal static class TagRules
 
         if (tags.Count > MaxTags)
         {
-            throw new TagException("Too many tags");
+            throw TooMany();
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -57,4 +68,54 @@ internal static class TagRules
 
         return result;
     }
+
+    /// <summary>The per-key limit, checked on the tags a key would have after TagResource merged the request's.</summary>
+    public static void EnsureWithinLimit(int tagCountAfterMerge)
+    {
+        // AWS answers a request of 51 tags with TagException "Too many tags"; the same limit on the merged set
+        // gets the same answer here.
+        if (tagCountAfterMerge > MaxTags)
+        {
+            throw TooMany();
+        }
+    }
+
+    /// <summary>AWS managed keys cannot be tagged, untagged or re-described: their key policy allows none of these
+    /// actions, so AWS denies the request.</summary>
+    public static void EnsureCustomerManaged(KmsKey key, CallContext call, string action)
+    {
+        if (key.KeyManager == KeyManagerType.Aws)
+        {
+            throw Authorizer.Denied(call, action, key.Arn);
+        }
+    }
+
+    /// <summary>The NextMarker that continues a tag listing after <paramref name="lastTagKey"/>.</summary>
+    public static string Marker(string lastTagKey)
+    {
+        var bytes = new byte[1 + Encoding.UTF8.GetByteCount(lastTagKey)];
+        bytes[0] = MarkerVersion;
+        Encoding.UTF8.GetBytes(lastTagKey, bytes.AsSpan(1));
+        return Convert.ToBase64String(bytes);
+    }
+
+    /// <summary>The last tag key of the previous page, from a marker we issued; anything else is InvalidMarkerException.</summary>
+    public static string AfterTagKey(string marker)
+    {
+        var buffer = new byte[marker.Length];
+        if (!Convert.TryFromBase64String(marker, buffer, out var written)
+            || written < 2
+            || buffer[0] != MarkerVersion
+            || !Utf8.IsValid(buffer.AsSpan(1, written - 1)))
+        {
+            throw InvalidMarker();
+        }
+
+        var tagKey = Encoding.UTF8.GetString(buffer, 1, written - 1);
+        return tagKey.Length <= MaxTagKeyLength ? tagKey : throw InvalidMarker();
+    }
+
+    private static TagException TooMany() => new("Too many tags");
+
+    private static InvalidMarkerException InvalidMarker() => new("The marker that you specified is not valid.");
 }

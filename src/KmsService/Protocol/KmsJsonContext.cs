@@ -31,6 +31,20 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(GenerateDataKeyWithoutPlaintextResponse))]
 [JsonSerializable(typeof(GenerateRandomRequest))]
 [JsonSerializable(typeof(GenerateRandomResponse))]
+[JsonSerializable(typeof(TagResourceRequest))]
+[JsonSerializable(typeof(UntagResourceRequest))]
+[JsonSerializable(typeof(ListResourceTagsRequest))]
+[JsonSerializable(typeof(ListResourceTagsResponse))]
+[JsonSerializable(typeof(UpdateKeyDescriptionRequest))]
+[JsonSerializable(typeof(CreateAliasRequest))]
+[JsonSerializable(typeof(UpdateAliasRequest))]
+[JsonSerializable(typeof(DeleteAliasRequest))]
+[JsonSerializable(typeof(ListAliasesRequest))]
+[JsonSerializable(typeof(ListAliasesResponse))]
+[JsonSerializable(typeof(KeyIdRequest))]
+[JsonSerializable(typeof(ScheduleKeyDeletionRequest))]
+[JsonSerializable(typeof(ScheduleKeyDeletionResponse))]
+[JsonSerializable(typeof(CancelKeyDeletionResponse))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

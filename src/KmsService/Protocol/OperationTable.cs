@@ -40,7 +40,8 @@ internal sealed class OperationTable
         void Add<TReq, TResp>(string name, JsonTypeInfo<TReq> req, JsonTypeInfo<TResp> resp)
             where TReq : class
         {
-            var op = services.GetRequiredService<IKmsOperation<TReq, TResp>>();
+            // Operations that share a request and response shape are registered under their name.
+            var op = services.GetKeyedService<IKmsOperation<TReq, TResp>>(name) ?? services.GetRequiredService<IKmsOperation<TReq, TResp>>();
             table[TargetPrefix + name] = Handler(op, req, resp);
         }
 
@@ -53,6 +54,18 @@ internal sealed class OperationTable
         Add("GenerateDataKey", ctx.GenerateDataKeyRequest, ctx.GenerateDataKeyResponse);
         Add("GenerateDataKeyWithoutPlaintext", ctx.GenerateDataKeyRequest, ctx.GenerateDataKeyWithoutPlaintextResponse);
         Add("GenerateRandom", ctx.GenerateRandomRequest, ctx.GenerateRandomResponse);
+        Add("TagResource", ctx.TagResourceRequest, ctx.EmptyResponse);
+        Add("UntagResource", ctx.UntagResourceRequest, ctx.EmptyResponse);
+        Add("ListResourceTags", ctx.ListResourceTagsRequest, ctx.ListResourceTagsResponse);
+        Add("UpdateKeyDescription", ctx.UpdateKeyDescriptionRequest, ctx.EmptyResponse);
+        Add("CreateAlias", ctx.CreateAliasRequest, ctx.EmptyResponse);
+        Add("UpdateAlias", ctx.UpdateAliasRequest, ctx.EmptyResponse);
+        Add("DeleteAlias", ctx.DeleteAliasRequest, ctx.EmptyResponse);
+        Add("ListAliases", ctx.ListAliasesRequest, ctx.ListAliasesResponse);
+        Add("EnableKey", ctx.KeyIdRequest, ctx.EmptyResponse);
+        Add("DisableKey", ctx.KeyIdRequest, ctx.EmptyResponse);
+        Add("ScheduleKeyDeletion", ctx.ScheduleKeyDeletionRequest, ctx.ScheduleKeyDeletionResponse);
+        Add("CancelKeyDeletion", ctx.KeyIdRequest, ctx.CancelKeyDeletionResponse);
 
         foreach (var name in ModelOperations)
         {
@@ -76,6 +89,18 @@ internal sealed class OperationTable
         services.AddSingleton<IKmsOperation<GenerateDataKeyRequest, GenerateDataKeyResponse>, GenerateDataKeyOperation>();
         services.AddSingleton<IKmsOperation<GenerateDataKeyRequest, GenerateDataKeyWithoutPlaintextResponse>, GenerateDataKeyWithoutPlaintextOperation>();
         services.AddSingleton<IKmsOperation<GenerateRandomRequest, GenerateRandomResponse>, GenerateRandomOperation>();
+        services.AddSingleton<IKmsOperation<TagResourceRequest, EmptyResponse>, TagResourceOperation>();
+        services.AddSingleton<IKmsOperation<UntagResourceRequest, EmptyResponse>, UntagResourceOperation>();
+        services.AddSingleton<IKmsOperation<ListResourceTagsRequest, ListResourceTagsResponse>, ListResourceTagsOperation>();
+        services.AddSingleton<IKmsOperation<UpdateKeyDescriptionRequest, EmptyResponse>, UpdateKeyDescriptionOperation>();
+        services.AddSingleton<IKmsOperation<CreateAliasRequest, EmptyResponse>, CreateAliasOperation>();
+        services.AddSingleton<IKmsOperation<UpdateAliasRequest, EmptyResponse>, UpdateAliasOperation>();
+        services.AddSingleton<IKmsOperation<DeleteAliasRequest, EmptyResponse>, DeleteAliasOperation>();
+        services.AddSingleton<IKmsOperation<ListAliasesRequest, ListAliasesResponse>, ListAliasesOperation>();
+        services.AddKeyedSingleton<IKmsOperation<KeyIdRequest, EmptyResponse>, EnableKeyOperation>("EnableKey");
+        services.AddKeyedSingleton<IKmsOperation<KeyIdRequest, EmptyResponse>, DisableKeyOperation>("DisableKey");
+        services.AddSingleton<IKmsOperation<ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse>, ScheduleKeyDeletionOperation>();
+        services.AddSingleton<IKmsOperation<KeyIdRequest, CancelKeyDeletionResponse>, CancelKeyDeletionOperation>();
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<Authorizer>();
         services.AddSingleton<SymmetricCrypto>();

@@ -1,4 +1,5 @@
 using KmsService.Core.Crypto;
+using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using Microsoft.EntityFrameworkCore;
 
@@ -152,7 +153,87 @@ internal sealed class KeyStore
             .OrderBy(b => b.Sequence).Select(b => b.MaterialId).ToListAsync(ct);
     }
 
+    /// <summary>Applies a state transition to a key and saves it, guarded by the row's version: a concurrent change
+    /// makes the transition run again on the fresh row, so two writers never overwrite each other.</summary>
+    public async Task<KmsKey> UpdateAsync(string arn, Func<KmsKey, KmsKey> change, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var db = _db.Create();
+            var row = await db.Keys.FirstOrDefaultAsync(k => k.Arn == arn, ct)
+                ?? throw new NotFoundException($"Key '{arn}' does not exist");
+            var current = ToKey(row);
+            var next = change(current);
+            if (next == current)
+            {
+                return current;
+            }
+
+            row.KeyState = next.KeyState.ToString();
+            row.DeletionDate = next.DeletionDate?.UtcDateTime;
+            row.Description = next.Description;
+            row.Version++;
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                Invalidate(arn);
+                return next;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 5)
+            {
+                // Someone else changed the key first: apply the transition to what they wrote.
+            }
+        }
+    }
+
+    /// <summary>Keys whose deletion window has passed, oldest first.</summary>
+    public async Task<IReadOnlyList<string>> ListDueForDeletionAsync(DateTimeOffset now, int max, CancellationToken ct)
+    {
+        await using var db = _db.Create();
+        var state = nameof(KeyState.PendingDeletion);
+        var cutoff = now.UtcDateTime;
+        return await db.Keys.AsNoTracking()
+            .Where(k => k.KeyState == state && k.DeletionDate <= cutoff)
+            .OrderBy(k => k.DeletionDate)
+            .Take(max)
+            .Select(k => k.Arn)
+            .ToListAsync(ct);
+    }
+
+    /// <summary>Deletes a key whose deletion window has passed, with its backing keys, aliases and tags, in one
+    /// transaction. The condition is checked inside it, so a key whose deletion was cancelled meanwhile, or that
+    /// another instance deleted first, is left alone. Returns whether this call deleted it.</summary>
+    public async Task<bool> DeleteIfDueAsync(string arn, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var db = _db.Create();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var state = nameof(KeyState.PendingDeletion);
+        var cutoff = now.UtcDateTime;
+
+        // Claim the row first (an UPDATE takes its lock), so concurrent sweepers serialise on it.
+        var claimed = await db.Keys
+            .Where(k => k.Arn == arn && k.KeyState == state && k.DeletionDate <= cutoff)
+            .ExecuteUpdateAsync(u => u.SetProperty(k => k.Version, k => k.Version + 1), ct);
+        if (claimed == 0)
+        {
+            return false;
+        }
+
+        await db.Aliases.Where(a => a.TargetKeyArn == arn).ExecuteDeleteAsync(ct);
+        await db.Tags.Where(t => t.KeyArn == arn).ExecuteDeleteAsync(ct);
+        await db.BackingKeys.Where(b => b.KeyArn == arn).ExecuteDeleteAsync(ct);
+        await db.Keys.Where(k => k.Arn == arn).ExecuteDeleteAsync(ct);
+        await tx.CommitAsync(ct);
+        Invalidate(arn);
+        _aliases.Clear();
+        return true;
+    }
+
+    /// <summary>Drops a key record from this instance's cache after a change (others see it within the TTL).</summary>
     public void Invalidate(string arn) => _keys.Remove(arn);
+
+    /// <summary>Drops an alias target from this instance's cache after the alias changed or was deleted.</summary>
+    public void InvalidateAlias(string account, string region, string aliasName) => _aliases.Remove((account, region, aliasName));
 
     internal static KmsKey ToKey(KeyRow row)
     {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace KmsService.Tests.Infrastructure;
 
 /// <summary>One running service per store, shared by the test classes of that store's collection.</summary>
@@ -41,13 +43,13 @@ public abstract class StoreFixture : IAsyncLifetime
     protected abstract Task<string?> PrepareStoreAsync();
 
     /// <summary>Starts another server on the same store (a second instance, or a restart).</summary>
-    public Task<KmsServer> StartAnotherAsync(string? dataDir = null)
+    public Task<KmsServer> StartAnotherAsync(string? dataDir = null, Action<IServiceCollection>? configure = null)
     {
         EnsureAvailable();
-        return StartAnotherCoreAsync(dataDir);
+        return StartAnotherCoreAsync(dataDir, configure);
     }
 
-    protected abstract Task<KmsServer> StartAnotherCoreAsync(string? dataDir);
+    protected abstract Task<KmsServer> StartAnotherCoreAsync(string? dataDir, Action<IServiceCollection>? configure);
 
     public virtual async ValueTask DisposeAsync()
     {
@@ -66,8 +68,8 @@ public sealed class SqliteFixture : StoreFixture
 
     protected override Task<string?> PrepareStoreAsync() => Task.FromResult<string?>(null);
 
-    protected override Task<KmsServer> StartAnotherCoreAsync(string? dataDir) =>
-        KmsServer.StartAsync(null, TestSeed.Write(), dataDir ?? Server.DataDir);
+    protected override Task<KmsServer> StartAnotherCoreAsync(string? dataDir, Action<IServiceCollection>? configure) =>
+        KmsServer.StartAsync(null, TestSeed.Write(), dataDir ?? Server.DataDir, configure);
 }
 
 public sealed class PostgresFixture : StoreFixture
@@ -85,8 +87,8 @@ public sealed class PostgresFixture : StoreFixture
         return _database.ConnectionString;
     }
 
-    protected override Task<KmsServer> StartAnotherCoreAsync(string? dataDir) =>
-        KmsServer.StartAsync(ConnectionString, TestSeed.Write(), dataDir ?? Server.DataDir);
+    protected override Task<KmsServer> StartAnotherCoreAsync(string? dataDir, Action<IServiceCollection>? configure) =>
+        KmsServer.StartAsync(ConnectionString, TestSeed.Write(), dataDir ?? Server.DataDir, configure);
 
     public override async ValueTask DisposeAsync()
     {

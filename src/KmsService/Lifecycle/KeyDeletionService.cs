@@ -1,0 +1,55 @@
+using KmsService.Core.Crypto;
+using KmsService.Storage;
+
+namespace KmsService.Lifecycle;
+
+/// <summary>Destroys keys whose deletion window has passed: backing keys, aliases and tags go with the key, in one
+/// transaction per key, so a crash leaves either the whole key or nothing and the next run finishes the job.
+/// Instances sharing a database may all run it; each key is deleted once.</summary>
+internal sealed partial class KeyDeletionService(KeyStore store, IHsa hsa, TimeProvider time, ILogger<KeyDeletionService> logger)
+    : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+
+    /// <summary>One sweep; returns the keys this instance deleted.</summary>
+    public async Task<IReadOnlyList<string>> RunOnceAsync(CancellationToken ct)
+    {
+        var deleted = new List<string>();
+        var now = time.GetUtcNow();
+        foreach (var arn in await store.ListDueForDeletionAsync(now, 100, ct))
+        {
+            if (await store.DeleteIfDueAsync(arn, now, ct))
+            {
+                hsa.Evict(arn);
+                deleted.Add(arn);
+                LogDeleted(logger, arn);
+            }
+        }
+
+        return deleted;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        do
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A failed sweep (database unavailable, …) is retried on the next tick.
+                LogSweepFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Deleted key {KeyArn}: its deletion window has passed")]
+    private static partial void LogDeleted(ILogger logger, string keyArn);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Key deletion sweep failed; retrying on the next tick")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,20 @@
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+internal sealed record CancelKeyDeletionResponse(string KeyId);
+
+/// <summary>CancelKeyDeletion: a key pending deletion is kept, in state Disabled.</summary>
+internal sealed class CancelKeyDeletionOperation(KeyResolver keys, Authorizer authz, KeyStore store)
+    : IKmsOperation<KeyIdRequest, CancelKeyDeletionResponse>
+{
+    public async Task<CancelKeyDeletionResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator().KeyId(req.KeyId, "keyId").ThrowIfAny();
+        var key = await keys.ResolveKeyAsync(req.KeyId!, call, "CancelKeyDeletion", ct);
+        authz.Demand(call, "CancelKeyDeletion", key);
+        await store.UpdateAsync(key.Arn, k => k.CancelDeletion(), ct);
+        return new CancelKeyDeletionResponse(key.Arn);
+    }
+}

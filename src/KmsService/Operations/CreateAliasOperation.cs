@@ -1,0 +1,126 @@
+using KmsService.Core.Errors;
+using KmsService.Core.Keys;
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+internal sealed record CreateAliasRequest(string? AliasName, string? TargetKeyId);
+
+/// <summary>CreateAlias: a new alias name in the caller's account and region for a customer managed key given by
+/// key id or key ARN.</summary>
+internal sealed class CreateAliasOperation(KeyResolver keys, Authorizer authz, AliasStore aliases, TimeProvider time)
+    : IKmsOperation<CreateAliasRequest, EmptyResponse>
+{
+    public async Task<EmptyResponse> ExecuteAsync(CreateAliasRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator().AliasName(req.AliasName).KeyId(req.TargetKeyId, "targetKeyId").ThrowIfAny();
+        var name = req.AliasName!;
+        AliasRules.EnsureCustomerAliasName(name);
+
+        var key = await keys.ResolveKeyAsync(req.TargetKeyId!, call, "CreateAlias", ct);
+        authz.Demand(call, "CreateAlias", key);
+        AliasRules.EnsureCustomerManaged(call, "CreateAlias", key);
+        AliasRules.EnsureNotPendingDeletion(key);
+
+        var now = AliasRules.Now(time);
+        var row = new AliasRow
+        {
+            AccountId = call.AccountId,
+            Region = call.Region,
+            AliasName = name,
+            TargetKeyArn = key.Arn,
+            CreationDate = now,
+            LastUpdatedDate = now,
+        };
+
+        return await aliases.CreateAsync(row, AliasRules.MaxAliasesPerKey, ct) switch
+        {
+            AliasWriteResult.Done => EmptyResponse.Instance,
+            AliasWriteResult.AlreadyExists => throw new AlreadyExistsException($"An alias with the name {AliasRules.Arn(call, name)} already exists"),
+            AliasWriteResult.QuotaExceeded => throw AliasRules.QuotaExceeded(key),
+            var other => throw new InvalidOperationException($"Unexpected alias write result {other}."),
+        };
+    }
+}
+
+/// <summary>Rules shared by the alias operations: the AliasName model constraints, the <c>alias/</c> and
+/// <c>alias/aws/</c> prefixes, the per-key quota and AWS's wording for each.</summary>
+internal static class AliasRules
+{
+    /// <summary>AWS quota "Aliases per KMS key" (default 50); AWS-created aliases do not count, we have none.</summary>
+    public const int MaxAliasesPerKey = 50;
+
+    public const string NamePattern = "^[a-zA-Z0-9:/_-]+$";
+
+    /// <summary>A required AliasNameType member: 1..256 characters of <see cref="NamePattern"/>.</summary>
+    public static Validator AliasName(this Validator v, string? value) =>
+        v.NotNull(value, "aliasName")
+            .Length(value, 1, 256, "aliasName")
+            .Check(
+                value is null || MatchesPattern(value),
+                $"Value '{value}' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: {NamePattern}");
+
+    /// <summary>Service rules after the model constraints: the <c>alias/</c> prefix with a name after it, and not
+    /// the <c>alias/aws/</c> prefix that AWS reserves for AWS managed keys.</summary>
+    public static void EnsureCustomerAliasName(string name)
+    {
+        // AWS-ERRORS.md "Aliases" (recorded for CreateAlias). "alias/" alone names nothing: the same answer.
+        if (!name.StartsWith(AliasNames.Prefix, StringComparison.Ordinal) || name.Length == AliasNames.Prefix.Length)
+        {
+            throw new ValidationException("Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html");
+        }
+
+        if (name.StartsWith(AliasNames.AwsReservedPrefix, StringComparison.Ordinal))
+        {
+            throw new InvalidAliasNameException($"Alias {name} is not valid: the alias/aws/ prefix is reserved for AWS managed keys.");
+        }
+    }
+
+    /// <summary>Aliases can be created for (and moved to) customer managed keys only.</summary>
+    public static void EnsureCustomerManaged(CallContext call, string action, KmsKey key)
+    {
+        if (key.KeyManager != KeyManagerType.Customer)
+        {
+            throw Authorizer.Denied(call, action, key.Arn);
+        }
+    }
+
+    /// <summary>AWS "Key states" table: CreateAlias and the new target of UpdateAlias fail only when PendingDeletion.</summary>
+    public static void EnsureNotPendingDeletion(KmsKey key)
+    {
+        if (key.KeyState == KeyState.PendingDeletion)
+        {
+            throw new KMSInvalidStateException($"{key.Arn} is pending deletion.");
+        }
+    }
+
+    public static LimitExceededException QuotaExceeded(KmsKey key) =>
+        new($"The KMS key {key.Arn} already has {MaxAliasesPerKey} aliases, the most a key can have. Delete an alias of this key first.");
+
+    public static NotFoundException NotFound(CallContext call, string name) => new($"Alias {Arn(call, name)} is not found.");
+
+    public static string Arn(CallContext call, string name) => $"arn:{call.Partition}:kms:{call.Region}:{call.AccountId}:{name}";
+
+    /// <summary>Now, to the millisecond: timestamps go out with millisecond precision, store what we return.</summary>
+    public static DateTime Now(TimeProvider time) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds()).UtcDateTime;
+
+    private static bool MatchesPattern(string value)
+    {
+        if (value.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not (':' or '/' or '_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

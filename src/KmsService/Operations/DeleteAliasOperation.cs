@@ -1,0 +1,28 @@
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+internal sealed record DeleteAliasRequest(string? AliasName);
+
+/// <summary>DeleteAlias: removes an alias of the caller's account and region; its key is not affected, whatever its state.</summary>
+internal sealed class DeleteAliasOperation(KeyStore keys, Authorizer authz, AliasStore aliases)
+    : IKmsOperation<DeleteAliasRequest, EmptyResponse>
+{
+    public async Task<EmptyResponse> ExecuteAsync(DeleteAliasRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator().AliasName(req.AliasName).ThrowIfAny();
+        var name = req.AliasName!;
+        AliasRules.EnsureCustomerAliasName(name);
+
+        var alias = await aliases.FindAsync(call.AccountId, call.Region, name, ct) ?? throw AliasRules.NotFound(call, name);
+        if (await keys.FindAsync(alias.TargetKeyArn, ct) is { } key)
+        {
+            authz.Demand(call, "DeleteAlias", key);
+        }
+
+        return await aliases.DeleteAsync(call.AccountId, call.Region, name, ct) == AliasWriteResult.Done
+            ? EmptyResponse.Instance
+            : throw AliasRules.NotFound(call, name);
+    }
+}

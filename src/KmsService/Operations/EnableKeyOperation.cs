@@ -1,0 +1,20 @@
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+internal sealed record KeyIdRequest(string? KeyId);
+
+/// <summary>EnableKey: a Disabled key becomes Enabled again (no change if it already is).</summary>
+internal sealed class EnableKeyOperation(KeyResolver keys, Authorizer authz, KeyStore store)
+    : IKmsOperation<KeyIdRequest, EmptyResponse>
+{
+    public async Task<EmptyResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator().KeyId(req.KeyId, "keyId").ThrowIfAny();
+        var key = await keys.ResolveKeyAsync(req.KeyId!, call, "EnableKey", ct);
+        authz.Demand(call, "EnableKey", key);
+        await store.UpdateAsync(key.Arn, k => k.Enable(), ct);
+        return EmptyResponse.Instance;
+    }
+}

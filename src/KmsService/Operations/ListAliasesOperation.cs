@@ -1,0 +1,76 @@
+using System.Buffers.Text;
+using System.Text;
+using KmsService.Core.Errors;
+using KmsService.Core.Keys;
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+internal sealed record ListAliasesRequest(string? KeyId, int? Limit, string? Marker);
+
+/// <summary>Model shape <c>AliasListEntry</c>; <c>TargetKeyId</c> is the bare key id.</summary>
+internal sealed record AliasListEntry(
+    string AliasName,
+    string AliasArn,
+    string TargetKeyId,
+    DateTimeOffset CreationDate,
+    DateTimeOffset LastUpdatedDate);
+
+internal sealed record ListAliasesResponse(IReadOnlyList<AliasListEntry> Aliases, string? NextMarker, bool Truncated);
+
+/// <summary>ListAliases: the caller's aliases in the request's region, or only those of one key (key id or key ARN),
+/// ordered by alias name, in pages of Limit (1..100, default 50).</summary>
+internal sealed class ListAliasesOperation(KeyResolver keys, Authorizer authz, AliasStore aliases)
+    : IKmsOperation<ListAliasesRequest, ListAliasesResponse>
+{
+    private const string MarkerPrefix = "a1.";
+
+    public async Task<ListAliasesResponse> ExecuteAsync(ListAliasesRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator()
+            .Length(req.KeyId, 1, Common.MaxKeyIdLength, "keyId")
+            .Range(req.Limit, 1, 100, "limit")
+            .Length(req.Marker, 1, 1024, "marker")
+            .ThrowIfAny();
+
+        var after = req.Marker is null ? null : ReadMarker(req.Marker);
+
+        string? targetArn = null;
+        if (req.KeyId is not null)
+        {
+            var key = await keys.ResolveKeyAsync(req.KeyId, call, "ListAliases", ct);
+            authz.Demand(call, "ListAliases", key);
+            targetArn = key.Arn;
+        }
+
+        var (rows, truncated) = await aliases.ListAsync(call.AccountId, call.Region, targetArn, req.Limit ?? 50, after, ct);
+        var entries = rows.Select(r => new AliasListEntry(
+            r.AliasName,
+            AliasRules.Arn(call, r.AliasName),
+            r.TargetKeyArn[(r.TargetKeyArn.LastIndexOf('/') + 1)..],
+            AsUtc(r.CreationDate),
+            AsUtc(r.LastUpdatedDate))).ToList();
+        return new ListAliasesResponse(entries, truncated ? WriteMarker(entries[^1].AliasName) : null, truncated);
+    }
+
+    // Our markers are "a1." + base64url(last alias name of the previous page); anything else was not issued by us.
+    private static string WriteMarker(string lastAliasName) =>
+        MarkerPrefix + Base64Url.EncodeToString(Encoding.UTF8.GetBytes(lastAliasName));
+
+    private static string ReadMarker(string marker)
+    {
+        if (marker.StartsWith(MarkerPrefix, StringComparison.Ordinal)
+            && Base64Url.IsValid(marker.AsSpan(MarkerPrefix.Length))
+            && Encoding.UTF8.GetString(Base64Url.DecodeFromChars(marker.AsSpan(MarkerPrefix.Length))) is var name
+            && AliasNames.IsValid(name))
+        {
+            return name;
+        }
+
+        throw new InvalidMarkerException("The marker that you specified is not valid.");
+    }
+
+    // SQLite hands DateTime back unspecified; everything is stored in UTC.
+    private static DateTimeOffset AsUtc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+}

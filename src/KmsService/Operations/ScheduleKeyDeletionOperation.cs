@@ -1,0 +1,30 @@
+using KmsService.Core.Keys;
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+internal sealed record ScheduleKeyDeletionRequest(string? KeyId, int? PendingWindowInDays);
+
+internal sealed record ScheduleKeyDeletionResponse(string KeyId, DateTimeOffset DeletionDate, KeyState KeyState, int PendingWindowInDays);
+
+/// <summary>ScheduleKeyDeletion: the key becomes PendingDeletion for 7..30 days (default 30); the deletion service
+/// then destroys it for good.</summary>
+internal sealed class ScheduleKeyDeletionOperation(KeyResolver keys, Authorizer authz, KeyStore store, TimeProvider time)
+    : IKmsOperation<ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse>
+{
+    public const int DefaultWindowDays = 30;
+
+    public async Task<ScheduleKeyDeletionResponse> ExecuteAsync(ScheduleKeyDeletionRequest req, CallContext call, CancellationToken ct)
+    {
+        // The model allows 1..365; the service accepts 7..30.
+        new Validator().KeyId(req.KeyId, "keyId").Range(req.PendingWindowInDays, 7, 30, "pendingWindowInDays").ThrowIfAny();
+        var key = await keys.ResolveKeyAsync(req.KeyId!, call, "ScheduleKeyDeletion", ct);
+        authz.Demand(call, "ScheduleKeyDeletion", key);
+
+        var days = req.PendingWindowInDays ?? DefaultWindowDays;
+        var deletionDate = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().AddDays(days).ToUnixTimeMilliseconds());
+        var scheduled = await store.UpdateAsync(key.Arn, k => k.ScheduleDeletion(deletionDate), ct);
+        return new ScheduleKeyDeletionResponse(scheduled.Arn, scheduled.DeletionDate!.Value, scheduled.KeyState, days);
+    }
+}

@@ -1,0 +1,30 @@
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+internal sealed record TagResourceRequest(string? KeyId, IReadOnlyList<Tag>? Tags);
+
+/// <summary>TagResource: adds tags to a customer managed key (key id or key ARN), replacing the value of a tag key
+/// it already has; at most 50 tags per key.</summary>
+internal sealed class TagResourceOperation(KeyResolver keys, Authorizer authz, TagStore tags)
+    : IKmsOperation<TagResourceRequest, EmptyResponse>
+{
+    public async Task<EmptyResponse> ExecuteAsync(TagResourceRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator().KeyId(req.KeyId, "keyId").NotNull(req.Tags, "tags").Tags(req.Tags).ThrowIfAny();
+        var requested = TagRules.Check(req.Tags);
+
+        var key = await keys.ResolveKeyAsync(req.KeyId!, call, "TagResource", ct);
+        authz.Demand(call, "TagResource", key);
+        TagRules.EnsureCustomerManaged(key, call, "TagResource");
+
+        // The state and the limit are checked on the key as stored, inside the write.
+        await tags.TagAsync(key.Arn, requested, (current, tagCount) =>
+        {
+            current.EnsureNotPendingDeletion();
+            TagRules.EnsureWithinLimit(tagCount);
+        }, ct);
+        return EmptyResponse.Instance;
+    }
+}

@@ -1,0 +1,24 @@
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+internal sealed record UntagResourceRequest(string? KeyId, IReadOnlyList<string>? TagKeys);
+
+/// <summary>UntagResource: removes tags, by tag key, from a customer managed key (key id or key ARN); tag keys the
+/// key does not have are ignored.</summary>
+internal sealed class UntagResourceOperation(KeyResolver keys, Authorizer authz, TagStore tags)
+    : IKmsOperation<UntagResourceRequest, EmptyResponse>
+{
+    public async Task<EmptyResponse> ExecuteAsync(UntagResourceRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator().KeyId(req.KeyId, "keyId").NotNull(req.TagKeys, "tagKeys").TagKeys(req.TagKeys).ThrowIfAny();
+
+        var key = await keys.ResolveKeyAsync(req.KeyId!, call, "UntagResource", ct);
+        authz.Demand(call, "UntagResource", key);
+        TagRules.EnsureCustomerManaged(key, call, "UntagResource");
+
+        await tags.UntagAsync(key.Arn, req.TagKeys!, k => k.EnsureNotPendingDeletion(), ct);
+        return EmptyResponse.Instance;
+    }
+}

@@ -1,0 +1,146 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace KmsService.Storage;
+
+/// <summary>Outcome of an alias write that the store decides on inside its transaction.</summary>
+internal enum AliasWriteResult
+{
+    Done,
+    AlreadyExists,
+    NotFound,
+    QuotaExceeded,
+}
+
+/// <summary>Reads and writes aliases. Every write runs in one transaction and then drops the alias from this
+/// instance's hot-path cache in <see cref="KeyStore"/> (other instances see the change within its TTL).</summary>
+internal sealed class AliasStore(KmsDbFactory db, KeyStore keys)
+{
+    public async Task<AliasRow?> FindAsync(string account, string region, string aliasName, CancellationToken ct)
+    {
+        await using var ctx = db.Create();
+        return await ctx.Aliases.AsNoTracking()
+            .FirstOrDefaultAsync(a => a.AccountId == account && a.Region == region && a.AliasName == aliasName, ct);
+    }
+
+    /// <summary>Adds an alias unless the name is taken in the account and region or the target already has
+    /// <paramref name="quota"/> aliases. The primary key decides between concurrent creators of the same name.</summary>
+    public async Task<AliasWriteResult> CreateAsync(AliasRow alias, int quota, CancellationToken ct)
+    {
+        try
+        {
+            await using var ctx = db.Create();
+            await using var tx = await ctx.Database.BeginTransactionAsync(ct);
+            await LockKeyAsync(ctx, alias.TargetKeyArn, ct);
+            if (await ctx.Aliases.CountAsync(a => a.TargetKeyArn == alias.TargetKeyArn, ct) >= quota)
+            {
+                return AliasWriteResult.QuotaExceeded;
+            }
+
+            ctx.Aliases.Add(alias);
+            await ctx.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Another request (or instance) inserted the same name first; any other failure is not ours to hide.
+            if (await ExistsAsync(alias.AccountId, alias.Region, alias.AliasName, ct))
+            {
+                return AliasWriteResult.AlreadyExists;
+            }
+
+            throw;
+        }
+        finally
+        {
+            keys.InvalidateAlias(alias.AccountId, alias.Region, alias.AliasName);
+        }
+
+        return AliasWriteResult.Done;
+    }
+
+    /// <summary>Points an existing alias at another key, unless that key already has <paramref name="quota"/> aliases.</summary>
+    public async Task<AliasWriteResult> RetargetAsync(
+        string account, string region, string aliasName, string newTargetArn, DateTime now, int quota, CancellationToken ct)
+    {
+        try
+        {
+            await using var ctx = db.Create();
+            await using var tx = await ctx.Database.BeginTransactionAsync(ct);
+            var row = await ctx.Aliases
+                .FirstOrDefaultAsync(a => a.AccountId == account && a.Region == region && a.AliasName == aliasName, ct);
+            if (row is null)
+            {
+                return AliasWriteResult.NotFound;
+            }
+
+            if (row.TargetKeyArn != newTargetArn)
+            {
+                await LockKeyAsync(ctx, newTargetArn, ct);
+            }
+
+            if (row.TargetKeyArn != newTargetArn
+                && await ctx.Aliases.CountAsync(a => a.TargetKeyArn == newTargetArn, ct) >= quota)
+            {
+                return AliasWriteResult.QuotaExceeded;
+            }
+
+            row.TargetKeyArn = newTargetArn;
+            row.LastUpdatedDate = now;
+            await ctx.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return AliasWriteResult.Done;
+        }
+        finally
+        {
+            keys.InvalidateAlias(account, region, aliasName);
+        }
+    }
+
+    /// <summary>Takes the target key row's lock for the rest of the transaction (an UPDATE of its version), so that
+    /// concurrent alias writes for one key count and insert one at a time and the per-key quota holds on PostgreSQL
+    /// as it does on SQLite.</summary>
+    private static Task<int> LockKeyAsync(KmsDbContext ctx, string keyArn, CancellationToken ct) =>
+        ctx.Keys.Where(k => k.Arn == keyArn).ExecuteUpdateAsync(u => u.SetProperty(k => k.Version, k => k.Version + 1), ct);
+
+    public async Task<AliasWriteResult> DeleteAsync(string account, string region, string aliasName, CancellationToken ct)
+    {
+        try
+        {
+            await using var ctx = db.Create();
+            await using var tx = await ctx.Database.BeginTransactionAsync(ct);
+            var deleted = await ctx.Aliases
+                .Where(a => a.AccountId == account && a.Region == region && a.AliasName == aliasName)
+                .ExecuteDeleteAsync(ct);
+            await tx.CommitAsync(ct);
+            return deleted == 0 ? AliasWriteResult.NotFound : AliasWriteResult.Done;
+        }
+        finally
+        {
+            keys.InvalidateAlias(account, region, aliasName);
+        }
+    }
+
+    /// <summary>One page of an account's aliases in a region (optionally only those of one key), ordered by name;
+    /// <paramref name="afterName"/> is the last name of the previous page.</summary>
+    public async Task<(IReadOnlyList<AliasRow> Aliases, bool Truncated)> ListAsync(
+        string account, string region, string? targetKeyArn, int limit, string? afterName, CancellationToken ct)
+    {
+        await using var ctx = db.Create();
+        var query = ctx.Aliases.AsNoTracking().Where(a => a.AccountId == account && a.Region == region);
+        if (targetKeyArn is not null)
+        {
+            query = query.Where(a => a.TargetKeyArn == targetKeyArn);
+        }
+
+        if (afterName is not null)
+        {
+            query = query.Where(a => a.AliasName.CompareTo(afterName) > 0);
+        }
+
+        var rows = await query.OrderBy(a => a.AliasName).Take(limit + 1).ToListAsync(ct);
+        return (rows.Take(limit).ToList(), rows.Count > limit);
+    }
+
+    private async Task<bool> ExistsAsync(string account, string region, string aliasName, CancellationToken ct) =>
+        await FindAsync(account, region, aliasName, ct) is not null;
+}
