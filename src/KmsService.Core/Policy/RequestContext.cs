@@ -1,0 +1,186 @@
+namespace KmsService.Core.Policy;
+
+/// <summary>One value or a set of values of a condition key in the request context.</summary>
+public readonly struct ConditionValue
+{
+    private readonly string? _single;
+    private readonly string[]? _set;
+
+    private ConditionValue(string? single, string[]? set)
+    {
+        _single = single;
+        _set = set;
+    }
+
+    /// <summary>A single-valued key.</summary>
+    public static ConditionValue Of(string value) => new(value, null);
+
+    /// <summary>A multivalued key (used with ForAnyValue:/ForAllValues:); may be empty.</summary>
+    public static ConditionValue OfSet(IEnumerable<string> values) => new(null, [.. values]);
+
+    /// <summary>True when the key was given as a set, even of one value.</summary>
+    public bool IsSet => _set is not null;
+
+    /// <summary>The number of values; 0 for an empty set.</summary>
+    public int Count => _set?.Length ?? (_single is null ? 0 : 1);
+
+    /// <summary>The value at <paramref name="index"/>.</summary>
+    public string this[int index] => _set is not null ? _set[index] : _single!;
+}
+
+/// <summary>
+/// Who asks to do what on which resource, with the condition keys of the request: the input of policy evaluation.
+/// Built once per request; the evaluator only reads it.
+/// </summary>
+public sealed class RequestContext
+{
+    private readonly Dictionary<string, ConditionValue> _keys = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The caller as policies name it and as <c>aws:PrincipalArn</c> reports it: the IAM user ARN, the IAM role ARN
+    /// for role sessions, <c>arn:aws:iam::ACCOUNT:root</c> for the root user, the service name for services.
+    /// </summary>
+    public required string PrincipalArn { get; init; }
+
+    /// <summary>For role sessions, the session ARN (<c>arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION</c>).</summary>
+    public string? SessionArn { get; init; }
+
+    /// <summary>The caller's 12-digit account id (<c>aws:PrincipalAccount</c>, <c>kms:CallerAccount</c>).</summary>
+    public required string PrincipalAccount { get; init; }
+
+    /// <summary>The kind of caller (<c>aws:PrincipalType</c>).</summary>
+    public PrincipalType PrincipalType { get; init; } = PrincipalType.User;
+
+    /// <summary>The IAM user name (<c>aws:username</c>); only IAM users have one.</summary>
+    public string? Username { get; init; }
+
+    /// <summary>The caller's unique id (<c>aws:userid</c>).</summary>
+    public string? UserId { get; init; }
+
+    /// <summary>The action, e.g. <c>kms:Encrypt</c>.</summary>
+    public required string Action { get; init; }
+
+    /// <summary>The key ARN; null for operations not tied to a key (CreateKey, ListKeys, GenerateRandom, ...).</summary>
+    public string? ResourceArn { get; init; }
+
+    /// <summary>The ARN of the caller used in AccessDenied messages: the session ARN for roles, else PrincipalArn.</summary>
+    public string CallerArn => SessionArn ?? PrincipalArn;
+
+    /// <summary>Sets a single-valued condition key (names are case-insensitive, values are not).</summary>
+    public RequestContext Set(string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        _keys[key] = ConditionValue.Of(value);
+        return this;
+    }
+
+    /// <summary>Sets a multivalued condition key such as <c>aws:TagKeys</c> or <c>kms:GrantOperations</c>.</summary>
+    public RequestContext SetValues(string key, IEnumerable<string> values)
+    {
+        _keys[key] = ConditionValue.OfSet(values);
+        return this;
+    }
+
+    /// <summary>
+    /// Sets <c>kms:EncryptionContext:&lt;key&gt;</c> for each pair and <c>kms:EncryptionContextKeys</c> to the keys.
+    /// </summary>
+    public RequestContext SetEncryptionContext(IReadOnlyDictionary<string, string>? encryptionContext)
+    {
+        if (encryptionContext is null || encryptionContext.Count == 0)
+        {
+            return this;
+        }
+
+        var names = new List<string>(encryptionContext.Count);
+        foreach (var (name, value) in encryptionContext)
+        {
+            // AWS KMS Developer Guide, "kms:EncryptionContext:context-key": the condition key name, including the
+            // context key part, is not case sensitive; the value's case sensitivity follows the operator.
+            _keys["kms:EncryptionContext:" + name] = ConditionValue.Of(value);
+            names.Add(name);
+        }
+
+        _keys["kms:EncryptionContextKeys"] = ConditionValue.OfSet(names);
+        return this;
+    }
+
+    /// <summary>Looks up a condition key that was set explicitly (not the ones derived from the caller).</summary>
+    internal bool TryGetExplicit(string key, out ConditionValue value) => _keys.TryGetValue(key, out value);
+
+    internal bool TryGet(ConditionKey key, out ConditionValue value)
+    {
+        string? single;
+        switch (key.Derived)
+        {
+            case DerivedKey.None:
+                return _keys.TryGetValue(key.Name, out value);
+            case DerivedKey.PrincipalArn:
+                single = PrincipalArn;
+                break;
+            case DerivedKey.PrincipalAccount:
+                single = PrincipalAccount;
+                break;
+            case DerivedKey.PrincipalType:
+                single = PrincipalTypeName(PrincipalType);
+                break;
+            case DerivedKey.Username:
+                // IAM: aws:username is present only for IAM users.
+                single = PrincipalType == PrincipalType.User ? Username : null;
+                break;
+            case DerivedKey.UserId:
+                single = UserId;
+                break;
+            default:
+                single = null;
+                break;
+        }
+
+        value = single is null ? default : ConditionValue.Of(single);
+        return single is not null;
+    }
+
+    internal static string PrincipalTypeName(PrincipalType type) => type switch
+    {
+        PrincipalType.Account => "Account",
+        PrincipalType.User => "User",
+        PrincipalType.FederatedUser => "FederatedUser",
+        PrincipalType.Service => "Service",
+        _ => "AssumedRole",
+    };
+}
+
+/// <summary>Condition keys the evaluator reads from the caller's identity instead of the key table.</summary>
+internal enum DerivedKey : byte
+{
+    None,
+    PrincipalArn,
+    PrincipalAccount,
+    PrincipalType,
+    Username,
+    UserId,
+}
+
+/// <summary>A condition key name resolved at parse time.</summary>
+internal sealed class ConditionKey
+{
+    private ConditionKey(string name, DerivedKey derived)
+    {
+        Name = name;
+        Derived = derived;
+    }
+
+    public string Name { get; }
+
+    public DerivedKey Derived { get; }
+
+    // IAM: condition key names are case-insensitive.
+    public static ConditionKey Resolve(string name) => new(name, name.ToLowerInvariant() switch
+    {
+        "aws:principalarn" => DerivedKey.PrincipalArn,
+        "aws:principalaccount" or "kms:calleraccount" => DerivedKey.PrincipalAccount,
+        "aws:principaltype" => DerivedKey.PrincipalType,
+        "aws:username" => DerivedKey.Username,
+        "aws:userid" => DerivedKey.UserId,
+        _ => DerivedKey.None,
+    });
+}
