@@ -44,14 +44,25 @@ internal static class KmsApp
         builder.Services.AddSingleton<SeedApplier>();
         builder.Services.AddSingleton<KeyDeletionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyDeletionService>());
+        builder.Services.AddSingleton<RotationStore>();
+        builder.Services.AddSingleton<KeyRotationService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyRotationService>());
         builder.Services.AddSingleton<Authenticator>();
+        builder.Services.AddSingleton(new RequestRateLimiter(options.RateLimits, isDevelopment));
         builder.Services.AddSingleton<KmsEndpoint>();
+        builder.Services.AddSingleton<ResetEndpoint>();
         OperationTable.Register(builder.Services);
         builder.Services.AddHealthChecks();
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapHealthChecks("/_kms/health");
+        if (options.EnableResetEndpoint)
+        {
+            var reset = app.Services.GetRequiredService<ResetEndpoint>();
+            app.MapPost(ResetEndpoint.Path, reset.HandleAsync);
+        }
+
         var endpoint = app.Services.GetRequiredService<KmsEndpoint>();
         app.MapPost("/{**path}", endpoint.HandleAsync);
 

@@ -1,4 +1,5 @@
 using KmsService.Core.Errors;
+using KmsService.Core.Policy;
 
 namespace KmsService.Core.Keys;
 
@@ -18,6 +19,9 @@ public sealed record KmsKey(
     DateTimeOffset? DeletionDate,
     string? CurrentMaterialId)
 {
+    /// <summary>The key policy, parsed once when the key is loaded; null only for keys built in memory by tests.</summary>
+    public PolicyDocument? KeyPolicy { get; init; }
+
     /// <summary>True only in state Enabled, as KeyMetadata.Enabled.</summary>
     public bool Enabled => KeyState == KeyState.Enabled;
 
@@ -96,6 +100,55 @@ public sealed record KmsKey(
         if (KeyState == KeyState.PendingImport)
         {
             throw new KMSInvalidStateException($"{Arn} is pending import.");
+        }
+    }
+
+    /// <summary>Key-state and key-kind rule of EnableKeyRotation, DisableKeyRotation and RotateKeyOnDemand (AWS "Key
+    /// states" table; the state is checked before the key spec, as recorded from AWS).</summary>
+    public void EnsureRotationChangeable()
+    {
+        switch (KeyState)
+        {
+            case KeyState.Enabled:
+                break;
+            case KeyState.Disabled:
+                throw new DisabledException($"{Arn} is disabled.");
+            case KeyState.PendingDeletion:
+                throw new KMSInvalidStateException($"{Arn} is pending deletion.");
+            case KeyState.PendingImport:
+                // Recorded from AWS in 2025 for an EXTERNAL key without material (older tables said UnsupportedOperation).
+                throw new KMSInvalidStateException($"{Arn} is pending import.");
+            case KeyState.Unavailable:
+                throw new UnsupportedOperationException();
+            default:
+                throw new KMSInvalidStateException($"{Arn} is {StateWords(KeyState)}.");
+        }
+
+        EnsureRotationSupported();
+        if (KeyManager == KeyManagerType.Aws)
+        {
+            // AWS rotates its managed keys every year; their rotation cannot be configured or requested.
+            throw new UnsupportedOperationException($"{Arn} is an AWS managed key: KMS rotates it every year and its rotation cannot be changed.");
+        }
+    }
+
+    /// <summary>Key-state and key-kind rule of GetKeyRotationStatus: any state but PendingImport and Unavailable.</summary>
+    public void EnsureRotationStatusReadable()
+    {
+        if (KeyState is KeyState.PendingImport or KeyState.Unavailable)
+        {
+            throw new UnsupportedOperationException();
+        }
+
+        EnsureRotationSupported();
+    }
+
+    /// <summary>Only symmetric encryption keys rotate; AWS answers UnsupportedOperationException without a message.</summary>
+    public void EnsureRotationSupported()
+    {
+        if (KeySpec != KeySpec.SymmetricDefault)
+        {
+            throw new UnsupportedOperationException();
         }
     }
 

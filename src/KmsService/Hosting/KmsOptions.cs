@@ -24,7 +24,42 @@ internal sealed class KmsOptions
     /// <summary>The root key, base64 of 32 bytes (operator-supplied; required outside Development unless RootKeyFile is set).</summary>
     public string? RootKey { get; set; }
 
+    /// <summary>Resource quotas (AWS defaults).</summary>
+    public QuotaOptions Quotas { get; set; } = new();
+
+    /// <summary>Request-rate limits per account and operation family (AWS defaults); off in Development unless enabled.</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary>Exposes <c>POST /_kms/reset</c>, which wipes every key, alias and tag and re-applies the seed file
+    /// (for test suites). Default false.</summary>
+    public bool EnableResetEndpoint { get; set; }
+
     /// <summary>A file holding the base64 root key. In Development it is created (mode 0600) if missing;
     /// default <c>DataDir/root.key</c> there.</summary>
     public string? RootKeyFile { get; set; }
+}
+
+/// <summary><c>Kms:Quotas</c>: resource quotas, with AWS's defaults ("Resource quotas" in the KMS developer guide).</summary>
+internal sealed class QuotaOptions
+{
+    /// <summary>KMS keys per account and region (customer managed keys in every state).</summary>
+    public int KeysPerRegion { get; set; } = 100_000;
+
+    /// <summary>Aliases that may point at one key.</summary>
+    public int AliasesPerKey { get; set; } = 50;
+}
+
+/// <summary><c>Kms:RateLimits</c>: request quotas per account, per second, with AWS's defaults ("Request quotas" in
+/// the KMS developer guide). Each instance enforces them on its own requests.</summary>
+internal sealed class RateLimitOptions
+{
+    /// <summary>Default: true, except in Development.</summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>The shared quota of Encrypt, Decrypt, ReEncrypt, GenerateDataKey*, GenerateRandom, GenerateMac and
+    /// VerifyMac (AWS: 5,500 to 50,000 depending on the region).</summary>
+    public int CryptographicOperationsPerSecond { get; set; } = 10_000;
+
+    /// <summary>Per-operation overrides, e.g. <c>Kms:RateLimits:Operations:CreateKey=20</c>.</summary>
+    public Dictionary<string, int> Operations { get; set; } = new(StringComparer.Ordinal);
 }

@@ -1,9 +1,10 @@
 using System.Collections.Frozen;
+using KmsService.Core.Policy;
 
 namespace KmsService.Identity;
 
-/// <summary>An IAM principal: its ARN, account, and identity policies (JSON documents, enforced once policies land).</summary>
-internal sealed record Principal(string Arn, string AccountId, IReadOnlyList<string> Policies);
+/// <summary>An IAM principal: its ARN, account, and identity policies (parsed once, when the seed file is read).</summary>
+internal sealed record Principal(string Arn, string AccountId, IReadOnlyList<PolicyDocument> Policies);
 
 /// <summary>An access key and the principal it signs for.</summary>
 internal sealed record AccessKey(string AccessKeyId, string SecretAccessKey, Principal Principal)

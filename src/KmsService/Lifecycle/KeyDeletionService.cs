@@ -31,8 +31,8 @@ internal sealed partial class KeyDeletionService(KeyStore store, IHsa hsa, TimeP
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
-        do
+        // Task.Delay rather than PeriodicTimer: a periodic timer replays every missed tick when the clock jumps.
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
@@ -43,8 +43,9 @@ internal sealed partial class KeyDeletionService(KeyStore store, IHsa hsa, TimeP
                 // A failed sweep (database unavailable, …) is retried on the next tick.
                 LogSweepFailed(logger, e);
             }
+
+            await Task.Delay(Interval, time, stoppingToken);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Deleted key {KeyArn}: its deletion window has passed")]

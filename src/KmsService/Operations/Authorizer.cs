@@ -1,25 +1,104 @@
+using System.Globalization;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
+using KmsService.Core.Policy;
 using KmsService.Protocol;
 
 namespace KmsService.Operations;
 
-/// <summary>Decides whether a caller may perform an action on a key. Until key policies are enforced, only
-/// principals of the key's own account may use it; every operation calls <see cref="Demand"/> so that the
-/// policy evaluator slots in here.</summary>
-internal sealed class Authorizer
+/// <summary>Authorizes every request as AWS KMS does (PARC): the key policy and the caller's identity policies are
+/// evaluated with the request's condition keys; an explicit deny wins, the key policy must allow the caller or
+/// delegate to the account's identity policies, and operations not tied to a key are decided by identity policies
+/// alone. A denial is an AccessDeniedException in AWS's wording.</summary>
+internal sealed class Authorizer(TimeProvider time)
 {
-#pragma warning disable CA1822 // An instance member: the policy evaluator it will consult is injected here.
-    public void Demand(CallContext call, string action, KmsKey key)
-#pragma warning restore CA1822
+    /// <summary>Demands <c>kms:<paramref name="action"/></c> on <paramref name="key"/>.</summary>
+    public void Demand(CallContext call, string action, KmsKey key, IReadOnlyDictionary<string, string>? encryptionContext = null)
     {
-        if (key.AccountId != call.AccountId)
+        var request = Request(call, action, key);
+        request.SetEncryptionContext(encryptionContext);
+
+        // INVARIANT: keys loaded from the store always carry their parsed policy; fail closed otherwise.
+        var policy = key.KeyPolicy ?? throw new KMSInternalException("The key's policy is not loaded.");
+        Check(KmsAuthorization.Decide(request, policy, call.Principal.Policies), request);
+    }
+
+    /// <summary>Demands an action that is not tied to a key (CreateKey, ListKeys, GenerateRandom, …): identity
+    /// policies alone decide.</summary>
+    public void DemandWithoutKey(CallContext call, string action, Action<RequestContext>? conditions = null)
+    {
+        var request = Request(call, action, key: null);
+        conditions?.Invoke(request);
+        Check(KmsAuthorization.Decide(request, keyPolicy: null, call.Principal.Policies), request);
+    }
+
+    /// <summary>The lockout safety check of PutKeyPolicy and CreateKey: would <paramref name="policy"/> still let the
+    /// caller change the key policy?</summary>
+    public bool AllowsPolicyChange(CallContext call, string keyArn, KmsKey? key, PolicyDocument policy)
+    {
+        var request = Request(call, "PutKeyPolicy", key);
+        request = key is null ? WithResource(request, call, keyArn) : request;
+        return KmsAuthorization.Decide(request, policy, call.Principal.Policies).IsAllowed;
+    }
+
+    private static void Check(AuthorizationResult result, RequestContext request)
+    {
+        if (!result.IsAllowed)
         {
-            throw Denied(call, action, key.Arn);
+            throw new AccessDeniedException(result.AccessDeniedMessage(request));
         }
     }
 
-    /// <summary>AWS's wording for a request no policy allows.</summary>
-    public static AccessDeniedException Denied(CallContext call, string action, string resourceArn) =>
-        new($"User: {call.PrincipalArn} is not authorized to perform: kms:{action} on resource: {resourceArn} because no resource-based policy allows the kms:{action} action");
+    private RequestContext Request(CallContext call, string action, KmsKey? key)
+    {
+        var principalArn = call.Principal.Arn;
+        var type = principalArn.EndsWith(":root", StringComparison.Ordinal) ? PrincipalType.Account
+            : principalArn.Contains(":role/", StringComparison.Ordinal) ? PrincipalType.AssumedRole
+            : PrincipalType.User;
+        var request = new RequestContext
+        {
+            PrincipalArn = principalArn,
+            PrincipalAccount = call.AccountId,
+            PrincipalType = type,
+            Username = type == PrincipalType.User ? principalArn[(principalArn.LastIndexOf('/') + 1)..] : null,
+            Action = "kms:" + action,
+            ResourceArn = key?.Arn,
+        };
+
+        var now = time.GetUtcNow();
+        request
+            .Set("aws:CurrentTime", now.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))
+            .Set("aws:EpochTime", now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture))
+            .Set("aws:SecureTransport", call.SecureTransport ? "true" : "false")
+            .Set("aws:RequestedRegion", call.Region);
+        if (call.SourceIp is not null)
+        {
+            request.Set("aws:SourceIp", call.SourceIp);
+        }
+
+        if (key is not null)
+        {
+            request
+                .Set("kms:KeySpec", WireNames<KeySpec>.Name(key.KeySpec))
+                .Set("kms:KeyUsage", WireNames<KeyUsageType>.Name(key.KeyUsage))
+                .Set("kms:KeyOrigin", WireNames<OriginType>.Name(key.Origin));
+        }
+
+        return request;
+    }
+
+    private static RequestContext WithResource(RequestContext request, CallContext call, string keyArn)
+    {
+        var copy = new RequestContext
+        {
+            PrincipalArn = request.PrincipalArn,
+            PrincipalAccount = request.PrincipalAccount,
+            PrincipalType = request.PrincipalType,
+            Username = request.Username,
+            Action = request.Action,
+            ResourceArn = keyArn,
+        };
+        copy.Set("aws:RequestedRegion", call.Region);
+        return copy;
+    }
 }

@@ -1,5 +1,6 @@
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
+using KmsService.Hosting;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -9,7 +10,7 @@ internal sealed record CreateAliasRequest(string? AliasName, string? TargetKeyId
 
 /// <summary>CreateAlias: a new alias name in the caller's account and region for a customer managed key given by
 /// key id or key ARN.</summary>
-internal sealed class CreateAliasOperation(KeyResolver keys, Authorizer authz, AliasStore aliases, TimeProvider time)
+internal sealed class CreateAliasOperation(KeyResolver keys, Authorizer authz, AliasStore aliases, TimeProvider time, KmsOptions options)
     : IKmsOperation<CreateAliasRequest, EmptyResponse>
 {
     public async Task<EmptyResponse> ExecuteAsync(CreateAliasRequest req, CallContext call, CancellationToken ct)
@@ -20,7 +21,6 @@ internal sealed class CreateAliasOperation(KeyResolver keys, Authorizer authz, A
 
         var key = await keys.ResolveKeyAsync(req.TargetKeyId!, call, "CreateAlias", ct);
         authz.Demand(call, "CreateAlias", key);
-        AliasRules.EnsureCustomerManaged(call, "CreateAlias", key);
         AliasRules.EnsureNotPendingDeletion(key);
 
         var now = AliasRules.Now(time);
@@ -34,11 +34,11 @@ internal sealed class CreateAliasOperation(KeyResolver keys, Authorizer authz, A
             LastUpdatedDate = now,
         };
 
-        return await aliases.CreateAsync(row, AliasRules.MaxAliasesPerKey, ct) switch
+        return await aliases.CreateAsync(row, options.Quotas.AliasesPerKey, ct) switch
         {
             AliasWriteResult.Done => EmptyResponse.Instance,
             AliasWriteResult.AlreadyExists => throw new AlreadyExistsException($"An alias with the name {AliasRules.Arn(call, name)} already exists"),
-            AliasWriteResult.QuotaExceeded => throw AliasRules.QuotaExceeded(key),
+            AliasWriteResult.QuotaExceeded => throw AliasRules.QuotaExceeded(key, options.Quotas.AliasesPerKey),
             var other => throw new InvalidOperationException($"Unexpected alias write result {other}."),
         };
     }
@@ -48,9 +48,6 @@ internal sealed class CreateAliasOperation(KeyResolver keys, Authorizer authz, A
 /// <c>alias/aws/</c> prefixes, the per-key quota and AWS's wording for each.</summary>
 internal static class AliasRules
 {
-    /// <summary>AWS quota "Aliases per KMS key" (default 50); AWS-created aliases do not count, we have none.</summary>
-    public const int MaxAliasesPerKey = 50;
-
     public const string NamePattern = "^[a-zA-Z0-9:/_-]+$";
 
     /// <summary>A required AliasNameType member: 1..256 characters of <see cref="NamePattern"/>.</summary>
@@ -77,15 +74,6 @@ internal static class AliasRules
         }
     }
 
-    /// <summary>Aliases can be created for (and moved to) customer managed keys only.</summary>
-    public static void EnsureCustomerManaged(CallContext call, string action, KmsKey key)
-    {
-        if (key.KeyManager != KeyManagerType.Customer)
-        {
-            throw Authorizer.Denied(call, action, key.Arn);
-        }
-    }
-
     /// <summary>AWS "Key states" table: CreateAlias and the new target of UpdateAlias fail only when PendingDeletion.</summary>
     public static void EnsureNotPendingDeletion(KmsKey key)
     {
@@ -95,8 +83,8 @@ internal static class AliasRules
         }
     }
 
-    public static LimitExceededException QuotaExceeded(KmsKey key) =>
-        new($"The KMS key {key.Arn} already has {MaxAliasesPerKey} aliases, the most a key can have. Delete an alias of this key first.");
+    public static LimitExceededException QuotaExceeded(KmsKey key, int quota) =>
+        new($"The KMS key {key.Arn} already has {quota} aliases, the most a key can have. Delete an alias of this key first.");
 
     public static NotFoundException NotFound(CallContext call, string name) => new($"Alias {Arn(call, name)} is not found.");
 

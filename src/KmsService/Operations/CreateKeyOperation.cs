@@ -1,6 +1,7 @@
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
+using KmsService.Hosting;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -23,7 +24,7 @@ internal sealed record CreateKeyResponse(KeyMetadata KeyMetadata);
 
 /// <summary>CreateKey: a new customer managed key. Only symmetric encryption keys of origin AWS_KMS so far;
 /// other specs and origins answer UnsupportedOperationException.</summary>
-internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider time)
+internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider time, KmsOptions options, Authorizer authz)
     : IKmsOperation<CreateKeyRequest, CreateKeyResponse>
 {
     public async Task<CreateKeyResponse> ExecuteAsync(CreateKeyRequest req, CallContext call, CancellationToken ct)
@@ -78,12 +79,28 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
             throw new UnsupportedOperationException("KmsService does not support multi-Region keys yet.");
         }
 
-        if (req.Policy is not null)
+        authz.DemandWithoutKey(call, "CreateKey", conditions =>
         {
-            KeyPolicies.Validate(req.Policy);
-        }
+            conditions.Set("kms:BypassPolicyLockoutSafetyCheck", req.BypassPolicyLockoutSafetyCheck == true ? "true" : "false");
+            if (req.Tags is { Count: > 0 } requestTags)
+            {
+                conditions.SetValues("aws:TagKeys", requestTags.Select(t => t.TagKey!));
+                foreach (var tag in requestTags)
+                {
+                    conditions.Set("aws:RequestTag/" + tag.TagKey, tag.TagValue!);
+                }
+            }
+        });
+        var parsedPolicy = req.Policy is null ? null : KeyPolicies.Parse(req.Policy);
 
         var tags = TagRules.Check(req.Tags);
+
+        // A soft quota: concurrent creates may pass it by a few, as they would race on AWS too.
+        if (await store.CountAsync(call.AccountId, call.Region, ct) >= options.Quotas.KeysPerRegion)
+        {
+            throw new LimitExceededException(
+                $"The request was rejected because the account {call.AccountId} already has {options.Quotas.KeysPerRegion} KMS keys in {call.Region}, its quota.");
+        }
 
         var keyId = Guid.NewGuid().ToString("D");
         var arn = KmsKey.BuildArn(call.Region, call.AccountId, keyId);
@@ -102,6 +119,13 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
             KeyManagerType.Customer,
             DeletionDate: null,
             backingKey.MaterialId);
+
+        // The lockout safety check: a new policy must still let the caller change it, unless told to bypass.
+        if (parsedPolicy is not null && req.BypassPolicyLockoutSafetyCheck != true
+            && !authz.AllowsPolicyChange(call, arn, key: null, parsedPolicy))
+        {
+            throw new MalformedPolicyDocumentException(KeyPolicies.LockoutMessage);
+        }
 
         var policy = req.Policy ?? KeyPolicies.Default(call.Partition, call.AccountId);
         await store.CreateAsync(new NewKey(key, policy, [backingKey], tags, []), ct);

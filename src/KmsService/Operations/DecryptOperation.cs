@@ -54,12 +54,12 @@ internal sealed class DecryptOperation(KeyResolver keys, Authorizer authz, Symme
         if (ignoreCiphertext && req.CiphertextBlob is null)
         {
             var key = named ?? throw new ValidationException("KeyId is required when the DryRun modifier IGNORE_CIPHERTEXT is set and no CiphertextBlob is given.");
-            authz.Demand(call, "Decrypt", key);
+            authz.Demand(call, "Decrypt", key, req.EncryptionContext);
             CheckDecryptable(key, req.EncryptionAlgorithm);
             Common.ThrowIfDryRun(true);
         }
 
-        var (blobKey, header) = await crypto.OpenAsync(req.CiphertextBlob!, call, "Decrypt", ct);
+        var (blobKey, header) = await crypto.OpenAsync(req.CiphertextBlob!, call, "Decrypt", req.EncryptionContext, ct);
         if (named is not null && named.Arn != blobKey.Arn)
         {
             throw new IncorrectKeyException(IncorrectKeyMessage);

@@ -8,7 +8,7 @@ internal sealed record GenerateRandomRequest(int? NumberOfBytes, string? CustomK
 internal sealed record GenerateRandomResponse(byte[] Plaintext);
 
 /// <summary>GenerateRandom: 1..1024 bytes from the platform's cryptographic random generator.</summary>
-internal sealed class GenerateRandomOperation : IKmsOperation<GenerateRandomRequest, GenerateRandomResponse>
+internal sealed class GenerateRandomOperation(Authorizer authz) : IKmsOperation<GenerateRandomRequest, GenerateRandomResponse>
 {
     public Task<GenerateRandomResponse> ExecuteAsync(GenerateRandomRequest req, CallContext call, CancellationToken ct)
     {
@@ -19,6 +19,7 @@ internal sealed class GenerateRandomOperation : IKmsOperation<GenerateRandomRequ
 
         new Validator().Range(req.NumberOfBytes, 1, 1024, "numberOfBytes").Length(req.CustomKeyStoreId, 1, 64, "customKeyStoreId").ThrowIfAny();
         Common.RejectRecipient(req.Recipient);
+        authz.DemandWithoutKey(call, "GenerateRandom");
         if (req.CustomKeyStoreId is not null)
         {
             throw new UnsupportedOperationException("KmsService does not support custom key stores.");

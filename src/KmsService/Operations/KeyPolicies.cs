@@ -1,5 +1,6 @@
-using System.Text.Json;
 using KmsService.Core.Errors;
+using KmsService.Core.Policy;
+using KmsService.Protocol;
 
 namespace KmsService.Operations;
 
@@ -27,8 +28,9 @@ internal static class KeyPolicies
         }
         """;
 
-    /// <summary>Checks the model's character set and that the document is a JSON object with a Statement.</summary>
-    public static void Validate(string policy)
+    /// <summary>Checks the model's character set, then parses the document with the policy language's rules
+    /// (MalformedPolicyDocumentException saying what is wrong).</summary>
+    public static PolicyDocument Parse(string policy)
     {
         foreach (var c in policy)
         {
@@ -38,23 +40,25 @@ internal static class KeyPolicies
             }
         }
 
-        try
-        {
-            using var doc = JsonDocument.Parse(policy);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new MalformedPolicyDocumentException("The new key policy must be a JSON object.");
-            }
+        return PolicyDocument.Parse(policy);
+    }
 
-            if (!doc.RootElement.TryGetProperty("Statement", out var statement)
-                || statement.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array))
-            {
-                throw new MalformedPolicyDocumentException("The new key policy must have a Statement (an object or an array of objects).");
-            }
-        }
-        catch (JsonException)
+    public const string DefaultName = "default";
+
+    /// <summary>PolicyName: 1..128 word characters (the model); only <c>default</c> exists.</summary>
+    public static Validator PolicyName(this Validator v, string? name) =>
+        v.Length(name, 1, 128, "policyName")
+         .Check(name is null || name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'),
+            $"Value '{name}' at 'policyName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w]+");
+
+    public static void EnsureDefaultName(string? name)
+    {
+        if (name is not null && name != DefaultName)
         {
-            throw new MalformedPolicyDocumentException("The new key policy is not valid JSON.");
+            throw new NotFoundException($"No such policy exists: {name}. The only key policy name is 'default'.");
         }
     }
+
+    public const string LockoutMessage =
+        "The new key policy will not allow you to update the key policy in the future.";
 }

@@ -7,7 +7,7 @@ namespace KmsService.Operations;
 
 /// <summary>Turns a caller's KeyId (key id, key ARN, alias name, alias ARN) into a key of the caller's region, with
 /// the NotFoundException wording AWS uses for each form.</summary>
-internal sealed class KeyResolver(KeyStore store)
+internal sealed class KeyResolver(KeyStore store, AwsManagedKeyFactory awsManaged)
 {
     /// <summary>Resolves a KeyId where the model accepts aliases too (Encrypt, Decrypt, DescribeKey, …).</summary>
     public Task<KmsKey> ResolveAsync(string keyId, CallContext call, string action, CancellationToken ct) =>
@@ -26,43 +26,48 @@ internal sealed class KeyResolver(KeyStore store)
                 return await FindKeyAsync(KmsKey.BuildArn(call.Region, call.AccountId, id.Name), ct);
 
             case KeyIdentifierKind.KeyArn:
-                CheckArnScope(id, call, action);
+                CheckArnScope(id, call);
                 return await FindKeyAsync(KmsKey.BuildArn(id.Region!, id.Account!, id.Name), ct);
 
             case KeyIdentifierKind.AliasName when allowAlias:
-                return await FindAliasAsync(call.AccountId, call.Region, id.Name, ct);
+                return await FindAliasAsync(call.AccountId, call.Region, id.Name, action, ct);
 
             case KeyIdentifierKind.AliasArn when allowAlias:
-                CheckArnScope(id, call, action);
-                return await FindAliasAsync(id.Account!, id.Region!, id.Name, ct);
+                CheckArnScope(id, call);
+                return await FindAliasAsync(id.Account!, id.Region!, id.Name, action, ct);
 
             default:
                 throw new NotFoundException($"Invalid keyId '{keyId}'");
         }
     }
 
-    private static void CheckArnScope(KeyIdentifier id, CallContext call, string action)
+    // A key of another account is found by ARN like any other; its key policy then decides (Authorizer).
+    private static void CheckArnScope(KeyIdentifier id, CallContext call)
     {
         if (id.Region != call.Region)
         {
             throw new NotFoundException($"Invalid arn {id.Region}");
-        }
-
-        // Until key policies can grant other accounts, another account's key is denied whether or not it exists.
-        if (id.Account != call.AccountId)
-        {
-            throw Authorizer.Denied(call, action, id.Raw);
         }
     }
 
     private async Task<KmsKey> FindKeyAsync(string arn, CancellationToken ct) =>
         await store.FindAsync(arn, ct) ?? throw new NotFoundException($"Key '{arn}' does not exist");
 
-    private async Task<KmsKey> FindAliasAsync(string account, string region, string aliasName, CancellationToken ct)
+    private async Task<KmsKey> FindAliasAsync(string account, string region, string aliasName, string action, CancellationToken ct)
     {
         var aliasArn = $"arn:{Partition.ForRegion(region)}:kms:{region}:{account}:{aliasName}";
-        var target = await store.FindAliasTargetAsync(account, region, aliasName, ct)
-            ?? throw new NotFoundException($"Alias {aliasArn} is not found.");
+        var target = await store.FindAliasTargetAsync(account, region, aliasName, ct);
+
+        // As on AWS, describing a predefined alias/aws/<service> creates that account's AWS managed key.
+        if (target is null && action == "DescribeKey" && AwsManagedKeys.IsPredefined(aliasName))
+        {
+            return await awsManaged.GetOrCreateAsync(account, region, aliasName, ct);
+        }
+
+        if (target is null)
+        {
+            throw new NotFoundException($"Alias {aliasArn} is not found.");
+        }
         return await store.FindAsync(target, ct) ?? throw new NotFoundException($"Alias {aliasArn} is not found.");
     }
 }

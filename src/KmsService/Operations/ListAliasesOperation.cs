@@ -9,13 +9,14 @@ namespace KmsService.Operations;
 
 internal sealed record ListAliasesRequest(string? KeyId, int? Limit, string? Marker);
 
-/// <summary>Model shape <c>AliasListEntry</c>; <c>TargetKeyId</c> is the bare key id.</summary>
+/// <summary>Model shape <c>AliasListEntry</c>; <c>TargetKeyId</c> is the bare key id. Predefined AWS aliases whose
+/// AWS managed key does not exist yet have no target and no dates, as on AWS.</summary>
 internal sealed record AliasListEntry(
     string AliasName,
     string AliasArn,
-    string TargetKeyId,
-    DateTimeOffset CreationDate,
-    DateTimeOffset LastUpdatedDate);
+    string? TargetKeyId,
+    DateTimeOffset? CreationDate,
+    DateTimeOffset? LastUpdatedDate);
 
 internal sealed record ListAliasesResponse(IReadOnlyList<AliasListEntry> Aliases, string? NextMarker, bool Truncated);
 
@@ -36,21 +37,41 @@ internal sealed class ListAliasesOperation(KeyResolver keys, Authorizer authz, A
 
         var after = req.Marker is null ? null : ReadMarker(req.Marker);
 
+        // kms:ListAliases is an IAM-policy permission (resource "*"), also when KeyId narrows the list.
+        authz.DemandWithoutKey(call, "ListAliases");
         string? targetArn = null;
         if (req.KeyId is not null)
         {
             var key = await keys.ResolveKeyAsync(req.KeyId, call, "ListAliases", ct);
-            authz.Demand(call, "ListAliases", key);
             targetArn = key.Arn;
         }
 
-        var (rows, truncated) = await aliases.ListAsync(call.AccountId, call.Region, targetArn, req.Limit ?? 50, after, ct);
+        var limit = req.Limit ?? 50;
+        var (rows, truncated) = await aliases.ListAsync(call.AccountId, call.Region, targetArn, limit, after, ct);
         var entries = rows.Select(r => new AliasListEntry(
             r.AliasName,
             AliasRules.Arn(call, r.AliasName),
             r.TargetKeyArn[(r.TargetKeyArn.LastIndexOf('/') + 1)..],
             AsUtc(r.CreationDate),
             AsUtc(r.LastUpdatedDate))).ToList();
+
+        if (targetArn is null)
+        {
+            // The unfiltered list also shows the predefined alias/aws/* names whose AWS managed key does not exist yet.
+            // Any item past the store's page sorts after all of it, so merging the page with them stays in order.
+            var existing = await aliases.ListAwsAliasNamesAsync(call.AccountId, call.Region, ct);
+            entries.AddRange(AwsManagedKeys.AliasNames
+                .Where(n => (after is null || string.CompareOrdinal(n, after) > 0) && !existing.Contains(n))
+                .Select(n => new AliasListEntry(n, AliasRules.Arn(call, n), null, null, null)));
+            entries.Sort((a, b) => string.CompareOrdinal(a.AliasName, b.AliasName));
+            // Still truncated if the store had more: its next row sorts after everything on this page.
+            truncated = truncated || entries.Count > limit;
+            if (entries.Count > limit)
+            {
+                entries.RemoveRange(limit, entries.Count - limit);
+            }
+        }
+
         return new ListAliasesResponse(entries, truncated ? WriteMarker(entries[^1].AliasName) : null, truncated);
     }
 

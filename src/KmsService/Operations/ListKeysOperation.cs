@@ -12,7 +12,7 @@ internal sealed record KeyListEntry(string KeyId, string KeyArn);
 internal sealed record ListKeysResponse(IReadOnlyList<KeyListEntry> Keys, string? NextMarker, bool Truncated);
 
 /// <summary>ListKeys: the caller's keys in the request's region, in pages of Limit (1..1000, default 100).</summary>
-internal sealed class ListKeysOperation(KeyStore store) : IKmsOperation<ListKeysRequest, ListKeysResponse>
+internal sealed class ListKeysOperation(KeyStore store, Authorizer authz) : IKmsOperation<ListKeysRequest, ListKeysResponse>
 {
     public async Task<ListKeysResponse> ExecuteAsync(ListKeysRequest req, CallContext call, CancellationToken ct)
     {
@@ -24,6 +24,7 @@ internal sealed class ListKeysOperation(KeyStore store) : IKmsOperation<ListKeys
             throw new InvalidMarkerException("The marker that you specified is not valid.");
         }
 
+        authz.DemandWithoutKey(call, "ListKeys");
         var (keys, truncated) = await store.ListAsync(call.AccountId, call.Region, req.Limit ?? 100, req.Marker, ct);
         var entries = keys.Select(k => new KeyListEntry(k.KeyId, k.Arn)).ToList();
         return new ListKeysResponse(entries, truncated ? entries[^1].KeyId : null, truncated);

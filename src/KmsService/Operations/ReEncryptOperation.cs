@@ -43,7 +43,7 @@ internal sealed class ReEncryptOperation(KeyResolver keys, Authorizer authz, Sym
             .ThrowIfAny();
 
         var named = req.SourceKeyId is null ? null : await keys.ResolveAsync(req.SourceKeyId, call, "ReEncryptFrom", ct);
-        var (source, header) = await crypto.OpenAsync(req.CiphertextBlob!, call, "ReEncryptFrom", ct);
+        var (source, header) = await crypto.OpenAsync(req.CiphertextBlob!, call, "ReEncryptFrom", req.SourceEncryptionContext, ct);
         if (named is not null && named.Arn != source.Arn)
         {
             throw new IncorrectKeyException(DecryptOperation.IncorrectKeyMessage);
@@ -54,7 +54,7 @@ internal sealed class ReEncryptOperation(KeyResolver keys, Authorizer authz, Sym
         SymmetricCrypto.EnsureAlgorithm(source, req.SourceEncryptionAlgorithm);
 
         var destination = await keys.ResolveAsync(req.DestinationKeyId!, call, "ReEncryptTo", ct);
-        authz.Demand(call, "ReEncryptTo", destination);
+        authz.Demand(call, "ReEncryptTo", destination, req.DestinationEncryptionContext);
         SymmetricCrypto.EnsureCanEncrypt(destination, "ReEncrypt", req.DestinationEncryptionAlgorithm);
         Common.ThrowIfDryRun(req.DryRun);
 

@@ -33,7 +33,8 @@ internal sealed class SymmetricCrypto(KeyStore store, IHsa hsa, Authorizer authz
 
     /// <summary>Finds the key a ciphertext blob was made under. A blob that names no key of the caller's region
     /// is an InvalidCiphertextException, as any tampered byte must be.</summary>
-    public async Task<(KmsKey Key, CiphertextHeader Header)> OpenAsync(byte[] blob, CallContext call, string action, CancellationToken ct)
+    public async Task<(KmsKey Key, CiphertextHeader Header)> OpenAsync(
+        byte[] blob, CallContext call, string action, IReadOnlyDictionary<string, string>? encryptionContext, CancellationToken ct)
     {
         if (!CiphertextBlob.TryReadHeader(blob, out var header))
         {
@@ -46,7 +47,7 @@ internal sealed class SymmetricCrypto(KeyStore store, IHsa hsa, Authorizer authz
             throw new InvalidCiphertextException();
         }
 
-        authz.Demand(call, action, key);
+        authz.Demand(call, action, key, encryptionContext);
         return (key, header);
     }
 

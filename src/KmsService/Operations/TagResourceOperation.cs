@@ -17,7 +17,6 @@ internal sealed class TagResourceOperation(KeyResolver keys, Authorizer authz, T
 
         var key = await keys.ResolveKeyAsync(req.KeyId!, call, "TagResource", ct);
         authz.Demand(call, "TagResource", key);
-        TagRules.EnsureCustomerManaged(key, call, "TagResource");
 
         // The state and the limit are checked on the key as stored, inside the write.
         await tags.TagAsync(key.Arn, requested, (current, tagCount) =>

@@ -80,16 +80,6 @@ internal static class TagRules
         }
     }
 
-    /// <summary>AWS managed keys cannot be tagged, untagged or re-described: their key policy allows none of these
-    /// actions, so AWS denies the request.</summary>
-    public static void EnsureCustomerManaged(KmsKey key, CallContext call, string action)
-    {
-        if (key.KeyManager == KeyManagerType.Aws)
-        {
-            throw Authorizer.Denied(call, action, key.Arn);
-        }
-    }
-
     /// <summary>The NextMarker that continues a tag listing after <paramref name="lastTagKey"/>.</summary>
     public static string Marker(string lastTagKey)
     {

@@ -16,7 +16,6 @@ internal sealed class UntagResourceOperation(KeyResolver keys, Authorizer authz,
 
         var key = await keys.ResolveKeyAsync(req.KeyId!, call, "UntagResource", ct);
         authz.Demand(call, "UntagResource", key);
-        TagRules.EnsureCustomerManaged(key, call, "UntagResource");
 
         await tags.UntagAsync(key.Arn, req.TagKeys!, k => k.EnsureNotPendingDeletion(), ct);
         return EmptyResponse.Instance;

@@ -1,5 +1,6 @@
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
+using KmsService.Hosting;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -9,7 +10,7 @@ internal sealed record UpdateAliasRequest(string? AliasName, string? TargetKeyId
 
 /// <summary>UpdateAlias: points an existing alias at another key of the same account and region, of the same key
 /// type (symmetric, asymmetric or HMAC) and key usage as the current one.</summary>
-internal sealed class UpdateAliasOperation(KeyResolver resolver, KeyStore keys, Authorizer authz, AliasStore aliases, TimeProvider time)
+internal sealed class UpdateAliasOperation(KeyResolver resolver, KeyStore keys, Authorizer authz, AliasStore aliases, TimeProvider time, KmsOptions options)
     : IKmsOperation<UpdateAliasRequest, EmptyResponse>
 {
     public async Task<EmptyResponse> ExecuteAsync(UpdateAliasRequest req, CallContext call, CancellationToken ct)
@@ -21,7 +22,6 @@ internal sealed class UpdateAliasOperation(KeyResolver resolver, KeyStore keys, 
         var alias = await aliases.FindAsync(call.AccountId, call.Region, name, ct) ?? throw AliasRules.NotFound(call, name);
         var newKey = await resolver.ResolveKeyAsync(req.TargetKeyId!, call, "UpdateAlias", ct);
         authz.Demand(call, "UpdateAlias", newKey);
-        AliasRules.EnsureCustomerManaged(call, "UpdateAlias", newKey);
 
         // The current key goes with its aliases (cascade), so a missing one means the alias went with it.
         var currentKey = await keys.FindAsync(alias.TargetKeyArn, ct) ?? throw AliasRules.NotFound(call, name);
@@ -30,12 +30,12 @@ internal sealed class UpdateAliasOperation(KeyResolver resolver, KeyStore keys, 
         AliasRules.EnsureNotPendingDeletion(newKey);
 
         var result = await aliases.RetargetAsync(
-            call.AccountId, call.Region, name, newKey.Arn, AliasRules.Now(time), AliasRules.MaxAliasesPerKey, ct);
+            call.AccountId, call.Region, name, newKey.Arn, AliasRules.Now(time), options.Quotas.AliasesPerKey, ct);
         return result switch
         {
             AliasWriteResult.Done => EmptyResponse.Instance,
             AliasWriteResult.NotFound => throw AliasRules.NotFound(call, name),
-            AliasWriteResult.QuotaExceeded => throw AliasRules.QuotaExceeded(newKey),
+            AliasWriteResult.QuotaExceeded => throw AliasRules.QuotaExceeded(newKey, options.Quotas.AliasesPerKey),
             var other => throw new InvalidOperationException($"Unexpected alias write result {other}."),
         };
     }

@@ -19,7 +19,6 @@ internal sealed class UpdateKeyDescriptionOperation(KeyResolver keys, Authorizer
 
         var key = await keys.ResolveKeyAsync(req.KeyId!, call, "UpdateKeyDescription", ct);
         authz.Demand(call, "UpdateKeyDescription", key);
-        TagRules.EnsureCustomerManaged(key, call, "UpdateKeyDescription");
 
         await tags.UpdateDescriptionAsync(key.Arn, req.Description!, k => k.EnsureNotPendingDeletion(), ct);
 

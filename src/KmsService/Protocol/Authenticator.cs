@@ -37,7 +37,9 @@ internal sealed class Authenticator(IdentityStore identities, SigV4Verifier veri
             auth.Region,
             http.Connection.RemoteIpAddress?.ToString(),
             requestId,
-            http.Request.Headers.UserAgent.ToString());
+            http.Request.Headers.UserAgent.ToString(),
+            principal,
+            http.Request.IsHttps);
     }
 
     private static SigV4Request ToSigV4Request(HttpRequest request, ReadOnlyMemory<byte> body)

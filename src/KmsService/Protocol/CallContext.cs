@@ -8,7 +8,9 @@ internal sealed record CallContext(
     string Region,
     string? SourceIp,
     string RequestId,
-    string? UserAgent)
+    string? UserAgent,
+    Identity.Principal Principal,
+    bool SecureTransport)
 {
     public string Partition { get; } = Core.Keys.Partition.ForRegion(Region);
 }

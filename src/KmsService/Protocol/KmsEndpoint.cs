@@ -9,7 +9,8 @@ namespace KmsService.Protocol;
 /// <summary>The AWS JSON 1.1 endpoint: reads the body (bounded), authenticates, dispatches on X-Amz-Target, and
 /// writes the response or an AWS-shaped error. Anything unexpected becomes KMSInternalException with a fixed
 /// message; details go to the log only.</summary>
-internal sealed partial class KmsEndpoint(OperationTable operations, Authenticator authenticator, ILogger<KmsEndpoint> logger)
+internal sealed partial class KmsEndpoint(
+    OperationTable operations, Authenticator authenticator, RequestRateLimiter rateLimiter, ILogger<KmsEndpoint> logger)
 {
     /// <summary>Largest body accepted: far above any valid request (a 131072-character policy, escaped).</summary>
     public const int MaxBodyBytes = 1024 * 1024;
@@ -34,6 +35,7 @@ internal sealed partial class KmsEndpoint(OperationTable operations, Authenticat
                     : $"X-Amz-Target '{target}' is not an operation of this service.");
             }
 
+            rateLimiter.Acquire(call.AccountId, target[OperationTable.TargetPrefix.Length..]);
             var response = await handler(body, call, ct);
             http.Response.StatusCode = StatusCodes.Status200OK;
             http.Response.ContentType = ContentType;

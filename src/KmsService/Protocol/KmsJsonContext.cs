@@ -42,9 +42,19 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(ListAliasesRequest))]
 [JsonSerializable(typeof(ListAliasesResponse))]
 [JsonSerializable(typeof(KeyIdRequest))]
+[JsonSerializable(typeof(GetKeyPolicyRequest))]
+[JsonSerializable(typeof(GetKeyPolicyResponse))]
+[JsonSerializable(typeof(PutKeyPolicyRequest))]
+[JsonSerializable(typeof(ListKeyPoliciesRequest))]
+[JsonSerializable(typeof(ListKeyPoliciesResponse))]
 [JsonSerializable(typeof(ScheduleKeyDeletionRequest))]
 [JsonSerializable(typeof(ScheduleKeyDeletionResponse))]
 [JsonSerializable(typeof(CancelKeyDeletionResponse))]
+[JsonSerializable(typeof(EnableKeyRotationRequest))]
+[JsonSerializable(typeof(GetKeyRotationStatusResponse))]
+[JsonSerializable(typeof(RotateKeyOnDemandResponse))]
+[JsonSerializable(typeof(ListKeyRotationsRequest))]
+[JsonSerializable(typeof(ListKeyRotationsResponse))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

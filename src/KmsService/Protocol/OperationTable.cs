@@ -62,10 +62,18 @@ internal sealed class OperationTable
         Add("UpdateAlias", ctx.UpdateAliasRequest, ctx.EmptyResponse);
         Add("DeleteAlias", ctx.DeleteAliasRequest, ctx.EmptyResponse);
         Add("ListAliases", ctx.ListAliasesRequest, ctx.ListAliasesResponse);
+        Add("GetKeyPolicy", ctx.GetKeyPolicyRequest, ctx.GetKeyPolicyResponse);
+        Add("PutKeyPolicy", ctx.PutKeyPolicyRequest, ctx.EmptyResponse);
+        Add("ListKeyPolicies", ctx.ListKeyPoliciesRequest, ctx.ListKeyPoliciesResponse);
         Add("EnableKey", ctx.KeyIdRequest, ctx.EmptyResponse);
         Add("DisableKey", ctx.KeyIdRequest, ctx.EmptyResponse);
         Add("ScheduleKeyDeletion", ctx.ScheduleKeyDeletionRequest, ctx.ScheduleKeyDeletionResponse);
         Add("CancelKeyDeletion", ctx.KeyIdRequest, ctx.CancelKeyDeletionResponse);
+        Add("EnableKeyRotation", ctx.EnableKeyRotationRequest, ctx.EmptyResponse);
+        Add("DisableKeyRotation", ctx.KeyIdRequest, ctx.EmptyResponse);
+        Add("GetKeyRotationStatus", ctx.KeyIdRequest, ctx.GetKeyRotationStatusResponse);
+        Add("RotateKeyOnDemand", ctx.KeyIdRequest, ctx.RotateKeyOnDemandResponse);
+        Add("ListKeyRotations", ctx.ListKeyRotationsRequest, ctx.ListKeyRotationsResponse);
 
         foreach (var name in ModelOperations)
         {
@@ -97,11 +105,20 @@ internal sealed class OperationTable
         services.AddSingleton<IKmsOperation<UpdateAliasRequest, EmptyResponse>, UpdateAliasOperation>();
         services.AddSingleton<IKmsOperation<DeleteAliasRequest, EmptyResponse>, DeleteAliasOperation>();
         services.AddSingleton<IKmsOperation<ListAliasesRequest, ListAliasesResponse>, ListAliasesOperation>();
+        services.AddSingleton<IKmsOperation<GetKeyPolicyRequest, GetKeyPolicyResponse>, GetKeyPolicyOperation>();
+        services.AddSingleton<IKmsOperation<PutKeyPolicyRequest, EmptyResponse>, PutKeyPolicyOperation>();
+        services.AddSingleton<IKmsOperation<ListKeyPoliciesRequest, ListKeyPoliciesResponse>, ListKeyPoliciesOperation>();
         services.AddKeyedSingleton<IKmsOperation<KeyIdRequest, EmptyResponse>, EnableKeyOperation>("EnableKey");
         services.AddKeyedSingleton<IKmsOperation<KeyIdRequest, EmptyResponse>, DisableKeyOperation>("DisableKey");
         services.AddSingleton<IKmsOperation<ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse>, ScheduleKeyDeletionOperation>();
         services.AddSingleton<IKmsOperation<KeyIdRequest, CancelKeyDeletionResponse>, CancelKeyDeletionOperation>();
+        services.AddSingleton<IKmsOperation<EnableKeyRotationRequest, EmptyResponse>, EnableKeyRotationOperation>();
+        services.AddKeyedSingleton<IKmsOperation<KeyIdRequest, EmptyResponse>, DisableKeyRotationOperation>("DisableKeyRotation");
+        services.AddSingleton<IKmsOperation<KeyIdRequest, GetKeyRotationStatusResponse>, GetKeyRotationStatusOperation>();
+        services.AddSingleton<IKmsOperation<KeyIdRequest, RotateKeyOnDemandResponse>, RotateKeyOnDemandOperation>();
+        services.AddSingleton<IKmsOperation<ListKeyRotationsRequest, ListKeyRotationsResponse>, ListKeyRotationsOperation>();
         services.AddSingleton<KeyResolver>();
+        services.AddSingleton<AwsManagedKeyFactory>();
         services.AddSingleton<Authorizer>();
         services.AddSingleton<SymmetricCrypto>();
         services.AddSingleton<OperationTable>();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using KmsService.Core.Keys;
+using KmsService.Core.Policy;
 using KmsService.Identity;
 using KmsService.Operations;
 using YamlDotNet.Core;
@@ -171,10 +172,10 @@ internal static partial class SeedFileReader
                 throw Fail($"{path}.arn", $"names account {match.Groups[1].Value}, but the principal is declared under account {account}");
             }
 
-            var policies = new List<string>();
+            var policies = new List<PolicyDocument>();
             foreach (var (policy, polPath) in Items(obj["policies"], $"{path}.policies"))
             {
-                policies.Add(PolicyText(policy, polPath));
+                policies.Add(PolicyDocument.Parse(PolicyText(policy, polPath, PolicyKind.IdentityPolicy), PolicyKind.IdentityPolicy));
             }
 
             var principal = new Principal(arn, account, policies);
@@ -241,7 +242,7 @@ internal static partial class SeedFileReader
                 aliases.Add(name);
             }
 
-            var policy = obj["policy"] is { } p ? PolicyText(p, $"{path}.policy") : null;
+            var policy = obj["policy"] is { } p ? PolicyText(p, $"{path}.policy", PolicyKind.KeyPolicy) : null;
 
             byte[]? material = null;
             if (OptionalString(obj, path, "material") is { } b64)
@@ -258,7 +259,7 @@ internal static partial class SeedFileReader
             return new SeedKey(account, region, keyId, description, aliases, policy, material);
         }
 
-        private string PolicyText(JsonNode? node, string path)
+        private string PolicyText(JsonNode? node, string path, PolicyKind kind)
         {
             if (node is not JsonObject)
             {
@@ -268,7 +269,7 @@ internal static partial class SeedFileReader
             var text = node.ToJsonString();
             try
             {
-                KeyPolicies.Validate(text);
+                _ = kind == PolicyKind.KeyPolicy ? PolicyDocument.Parse(text) : PolicyDocument.Parse(text, kind);
             }
             catch (Core.Errors.MalformedPolicyDocumentException e)
             {

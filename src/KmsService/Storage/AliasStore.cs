@@ -1,3 +1,4 @@
+using KmsService.Core.Keys;
 using Microsoft.EntityFrameworkCore;
 
 namespace KmsService.Storage;
@@ -118,6 +119,17 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys)
         {
             keys.InvalidateAlias(account, region, aliasName);
         }
+    }
+
+    /// <summary>The predefined <c>alias/aws/…</c> names that exist in an account and region.</summary>
+    public async Task<IReadOnlySet<string>> ListAwsAliasNamesAsync(string account, string region, CancellationToken ct)
+    {
+        await using var ctx = db.Create();
+        var names = await ctx.Aliases.AsNoTracking()
+            .Where(a => a.AccountId == account && a.Region == region && a.AliasName.StartsWith(AliasNames.AwsReservedPrefix))
+            .Select(a => a.AliasName)
+            .ToListAsync(ct);
+        return names.ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>One page of an account's aliases in a region (optionally only those of one key), ordered by name;

@@ -17,6 +17,17 @@ internal sealed class KeyRow
     public DateTime? DeletionDate { get; set; }
     public string? CurrentMaterialId { get; set; }
 
+    /// <summary>Automatic rotation is on (EnableKeyRotation). Kept while the key is disabled or pending deletion,
+    /// when no rotation happens, because AWS restores the status once the key is usable again.</summary>
+    public bool RotationEnabled { get; set; }
+
+    /// <summary>Days between automatic rotations (90..2560) while <see cref="RotationEnabled"/>, else null.</summary>
+    public int? RotationPeriodInDays { get; set; }
+
+    /// <summary>When the next automatic rotation is due while <see cref="RotationEnabled"/>, else null. On-demand
+    /// rotations do not move it.</summary>
+    public DateTime? NextRotationDate { get; set; }
+
     /// <summary>The key policy document as stored (JSON text); enforced once policies land.</summary>
     public required string Policy { get; set; }
 
@@ -34,6 +45,10 @@ internal sealed class BackingKeyRow
     public required int Sequence { get; set; }
     public required byte[] Wrapped { get; set; }
     public required DateTime CreatedAt { get; set; }
+
+    /// <summary>How this backing key was added: null for the key's original material, else the model's RotationType
+    /// wire name (AUTOMATIC or ON_DEMAND); <see cref="CreatedAt"/> is then the rotation date.</summary>
+    public string? RotationType { get; set; }
 }
 
 /// <summary>An alias: a name in an account and region that points at one key.</summary>

@@ -1,6 +1,7 @@
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
+using KmsService.Core.Policy;
 using Microsoft.EntityFrameworkCore;
 
 namespace KmsService.Storage;
@@ -146,6 +147,35 @@ internal sealed class KeyStore
         return (page, rows.Count > limit);
     }
 
+    /// <summary>The key policy document as stored.</summary>
+    public async Task<string> GetPolicyAsync(string arn, CancellationToken ct)
+    {
+        await using var db = _db.Create();
+        return await db.Keys.AsNoTracking().Where(k => k.Arn == arn).Select(k => k.Policy).FirstOrDefaultAsync(ct)
+            ?? throw new NotFoundException($"Key '{arn}' does not exist");
+    }
+
+    /// <summary>Replaces the key policy (PutKeyPolicy); the version bump makes concurrent writers serialise.</summary>
+    public async Task SetPolicyAsync(string arn, string policy, CancellationToken ct)
+    {
+        await using var db = _db.Create();
+        var updated = await db.Keys.Where(k => k.Arn == arn)
+            .ExecuteUpdateAsync(u => u.SetProperty(k => k.Policy, policy).SetProperty(k => k.Version, k => k.Version + 1), ct);
+        if (updated == 0)
+        {
+            throw new NotFoundException($"Key '{arn}' does not exist");
+        }
+
+        Invalidate(arn);
+    }
+
+    /// <summary>How many keys an account has in a region (for the keys-per-region quota).</summary>
+    public async Task<int> CountAsync(string account, string region, CancellationToken ct)
+    {
+        await using var db = _db.Create();
+        return await db.Keys.CountAsync(k => k.AccountId == account && k.Region == region, ct);
+    }
+
     public async Task<IReadOnlyList<string>> ListBackingKeyIdsAsync(string arn, CancellationToken ct)
     {
         await using var db = _db.Create();
@@ -232,6 +262,14 @@ internal sealed class KeyStore
     /// <summary>Drops a key record from this instance's cache after a change (others see it within the TTL).</summary>
     public void Invalidate(string arn) => _keys.Remove(arn);
 
+    /// <summary>Empties this instance's caches (after a reset of the whole store).</summary>
+    public void ClearCaches()
+    {
+        _keys.Clear();
+        _aliases.Clear();
+        _backingKeys.Clear();
+    }
+
     /// <summary>Drops an alias target from this instance's cache after the alias changed or was deleted.</summary>
     public void InvalidateAlias(string account, string region, string aliasName) => _aliases.Remove((account, region, aliasName));
 
@@ -250,7 +288,10 @@ internal sealed class KeyStore
             WireNames<OriginType>.Parse(row.Origin),
             WireNames<KeyManagerType>.Parse(row.KeyManager),
             row.DeletionDate is { } d ? AsUtc(d) : null,
-            row.CurrentMaterialId);
+            row.CurrentMaterialId)
+        {
+            KeyPolicy = ParsePolicy(row.Policy),
+        };
     }
 
     internal static KeyRow ToRow(KmsKey key, string policy) => new()
@@ -271,6 +312,19 @@ internal sealed class KeyStore
         Policy = policy,
         Version = 1,
     };
+
+    // Every stored policy was parsed before it was stored; one that no longer parses fails closed.
+    private static PolicyDocument ParsePolicy(string policy)
+    {
+        try
+        {
+            return PolicyDocument.Parse(policy);
+        }
+        catch (MalformedPolicyDocumentException)
+        {
+            throw new KMSInternalException("The key's stored key policy cannot be read.");
+        }
+    }
 
     // SQLite hands DateTime back unspecified; everything is stored in UTC.
     private static DateTimeOffset AsUtc(DateTime value) =>

@@ -29,6 +29,7 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
             e.Property(k => k.CurrentMaterialId).HasMaxLength(64);
             e.Property(k => k.Version).IsConcurrencyToken();
             e.HasIndex(k => new { k.AccountId, k.Region, k.KeyId }).IsUnique();
+            e.HasIndex(k => k.NextRotationDate);
         });
 
         modelBuilder.Entity<BackingKeyRow>(e =>
@@ -37,6 +38,7 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
             e.HasKey(b => new { b.KeyArn, b.MaterialId });
             e.Property(b => b.KeyArn).HasMaxLength(256);
             e.Property(b => b.MaterialId).HasMaxLength(64);
+            e.Property(b => b.RotationType).HasMaxLength(16);
             e.HasIndex(b => new { b.KeyArn, b.Sequence }).IsUnique();
             e.HasOne<KeyRow>().WithMany().HasForeignKey(b => b.KeyArn).OnDelete(DeleteBehavior.Cascade);
         });

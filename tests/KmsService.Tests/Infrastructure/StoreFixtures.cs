@@ -51,6 +51,20 @@ public abstract class StoreFixture : IAsyncLifetime
 
     protected abstract Task<KmsServer> StartAnotherCoreAsync(string? dataDir, Action<IServiceCollection>? configure);
 
+    /// <summary>Starts a server on a store of its own (a new SQLite folder or a new PostgreSQL database), for tests
+    /// that wipe the store or count what is in it. Disposing the result stops the server and drops the store.</summary>
+    public async Task<IsolatedServer> StartIsolatedAsync(params string[] extraArgs)
+    {
+        EnsureAvailable();
+        if (this is PostgresFixture)
+        {
+            var database = await PostgresDatabase.CreateAsync();
+            return new IsolatedServer(await KmsServer.StartAsync(database.ConnectionString, TestSeed.Write(), extraArgs: extraArgs), database);
+        }
+
+        return new IsolatedServer(await KmsServer.StartAsync(null, TestSeed.Write(), extraArgs: extraArgs), null);
+    }
+
     public virtual async ValueTask DisposeAsync()
     {
         if (_server is not null)
@@ -105,3 +119,18 @@ public sealed class SqliteServerGroup : ICollectionFixture<SqliteFixture>;
 
 [CollectionDefinition("postgres")]
 public sealed class PostgresServerGroup : ICollectionFixture<PostgresFixture>;
+
+/// <summary>A server with a store of its own; disposing it stops the server and drops the store.</summary>
+public sealed class IsolatedServer(KmsServer server, PostgresDatabase? database) : IAsyncDisposable
+{
+    public KmsServer Server { get; } = server;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        if (database is not null)
+        {
+            await database.DisposeAsync();
+        }
+    }
+}

@@ -6,6 +6,14 @@ public static class TestSeed
     public const string AliceAccessKey = "AKIAALICE0000000001";
     public const string AliceSecret = "alice-secret-key-0000000000000000000000";
     public const string AliceArn = "arn:aws:iam::111122223333:user/alice";
+    public const string BobAccessKey = "AKIABOB000000000001";
+    public const string BobSecret = "bob-secret-key-00000000000000000000000";
+    public const string BobArn = "arn:aws:iam::111122223333:user/bob";
+
+    /// <summary>A key whose policy lets the other account's role encrypt and decrypt only with tenant=acme.</summary>
+    public const string SharedKeyId = "5e2b8c1a-7d3f-4e6a-9b0c-1d2e3f4a5b6c";
+    public const string SharedKeyArn = "arn:aws:kms:us-east-1:111122223333:key/" + SharedKeyId;
+    public const string OtherAccountArn = "arn:aws:iam::444455556666:role/other";
     public const string OtherAccountAccessKey = "AKIAOTHER0000000001";
     public const string OtherAccountSecret = "other-secret-key-0000000000000000000000";
 
@@ -30,12 +38,33 @@ public static class TestSeed
                       - Effect: Allow
                         Action: "kms:*"
                         Resource: "*"
+              - arn: {BobArn}
+                accessKeys:
+                  - accessKeyId: {BobAccessKey}
+                    secretAccessKey: {BobSecret}
+                policies:
+                  - Version: "2012-10-17"
+                    Statement:
+                      - Sid: BobMayEncryptAndDescribe
+                        Effect: Allow
+                        Action: [ "kms:Encrypt", "kms:DescribeKey", "kms:GenerateDataKey*" ]
+                        Resource: "*"
+                      - Sid: NeverDecrypt
+                        Effect: Deny
+                        Action: "kms:Decrypt"
+                        Resource: "*"
           - id: "444455556666"
             principals:
-              - arn: arn:aws:iam::444455556666:role/other
+              - arn: {OtherAccountArn}
                 accessKeys:
                   - accessKeyId: {OtherAccountAccessKey}
                     secretAccessKey: {OtherAccountSecret}
+                policies:
+                  - Version: "2012-10-17"
+                    Statement:
+                      - Effect: Allow
+                        Action: "kms:*"
+                        Resource: "*"
         keys:
           - account: "111122223333"
             region: us-east-1
@@ -43,6 +72,34 @@ public static class TestSeed
             description: pinned for reproducible ciphertexts
             aliases: [ {PinnedAlias} ]
             material: {PinnedMaterial}
+          - account: "111122223333"
+            region: us-east-1
+            keyId: {SharedKeyId}
+            description: shared with the other account for tenant acme
+            policy:
+              Version: "2012-10-17"
+              Statement:
+                - Sid: Enable IAM User Permissions
+                  Effect: Allow
+                  Principal:
+                    AWS: "arn:aws:iam::111122223333:root"
+                  Action: "kms:*"
+                  Resource: "*"
+                - Sid: OtherAccountForAcme
+                  Effect: Allow
+                  Principal:
+                    AWS: "{OtherAccountArn}"
+                  Action: [ "kms:Encrypt", "kms:Decrypt", "kms:DescribeKey" ]
+                  Resource: "*"
+                  Condition:
+                    StringEquals:
+                      "kms:EncryptionContext:tenant": acme
+                - Sid: OtherAccountMayDescribe
+                  Effect: Allow
+                  Principal:
+                    AWS: "{OtherAccountArn}"
+                  Action: "kms:DescribeKey"
+                  Resource: "*"
         """;
 
     public static string Write()

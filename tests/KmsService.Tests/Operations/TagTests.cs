@@ -386,7 +386,12 @@ public abstract class TagTests(StoreFixture fixture) : ServiceTests(fixture)
     {
         var key = await CreateKeyAsync();
         await Kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = [Tag("a", "1")] }, Ct);
-        await SetKeyAsync(key.Arn, row => row.KeyManager = "AWS");
+        await SetKeyAsync(key.Arn, row =>
+        {
+            // What AWS managed keys have: KeyManager AWS and the policy that allows only reading metadata directly.
+            row.KeyManager = "AWS";
+            row.Policy = KmsService.Core.Keys.AwsManagedKeys.Policy("alias/aws/s3", "aws", row.AccountId, row.Region);
+        });
 
         var tag = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
             Kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = [Tag("b", "2")] }, Ct));

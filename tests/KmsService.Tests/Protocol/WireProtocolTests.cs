@@ -99,12 +99,30 @@ public sealed class WireProtocolTests(SqliteFixture fixture) : ServiceTests(fixt
     }
 
     [Fact]
-    public async Task Post_OversizedBody_IsRefusedBeforeParsing()
+    public async Task Post_OversizedBody_IsRefusedBeforeReadingIt()
     {
-        var big = "{\"Pad\": \"" + new string('a', 2 * 1024 * 1024) + "\"}";
-        var (status, body, _) = await PostAsync("TrentService.GenerateRandom", big);
-        Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal("ValidationException", body.GetProperty("__type").GetString());
+        // Only the headers are sent: the service must answer from Content-Length alone, without waiting for the body.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(Server.Url.Host, Server.Url.Port, Ct);
+        var stream = tcp.GetStream();
+        var head = $"POST / HTTP/1.1\r\nHost: {Server.Url.Authority}\r\nX-Amz-Target: TrentService.GenerateRandom\r\n"
+            + "Content-Type: application/x-amz-json-1.1\r\nContent-Length: 2097152\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), Ct);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var statusLine = await reader.ReadLineAsync(Ct);
+        Assert.Equal("HTTP/1.1 400 Bad Request", statusLine);
+        var length = 0;
+        for (var line = await reader.ReadLineAsync(Ct); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(Ct))
+        {
+            if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
+            {
+                length = int.Parse(line["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        var body = new char[length];
+        await reader.ReadBlockAsync(body, Ct);
+        Assert.Contains("\"__type\":\"ValidationException\"", new string(body), StringComparison.Ordinal);
     }
 
     [Fact]

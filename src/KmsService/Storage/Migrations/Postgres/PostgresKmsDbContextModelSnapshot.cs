@@ -67,6 +67,10 @@ namespace KmsService.Storage.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("RotationType")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<int>("Sequence")
                         .HasColumnType("integer");
 
@@ -133,6 +137,9 @@ namespace KmsService.Storage.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<DateTime?>("NextRotationDate")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Origin")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -147,11 +154,19 @@ namespace KmsService.Storage.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<bool>("RotationEnabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<int?>("RotationPeriodInDays")
+                        .HasColumnType("integer");
+
                     b.Property<int>("Version")
                         .IsConcurrencyToken()
                         .HasColumnType("integer");
 
                     b.HasKey("Arn");
+
+                    b.HasIndex("NextRotationDate");
 
                     b.HasIndex("AccountId", "Region", "KeyId")
                         .IsUnique();

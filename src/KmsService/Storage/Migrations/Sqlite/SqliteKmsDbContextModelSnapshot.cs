@@ -62,6 +62,10 @@ namespace KmsService.Storage.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RotationType")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Sequence")
                         .HasColumnType("INTEGER");
 
@@ -128,6 +132,9 @@ namespace KmsService.Storage.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("NextRotationDate")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Origin")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -142,11 +149,19 @@ namespace KmsService.Storage.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("RotationEnabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("RotationPeriodInDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Version")
                         .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Arn");
+
+                    b.HasIndex("NextRotationDate");
 
                     b.HasIndex("AccountId", "Region", "KeyId")
                         .IsUnique();

@@ -1,0 +1,41 @@
+using KmsService.Core.Crypto;
+using KmsService.Core.Errors;
+using KmsService.Core.Keys;
+using KmsService.Core.Policy;
+using KmsService.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace KmsService.Operations;
+
+/// <summary>Creates an account's AWS managed key for a predefined alias (<c>alias/aws/s3</c>, …) the first time it is
+/// described: key, backing key and alias in one transaction, so concurrent first uses end with one key.</summary>
+internal sealed class AwsManagedKeyFactory(KeyStore store, IHsa hsa, TimeProvider time)
+{
+    public async Task<KmsKey> GetOrCreateAsync(string account, string region, string aliasName, CancellationToken ct)
+    {
+        var keyId = Guid.NewGuid().ToString("D");
+        var arn = KmsKey.BuildArn(region, account, keyId);
+        var backingKey = hsa.GenerateBackingKey(arn);
+        var key = new KmsKey(
+            arn, keyId, account, region,
+            DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds()),
+            AwsManagedKeys.Description(aliasName),
+            KeyState.Enabled, KeyUsageType.EncryptDecrypt, KeySpec.SymmetricDefault, OriginType.AwsKms, KeyManagerType.Aws,
+            DeletionDate: null, backingKey.MaterialId);
+        var policy = AwsManagedKeys.Policy(aliasName, Partition.ForRegion(region), account, region);
+        key = key with { KeyPolicy = PolicyDocument.Parse(policy) };
+        try
+        {
+            await store.CreateAsync(new NewKey(key, policy, [backingKey], [], [aliasName]), ct);
+            return key;
+        }
+        catch (DbUpdateException)
+        {
+            // Someone created it first (the alias is the primary key that decides): use theirs.
+            store.InvalidateAlias(account, region, aliasName);
+            var target = await store.FindAliasTargetAsync(account, region, aliasName, ct);
+            return (target is null ? null : await store.FindAsync(target, ct))
+                ?? throw new KMSInternalException("The AWS managed key could not be created.");
+        }
+    }
+}

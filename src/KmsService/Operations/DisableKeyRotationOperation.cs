@@ -1,0 +1,24 @@
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+/// <summary>DisableKeyRotation: automatic rotation stops; the key keeps its current material, and every earlier
+/// backing key still decrypts. Enabling again starts a new schedule from that date.</summary>
+internal sealed class DisableKeyRotationOperation(KeyResolver keys, Authorizer authz, RotationStore rotations)
+    : IKmsOperation<KeyIdRequest, EmptyResponse>
+{
+    public async Task<EmptyResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator().KeyId(req.KeyId, "keyId").ThrowIfAny();
+        var key = await keys.ResolveKeyAsync(req.KeyId!, call, "DisableKeyRotation", ct);
+        authz.Demand(call, "DisableKeyRotation", key);
+        key.EnsureRotationChangeable();
+        await rotations.UpdateScheduleAsync(key.Arn, (fresh, _) =>
+        {
+            fresh.EnsureRotationChangeable();
+            return RotationSchedule.Off;
+        }, ct);
+        return EmptyResponse.Instance;
+    }
+}

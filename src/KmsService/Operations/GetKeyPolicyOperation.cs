@@ -1,0 +1,23 @@
+using KmsService.Core.Errors;
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+internal sealed record GetKeyPolicyRequest(string? KeyId, string? PolicyName);
+
+internal sealed record GetKeyPolicyResponse(string Policy, string PolicyName);
+
+/// <summary>GetKeyPolicy: the key's policy document (the only policy name is <c>default</c>).</summary>
+internal sealed class GetKeyPolicyOperation(KeyResolver keys, Authorizer authz, KeyStore store)
+    : IKmsOperation<GetKeyPolicyRequest, GetKeyPolicyResponse>
+{
+    public async Task<GetKeyPolicyResponse> ExecuteAsync(GetKeyPolicyRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator().KeyId(req.KeyId, "keyId").PolicyName(req.PolicyName).ThrowIfAny();
+        var key = await keys.ResolveKeyAsync(req.KeyId!, call, "GetKeyPolicy", ct);
+        authz.Demand(call, "GetKeyPolicy", key);
+        KeyPolicies.EnsureDefaultName(req.PolicyName);
+        return new GetKeyPolicyResponse(await store.GetPolicyAsync(key.Arn, ct), KeyPolicies.DefaultName);
+    }
+}

@@ -1,0 +1,37 @@
+using KmsService.Core.Keys;
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+/// <summary>Model output of GetKeyRotationStatus. <c>OnDemandRotationStartDate</c> is left out on purpose: AWS shows it
+/// only while an on-demand rotation is still running in the background, and ours completes before RotateKeyOnDemand
+/// returns, so there is never one in progress to report.</summary>
+internal sealed record GetKeyRotationStatusResponse(
+    string KeyId,
+    bool KeyRotationEnabled,
+    int? RotationPeriodInDays,
+    DateTimeOffset? NextRotationDate);
+
+/// <summary>GetKeyRotationStatus: whether automatic rotation is on and, if so, its period and next date.</summary>
+internal sealed class GetKeyRotationStatusOperation(KeyResolver keys, Authorizer authz, RotationStore rotations)
+    : IKmsOperation<KeyIdRequest, GetKeyRotationStatusResponse>
+{
+    public async Task<GetKeyRotationStatusResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator().KeyId(req.KeyId, "keyId").ThrowIfAny();
+        var key = await keys.ResolveKeyAsync(req.KeyId!, call, "GetKeyRotationStatus", ct);
+        authz.Demand(call, "GetKeyRotationStatus", key);
+        key.EnsureRotationStatusReadable();
+
+        // "While a KMS key is pending deletion, its key rotation status is false"; the stored setting is kept so that
+        // it returns if the deletion is cancelled (API reference, GetKeyRotationStatus).
+        var schedule = await rotations.GetScheduleAsync(key.Arn, ct);
+        if (!schedule.Enabled || key.KeyState == KeyState.PendingDeletion)
+        {
+            return new GetKeyRotationStatusResponse(key.Arn, false, null, null);
+        }
+
+        return new GetKeyRotationStatusResponse(key.Arn, true, schedule.PeriodInDays, schedule.NextRotationDate);
+    }
+}

@@ -1,0 +1,34 @@
+using KmsService.Core.Errors;
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+internal sealed record PutKeyPolicyRequest(string? KeyId, string? PolicyName, string? Policy, bool? BypassPolicyLockoutSafetyCheck);
+
+/// <summary>PutKeyPolicy: replaces the key policy, refusing one that would lock the caller out of changing it again
+/// (the lockout safety check) unless BypassPolicyLockoutSafetyCheck is set.</summary>
+internal sealed class PutKeyPolicyOperation(KeyResolver keys, Authorizer authz, KeyStore store)
+    : IKmsOperation<PutKeyPolicyRequest, EmptyResponse>
+{
+    public async Task<EmptyResponse> ExecuteAsync(PutKeyPolicyRequest req, CallContext call, CancellationToken ct)
+    {
+        new Validator()
+            .KeyId(req.KeyId, "keyId")
+            .PolicyName(req.PolicyName)
+            .NotNull(req.Policy, "policy").Length(req.Policy, 1, KeyPolicies.MaxLength, "policy")
+            .ThrowIfAny();
+        var key = await keys.ResolveKeyAsync(req.KeyId!, call, "PutKeyPolicy", ct);
+        authz.Demand(call, "PutKeyPolicy", key);
+        KeyPolicies.EnsureDefaultName(req.PolicyName);
+
+        var policy = KeyPolicies.Parse(req.Policy!);
+        if (req.BypassPolicyLockoutSafetyCheck != true && !authz.AllowsPolicyChange(call, key.Arn, key, policy))
+        {
+            throw new MalformedPolicyDocumentException(KeyPolicies.LockoutMessage);
+        }
+
+        await store.SetPolicyAsync(key.Arn, req.Policy!, ct);
+        return EmptyResponse.Instance;
+    }
+}

@@ -1,0 +1,185 @@
+using System.Text.Json;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using KmsService.Tests.Infrastructure;
+
+namespace KmsService.Tests.Operations;
+
+/// <summary>Key policies and identity policies enforced on real requests, with principals from the seed file:
+/// alice (kms:*), bob (Encrypt/DescribeKey/GenerateDataKey*, explicit Deny on Decrypt), the account root, and a role of
+/// another account that the shared key's policy lets use it with tenant=acme only.</summary>
+public abstract class KeyPolicyTests(StoreFixture fixture) : ServiceTests(fixture)
+{
+    private AmazonKeyManagementServiceClient Bob => Server.Client(TestSeed.BobAccessKey, TestSeed.BobSecret);
+
+    private AmazonKeyManagementServiceClient Other => Server.Client(TestSeed.OtherAccountAccessKey, TestSeed.OtherAccountSecret);
+
+    private static Dictionary<string, string> Acme => new() { ["tenant"] = "acme" };
+
+    private static async Task<AmazonKeyManagementServiceException> DeniedAsync(Func<Task> call)
+    {
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(call);
+        Assert.Equal("AccessDeniedException", e.ErrorCode);
+        return e;
+    }
+
+    [Fact]
+    public async Task DefaultPolicy_DelegatesToIdentityPolicies()
+    {
+        var key = await CreateKeyAsync(Alice);
+        var blob = (await Bob.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]) }, Ct)).CiphertextBlob;
+
+        var e = await DeniedAsync(() => Bob.DecryptAsync(new DecryptRequest { CiphertextBlob = blob }, Ct));
+        Assert.Equal($"User: {TestSeed.BobArn} is not authorized to perform: kms:Decrypt on resource: {key.Arn} with an explicit deny in an identity-based policy", e.Message);
+
+        var e2 = await DeniedAsync(() => Bob.DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId }, Ct));
+        Assert.EndsWith("because no identity-based policy allows the kms:DisableKey action", e2.Message, StringComparison.Ordinal);
+
+        await Alice.DecryptAsync(new DecryptRequest { CiphertextBlob = blob }, Ct);
+    }
+
+    [Fact]
+    public async Task OperationsWithoutKey_AreDecidedByIdentityPolicies()
+    {
+        var e = await DeniedAsync(() => Bob.CreateKeyAsync(new CreateKeyRequest(), Ct));
+        Assert.Equal($"User: {TestSeed.BobArn} is not authorized to perform: kms:CreateKey on resource: * because no identity-based policy allows the kms:CreateKey action", e.Message);
+        await DeniedAsync(() => Bob.ListKeysAsync(new ListKeysRequest(), Ct));
+        await DeniedAsync(() => Bob.GenerateRandomAsync(new GenerateRandomRequest { NumberOfBytes = 8 }, Ct));
+        await Alice.ListKeysAsync(new ListKeysRequest(), Ct);
+    }
+
+    [Fact]
+    public async Task CrossAccount_WithMatchingEncryptionContext_IsAllowed()
+    {
+        var blob = (await Other.EncryptAsync(new EncryptRequest
+        {
+            KeyId = TestSeed.SharedKeyArn,
+            Plaintext = new MemoryStream([4, 2]),
+            EncryptionContext = Acme,
+        }, Ct)).CiphertextBlob;
+        var plain = await Other.DecryptAsync(new DecryptRequest { CiphertextBlob = blob, EncryptionContext = Acme }, Ct);
+        Assert.Equal([4, 2], plain.Plaintext.ToArray());
+        await Other.DescribeKeyAsync(new DescribeKeyRequest { KeyId = TestSeed.SharedKeyArn }, Ct);
+    }
+
+    [Fact]
+    public async Task CrossAccount_WithOtherEncryptionContext_IsDenied()
+    {
+        var e = await DeniedAsync(() => Other.EncryptAsync(new EncryptRequest
+        {
+            KeyId = TestSeed.SharedKeyArn,
+            Plaintext = new MemoryStream([1]),
+            EncryptionContext = new() { ["tenant"] = "globex" },
+        }, Ct));
+        Assert.Equal($"User: {TestSeed.OtherAccountArn} is not authorized to perform: kms:Encrypt on resource: {TestSeed.SharedKeyArn} because no resource-based policy allows the kms:Encrypt action", e.Message);
+        await DeniedAsync(() => Other.EncryptAsync(new EncryptRequest { KeyId = TestSeed.SharedKeyArn, Plaintext = new MemoryStream([1]) }, Ct));
+    }
+
+    [Fact]
+    public async Task CrossAccount_ActionTheKeyPolicyDoesNotGrant_IsDenied()
+    {
+        await DeniedAsync(() => Other.DisableKeyAsync(new DisableKeyRequest { KeyId = TestSeed.SharedKeyArn }, Ct));
+        await DeniedAsync(() => Other.DescribeKeyAsync(new DescribeKeyRequest { KeyId = TestSeed.PinnedKeyArn }, Ct));
+    }
+
+    [Fact]
+    public async Task GetKeyPolicy_OfNewKey_IsAwsDefaultPolicy()
+    {
+        var key = await CreateKeyAsync(Alice);
+        var response = await Alice.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId }, Ct);
+        using var doc = JsonDocument.Parse(response.Policy);
+        Assert.Equal("key-default-1", doc.RootElement.GetProperty("Id").GetString());
+        var statement = doc.RootElement.GetProperty("Statement")[0];
+        Assert.Equal("Enable IAM User Permissions", statement.GetProperty("Sid").GetString());
+        Assert.Equal("arn:aws:iam::111122223333:root", statement.GetProperty("Principal").GetProperty("AWS").GetString());
+        Assert.Equal("kms:*", statement.GetProperty("Action").GetString());
+        Assert.Equal("default", response.PolicyName);
+
+        var names = await Alice.ListKeyPoliciesAsync(new ListKeyPoliciesRequest { KeyId = key.KeyId }, Ct);
+        Assert.Equal(["default"], names.PolicyNames);
+        Assert.False(names.Truncated);
+    }
+
+    [Fact]
+    public async Task PutKeyPolicy_ChangesWhoMayUseTheKey()
+    {
+        var key = await CreateKeyAsync(Alice);
+        var policy = $$"""
+            {"Version": "2012-10-17", "Statement": [
+              {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "{{TestSeed.AliceArn}}"}, "Action": "kms:*", "Resource": "*"},
+              {"Sid": "NoBob", "Effect": "Deny", "Principal": {"AWS": "{{TestSeed.BobArn}}"}, "Action": "kms:Encrypt", "Resource": "*"}
+            ]}
+            """;
+        await Alice.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = policy }, Ct);
+
+        var e = await DeniedAsync(() => Bob.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]) }, Ct));
+        Assert.EndsWith("with an explicit deny in a resource-based policy", e.Message, StringComparison.Ordinal);
+
+        // The account root is governed by the key policy like everyone else: no statement names it now.
+        await DeniedAsync(() => Server.Client().DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.Arn }, Ct));
+        var stored = await Alice.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId }, Ct);
+        Assert.Equal(policy, stored.Policy);
+    }
+
+    [Fact]
+    public async Task PutKeyPolicy_ThatLocksTheCallerOut_IsRefusedUnlessBypassed()
+    {
+        var key = await CreateKeyAsync(Alice);
+        const string lockout = """
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:user/bob"}, "Action": "kms:Encrypt", "Resource": "*"}]}
+            """;
+        var e = await Assert.ThrowsAsync<MalformedPolicyDocumentException>(() =>
+            Alice.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = lockout }, Ct));
+        Assert.Equal("The new key policy will not allow you to update the key policy in the future.", e.Message);
+
+        await Alice.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = lockout, BypassPolicyLockoutSafetyCheck = true }, Ct);
+        await DeniedAsync(() => Alice.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = lockout }, Ct));
+    }
+
+    [Fact]
+    public async Task CreateKey_WithLockoutPolicy_IsRefused()
+    {
+        const string lockout = """
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:user/bob"}, "Action": "kms:*", "Resource": "*"}]}
+            """;
+        await Assert.ThrowsAsync<MalformedPolicyDocumentException>(() =>
+            Alice.CreateKeyAsync(new CreateKeyRequest { Policy = lockout }, Ct));
+    }
+
+    [Theory]
+    [InlineData("""{"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Action": "kms:*", "Resource": "*", "Principal": "*"}]}""")]
+    [InlineData("""{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Principal": "*"}]}""")]
+    [InlineData("""{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*", "Principal": "*", "Condition": {"StringSorta": {"a": "b"}}}]}""")]
+    [InlineData("not json")]
+    public async Task PutKeyPolicy_Malformed_ThrowsMalformedPolicyDocument(string policy)
+    {
+        var key = await CreateKeyAsync(Alice);
+        await Assert.ThrowsAsync<MalformedPolicyDocumentException>(() =>
+            Alice.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = policy }, Ct));
+    }
+
+    [Fact]
+    public async Task GetKeyPolicy_OtherPolicyName_ThrowsNotFound()
+    {
+        var key = await CreateKeyAsync(Alice);
+        await Assert.ThrowsAsync<NotFoundException>(() =>
+            Alice.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId, PolicyName = "other" }, Ct));
+    }
+
+    [Fact]
+    public async Task KeyPolicyOperations_OnUnknownKey_ThrowNotFound()
+    {
+        var id = Guid.NewGuid().ToString();
+        await Assert.ThrowsAsync<NotFoundException>(() => Alice.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = id }, Ct));
+        await Assert.ThrowsAsync<NotFoundException>(() => Alice.ListKeyPoliciesAsync(new ListKeyPoliciesRequest { KeyId = id }, Ct));
+        await Assert.ThrowsAsync<NotFoundException>(() => Alice.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = id, Policy = "{}" }, Ct));
+    }
+}
+
+[Collection("sqlite")]
+public sealed class KeyPolicyTests_Sqlite(SqliteFixture f) : KeyPolicyTests(f);
+
+[Collection("postgres")]
+public sealed class KeyPolicyTests_Postgres(PostgresFixture f) : KeyPolicyTests(f);
