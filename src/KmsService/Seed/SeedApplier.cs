@@ -32,46 +32,65 @@ internal sealed class SeedApplier(KmsDbFactory dbFactory, IHsa hsa, TimeProvider
         var arn = KmsKey.BuildArn(seed.Region, seed.Account, seed.KeyId);
         var partition = Partition.ForRegion(seed.Region);
         var policy = seed.Policy ?? KeyPolicies.Default(partition, seed.Account);
-        var material = seed.Material is null ? null : hsa.ImportBackingKey(arn, seed.Material);
+        var chain = seed.Materials.Select(m => hsa.ImportBackingKey(arn, m)).ToList();
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
 
         await using var db = dbFactory.Create();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var row = await db.Keys.FirstOrDefaultAsync(k => k.Arn == arn, ct);
-        var now = time.GetUtcNow();
-        now = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
         if (row is null)
         {
-            var backingKey = material ?? hsa.GenerateBackingKey(arn);
+            if (chain.Count == 0)
+            {
+                chain.Add(hsa.GenerateBackingKey(arn));
+            }
+
             var key = new KmsKey(arn, seed.KeyId, seed.Account, seed.Region, now, seed.Description, KeyState.Enabled,
                 KeyUsageType.EncryptDecrypt, KeySpec.SymmetricDefault, OriginType.AwsKms, KeyManagerType.Customer,
-                DeletionDate: null, backingKey.MaterialId);
-            db.Keys.Add(KeyStore.ToRow(key, policy));
-            db.BackingKeys.Add(new BackingKeyRow
-            {
-                KeyArn = arn,
-                MaterialId = backingKey.MaterialId,
-                Sequence = 1,
-                Wrapped = backingKey.Wrapped,
-                CreatedAt = now.UtcDateTime,
-            });
+                DeletionDate: null, chain[^1].MaterialId);
+            row = KeyStore.ToRow(key, policy);
+            db.Keys.Add(row);
+            AppendChain(db, arn, chain, firstSequence: 1, now);
         }
         else
         {
-            if (material is not null
-                && !await db.BackingKeys.AnyAsync(b => b.KeyArn == arn && b.MaterialId == material.MaterialId, ct))
-            {
-                throw new SeedFileException(
-                    $"Seed key {arn}: its material differs from the key material already stored for this key; a key's material cannot be replaced.");
-            }
-
+            await ExtendChainAsync(db, row, chain, now, ct);
             if (row.Description != seed.Description || row.Policy != policy)
             {
                 row.Description = seed.Description;
                 row.Policy = policy;
-                row.Version++;
             }
         }
 
+        // State, rotation and tags are the seed's, unless the key is on its way out (pending deletion).
+        if (row.KeyState is nameof(KeyState.Enabled) or nameof(KeyState.Disabled))
+        {
+            row.KeyState = seed.Enabled ? nameof(KeyState.Enabled) : nameof(KeyState.Disabled);
+        }
+
+        if (seed.Rotation is { Enabled: true } rotation)
+        {
+            if (!row.RotationEnabled || row.RotationPeriodInDays != rotation.PeriodInDays)
+            {
+                row.RotationEnabled = true;
+                row.RotationPeriodInDays = rotation.PeriodInDays;
+                row.NextRotationDate = now.AddDays(rotation.PeriodInDays).UtcDateTime;
+            }
+        }
+        else if (seed.Rotation is not null)
+        {
+            row.RotationEnabled = false;
+            row.RotationPeriodInDays = null;
+            row.NextRotationDate = null;
+        }
+
+        await db.Tags.Where(t => t.KeyArn == arn).ExecuteDeleteAsync(ct);
+        foreach (var (tagKey, tagValue) in seed.Tags)
+        {
+            db.Tags.Add(new TagRow { KeyArn = arn, TagKey = tagKey, TagValue = tagValue });
+        }
+
+        row.Version++;
         foreach (var aliasName in seed.Aliases)
         {
             var alias = await db.Aliases.FirstOrDefaultAsync(
@@ -97,5 +116,48 @@ internal sealed class SeedApplier(KmsDbFactory dbFactory, IHsa hsa, TimeProvider
 
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+    }
+
+    /// <summary>The stored chain must be the seed's chain or its beginning: later seed materials are appended as
+    /// rotations (the last becomes current); anything else would replace material ciphertexts depend on.</summary>
+    private static async Task ExtendChainAsync(KmsDbContext db, KeyRow row, List<WrappedBackingKey> chain, DateTimeOffset now, CancellationToken ct)
+    {
+        if (chain.Count == 0)
+        {
+            return;
+        }
+
+        var stored = await db.BackingKeys.AsNoTracking().Where(b => b.KeyArn == row.Arn)
+            .OrderBy(b => b.Sequence).Select(b => b.MaterialId).ToListAsync(ct);
+        if (stored.Count > chain.Count || !stored.SequenceEqual(chain.Take(stored.Count).Select(c => c.MaterialId)))
+        {
+            throw new SeedFileException(
+                $"Seed key {row.Arn}: its material differs from the key material already stored for this key; a key's material cannot be replaced, only extended by later entries.");
+        }
+
+        if (chain.Count > stored.Count)
+        {
+            AppendChain(db, row.Arn, chain.Skip(stored.Count).ToList(), stored.Count + 1, now);
+            row.CurrentMaterialId = chain[^1].MaterialId;
+        }
+    }
+
+    private static void AppendChain(KmsDbContext db, string arn, List<WrappedBackingKey> chain, int firstSequence, DateTimeOffset now)
+    {
+        for (var i = 0; i < chain.Count; i++)
+        {
+            var sequence = firstSequence + i;
+            db.BackingKeys.Add(new BackingKeyRow
+            {
+                KeyArn = arn,
+                MaterialId = chain[i].MaterialId,
+                Sequence = sequence,
+                Wrapped = chain[i].Wrapped,
+                CreatedAt = now.UtcDateTime,
+
+                // Later entries of a seeded chain are rotations that happened before the seed was written.
+                RotationType = sequence == 1 ? null : RotationStore.Automatic,
+            });
+        }
     }
 }

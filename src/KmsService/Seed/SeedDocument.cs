@@ -11,8 +11,8 @@ internal sealed record SeedDocument(
     public static SeedDocument Empty { get; } = new([], [], []);
 }
 
-/// <summary>A key declared in the seed file. <see cref="Material"/> pins its 32-byte backing key so that ciphertexts
-/// decrypt across fresh databases.</summary>
+/// <summary>A key declared in the seed file. <see cref="Materials"/> pins its chain of 32-byte backing keys (oldest
+/// first, the last is current) so that ciphertexts decrypt across fresh databases, rotated keys included.</summary>
 internal sealed record SeedKey(
     string Account,
     string Region,
@@ -20,8 +20,14 @@ internal sealed record SeedKey(
     string Description,
     IReadOnlyList<string> Aliases,
     string? Policy,
-    byte[]? Material)
+    IReadOnlyList<byte[]> Materials,
+    bool Enabled,
+    SeedRotation? Rotation,
+    IReadOnlyList<KeyValuePair<string, string>> Tags)
 {
     // Never print the material.
     public override string ToString() => $"SeedKey {{ Account = {Account}, Region = {Region}, KeyId = {KeyId} }}";
 }
+
+/// <summary>A seeded key's automatic rotation setting.</summary>
+internal sealed record SeedRotation(bool Enabled, int PeriodInDays);

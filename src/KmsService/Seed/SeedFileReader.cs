@@ -200,7 +200,7 @@ internal static partial class SeedFileReader
 
         private SeedKey Key(JsonNode? node, string path)
         {
-            var obj = Object(node, path, "account", "region", "keyId", "description", "aliases", "policy", "material");
+            var obj = Object(node, path, "account", "region", "keyId", "description", "aliases", "policy", "material", "enabled", "rotation", "tags");
             var account = RequiredString(obj, path, "account");
             if (!_accounts.Contains(account) && !builtInAccounts.Contains(account))
             {
@@ -244,20 +244,91 @@ internal static partial class SeedFileReader
 
             var policy = obj["policy"] is { } p ? PolicyText(p, $"{path}.policy", PolicyKind.KeyPolicy) : null;
 
-            byte[]? material = null;
-            if (OptionalString(obj, path, "material") is { } b64)
+            var materials = new List<byte[]>();
+            if (obj["material"] is JsonArray)
             {
-                var buffer = new byte[32];
-                if (!System.Convert.TryFromBase64String(b64, buffer, out var written) || written != 32)
+                foreach (var (item, mpath) in Items(obj["material"], $"{path}.material"))
                 {
-                    throw Fail($"{path}.material", "must be the base64 encoding of exactly 32 bytes");
+                    materials.Add(Material(item, mpath));
                 }
-
-                material = buffer;
+            }
+            else if (obj["material"] is { } single)
+            {
+                materials.Add(Material(single, $"{path}.material"));
             }
 
-            return new SeedKey(account, region, keyId, description, aliases, policy, material);
+            var enabled = OptionalBool(obj, path, "enabled") ?? true;
+            SeedRotation? rotation = null;
+            if (obj["rotation"] is { } rotationNode)
+            {
+                var robj = Object(rotationNode, $"{path}.rotation", "enabled", "periodInDays");
+                var period = OptionalInt(robj, $"{path}.rotation", "periodInDays") ?? 365;
+                if (period is < 90 or > 2560)
+                {
+                    throw Fail($"{path}.rotation.periodInDays", "must be from 90 to 2560 days");
+                }
+
+                rotation = new SeedRotation(OptionalBool(robj, $"{path}.rotation", "enabled") ?? true, period);
+            }
+
+            var tags = new List<KeyValuePair<string, string>>();
+            if (obj["tags"] is { } tagsNode)
+            {
+                var tobj = tagsNode as JsonObject ?? throw Fail($"{path}.tags", "must be a map of tag keys to values");
+                foreach (var (tagKey, tagValue) in tobj)
+                {
+                    var tpath = $"{path}.tags.{tagKey}";
+                    var value = tagValue is JsonValue tv && tv.TryGetValue<string>(out var ts) ? ts : throw Fail(tpath, "must be a string");
+                    if (tagKey.Length is < 1 or > 128 || value.Length > 256)
+                    {
+                        throw Fail(tpath, "tag keys are 1 to 128 characters and values at most 256");
+                    }
+
+                    if (tagKey.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw Fail(tpath, "tag keys beginning with aws: are reserved");
+                    }
+
+                    tags.Add(new(tagKey, value));
+                }
+
+                if (tags.Count > TagRules.MaxTags)
+                {
+                    throw Fail($"{path}.tags", $"at most {TagRules.MaxTags} tags");
+                }
+            }
+
+            return new SeedKey(account, region, keyId, description, aliases, policy, materials, enabled, rotation, tags);
         }
+
+        private byte[] Material(JsonNode? node, string path)
+        {
+            var b64 = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw Fail(path, "must be a string");
+            var buffer = new byte[32];
+            if (!System.Convert.TryFromBase64String(b64, buffer, out var written) || written != 32)
+            {
+                throw Fail(path, "must be the base64 encoding of exactly 32 bytes");
+            }
+
+            return buffer;
+        }
+
+        private bool? OptionalBool(JsonObject obj, string path, string name) =>
+            obj[name] switch
+            {
+                null => null,
+                JsonValue v when v.TryGetValue<bool>(out var b) => b,
+                _ => throw Fail($"{path}.{name}", "must be true or false"),
+            };
+
+        private int? OptionalInt(JsonObject obj, string path, string name) =>
+            obj[name] switch
+            {
+                null => null,
+                JsonValue v when v.TryGetValue<int>(out var n) => n,
+                JsonValue v when v.TryGetValue<string>(out var text) && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed) => parsed,
+                _ => throw Fail($"{path}.{name}", "must be a whole number"),
+            };
 
         private string PolicyText(JsonNode? node, string path, PolicyKind kind)
         {

@@ -22,7 +22,7 @@ public sealed class SeedFileReaderTests
         Assert.Equal(2, seed.Keys.Count);
         var key = Assert.Single(seed.Keys, k => k.KeyId == TestSeed.PinnedKeyId);
         Assert.Equal([TestSeed.PinnedAlias], key.Aliases);
-        Assert.Equal(32, key.Material!.Length);
+        Assert.Equal(32, Assert.Single(key.Materials).Length);
         Assert.Null(key.Policy);
     }
 
@@ -73,7 +73,7 @@ public sealed class SeedFileReaderTests
     [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    aliases: [ alias/aws/s3 ]", "$.keys[0].aliases[0]: names beginning with alias/aws/ are reserved")]
     [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    region: Mars", "$.keys[0].region: must be a region name")]
     [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    policy: { Version: \"2012-10-17\" }", "$.keys[0].policy: The policy doc")]
-    [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    enabled: false", "$.keys[0].enabled: unknown member")]
+    [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    enabld: false", "$.keys[0].enabld: unknown member")]
     public void Parse_InvalidKey_NamesThePathAndProblem(string keyYaml, string expected)
     {
         var yaml = $"""

@@ -54,3 +54,82 @@ public sealed class StartupTests
         Assert.Equal([TestSeed.PinnedKeyId, TestSeed.SharedKeyId], keys.Keys.Select(k => k.KeyId).Order());
     }
 }
+
+/// <summary>Seeded keys may declare their state, rotation, tags and a chain of materials (rotated keys in CI).</summary>
+public sealed class SeedKeyLifecycleTests
+{
+    private const string KeyId = "7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b";
+    private const string M1 = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+    private const string M2 = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<string> WriteSeedAsync(string materials, string extra = "")
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("kms-seed-").FullName, "seed.yaml");
+        await File.WriteAllTextAsync(path, $"""
+            keys:
+              - account: "000000000000"
+                keyId: {KeyId}
+                material: {materials}
+            {extra}
+            """, Ct);
+        return path;
+    }
+
+    [Fact]
+    public async Task SeededChain_DecryptsCiphertextsOfEarlierMaterialAndEncryptsUnderTheLast()
+    {
+        byte[] oldBlob;
+        await using (var first = await KmsServer.StartAsync(seedFile: await WriteSeedAsync(M1)))
+        {
+            oldBlob = (await first.Client().EncryptAsync(new Amazon.KeyManagementService.Model.EncryptRequest
+            {
+                KeyId = KeyId,
+                Plaintext = new MemoryStream([5, 5]),
+            }, Ct)).CiphertextBlob.ToArray();
+        }
+
+        // A fresh database, seeded with the rotated chain.
+        await using var server = await KmsServer.StartAsync(seedFile: await WriteSeedAsync($"[ {M1}, {M2} ]"));
+        var kms = server.Client();
+        var old = await kms.DecryptAsync(new Amazon.KeyManagementService.Model.DecryptRequest { CiphertextBlob = new MemoryStream(oldBlob) }, Ct);
+        Assert.Equal([5, 5], old.Plaintext.ToArray());
+
+        var described = (await kms.DescribeKeyAsync(new Amazon.KeyManagementService.Model.DescribeKeyRequest { KeyId = KeyId }, Ct)).KeyMetadata;
+        Assert.NotEqual(old.KeyMaterialId, described.CurrentKeyMaterialId);
+        var rotations = await kms.ListKeyRotationsAsync(new Amazon.KeyManagementService.Model.ListKeyRotationsRequest { KeyId = KeyId }, Ct);
+        Assert.Equal(described.CurrentKeyMaterialId, Assert.Single(rotations.Rotations).KeyMaterialId);
+    }
+
+    [Fact]
+    public async Task SeededKey_StateRotationAndTags_AreApplied()
+    {
+        var seed = await WriteSeedAsync(M1, """
+                enabled: false
+                rotation: { enabled: true, periodInDays: 180 }
+                tags: { team: payments, env: ci }
+            """);
+        await using var server = await KmsServer.StartAsync(seedFile: seed);
+        var kms = server.Client();
+
+        var key = (await kms.DescribeKeyAsync(new Amazon.KeyManagementService.Model.DescribeKeyRequest { KeyId = KeyId }, Ct)).KeyMetadata;
+        Assert.Equal(Amazon.KeyManagementService.KeyState.Disabled, key.KeyState);
+        var rotation = await kms.GetKeyRotationStatusAsync(new Amazon.KeyManagementService.Model.GetKeyRotationStatusRequest { KeyId = KeyId }, Ct);
+        Assert.True(rotation.KeyRotationEnabled);
+        Assert.Equal(180, rotation.RotationPeriodInDays);
+        var tags = await kms.ListResourceTagsAsync(new Amazon.KeyManagementService.Model.ListResourceTagsRequest { KeyId = KeyId }, Ct);
+        Assert.Equal(["env=ci", "team=payments"], tags.Tags.Select(t => $"{t.TagKey}={t.TagValue}"));
+    }
+
+    [Theory]
+    [InlineData("rotation: { periodInDays: 30 }", "$.keys[0].rotation.periodInDays: must be from 90 to 2560 days")]
+    [InlineData("enabled: maybe", "$.keys[0].enabled: must be true or false")]
+    [InlineData("tags: { \"aws:x\": y }", "$.keys[0].tags.aws:x: tag keys beginning with aws: are reserved")]
+    public async Task SeededKey_InvalidLifecycleMembers_StopStartUp(string member, string expected)
+    {
+        var seed = await WriteSeedAsync(M1, "    " + member);
+        var e = await Assert.ThrowsAsync<SeedFileException>(() => KmsServer.StartAsync(seedFile: seed));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+}
