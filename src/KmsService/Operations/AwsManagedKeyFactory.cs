@@ -26,7 +26,8 @@ internal sealed class AwsManagedKeyFactory(KeyStore store, IHsa hsa, TimeProvide
         key = key with { KeyPolicy = PolicyDocument.Parse(policy) };
         try
         {
-            await store.CreateAsync(new NewKey(key, policy, [backingKey], [], [aliasName]), ct);
+            // AWS rotates AWS managed keys every year; their policy allows no change to that.
+            await store.CreateAsync(new NewKey(key, policy, [backingKey], [], [aliasName], RotationPeriodInDays: 365), ct);
             return key;
         }
         catch (DbUpdateException)

@@ -94,7 +94,15 @@ internal sealed class KeyStore
     {
         await using var db = _db.Create();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Keys.Add(ToRow(key.Key, key.Policy));
+        var row = ToRow(key.Key, key.Policy);
+        if (key.RotationPeriodInDays is { } period)
+        {
+            row.RotationEnabled = true;
+            row.RotationPeriodInDays = period;
+            row.NextRotationDate = key.Key.CreationDate.AddDays(period).UtcDateTime;
+        }
+
+        db.Keys.Add(row);
         var now = key.Key.CreationDate.UtcDateTime;
         var sequence = 0;
         foreach (var material in key.BackingKeys)
@@ -337,4 +345,5 @@ internal sealed record NewKey(
     string Policy,
     IReadOnlyList<WrappedBackingKey> BackingKeys,
     IReadOnlyList<KeyValuePair<string, string>> Tags,
-    IReadOnlyList<string> Aliases);
+    IReadOnlyList<string> Aliases,
+    int? RotationPeriodInDays = null);

@@ -20,6 +20,12 @@ public abstract class AwsManagedKeyTests(StoreFixture fixture) : ServiceTests(fi
         Assert.Equal(KeySpec.SYMMETRIC_DEFAULT, first.KeySpec);
         Assert.StartsWith("Default key that protects my EBS", first.Description, StringComparison.Ordinal);
 
+        var rotation = await kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = first.KeyId }, Ct);
+        Assert.True(rotation.KeyRotationEnabled);
+        Assert.Equal(365, rotation.RotationPeriodInDays);
+        await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            kms.DisableKeyRotationAsync(new DisableKeyRotationRequest { KeyId = first.KeyId }, Ct));
+
         var aliases = await kms.ListAliasesAsync(new ListAliasesRequest { KeyId = first.KeyId }, Ct);
         Assert.Equal("alias/aws/ebs", Assert.Single(aliases.Aliases).AliasName);
     }
