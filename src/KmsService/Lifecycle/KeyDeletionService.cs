@@ -7,15 +7,13 @@ namespace KmsService.Lifecycle;
 /// transaction per key, so a crash leaves either the whole key or nothing and the next run finishes the job.
 /// Instances sharing a database may all run it; each key is deleted once.</summary>
 internal sealed partial class KeyDeletionService(KeyStore store, IHsa hsa, TimeProvider time, ILogger<KeyDeletionService> logger)
-    : BackgroundService
+    : SweepService(time)
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
-
     /// <summary>One sweep; returns the keys this instance deleted.</summary>
-    public async Task<IReadOnlyList<string>> RunOnceAsync(CancellationToken ct)
+    public override async Task<IReadOnlyList<string>> RunOnceAsync(CancellationToken ct)
     {
         var deleted = new List<string>();
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         foreach (var arn in await store.ListDueForDeletionAsync(now, 100, ct))
         {
             if (await store.DeleteIfDueAsync(arn, now, ct))
@@ -29,24 +27,7 @@ internal sealed partial class KeyDeletionService(KeyStore store, IHsa hsa, TimeP
         return deleted;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // Task.Delay rather than PeriodicTimer: a periodic timer replays every missed tick when the clock jumps.
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // A failed sweep (database unavailable, …) is retried on the next tick.
-                LogSweepFailed(logger, e);
-            }
-
-            await Task.Delay(Interval, time, stoppingToken);
-        }
-    }
+    protected override void OnSweepFailed(Exception exception) => LogSweepFailed(logger, exception);
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Deleted key {KeyArn}: its deletion window has passed")]
     private static partial void LogDeleted(ILogger logger, string keyArn);

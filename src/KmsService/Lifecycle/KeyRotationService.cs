@@ -9,17 +9,15 @@ namespace KmsService.Lifecycle;
 /// date rotates on the next sweep and one re-enabled before it keeps its schedule (AWS API reference,
 /// GetKeyRotationStatus). Instances sharing a database may all run it; each due date gives one rotation.</summary>
 internal sealed partial class KeyRotationService(RotationStore rotations, IHsa hsa, TimeProvider time, ILogger<KeyRotationService> logger)
-    : BackgroundService
+    : SweepService(time)
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
-
     private const int BatchSize = 100;
 
     /// <summary>One sweep; returns the keys this instance rotated.</summary>
-    public async Task<IReadOnlyList<string>> RunOnceAsync(CancellationToken ct)
+    public override async Task<IReadOnlyList<string>> RunOnceAsync(CancellationToken ct)
     {
         var rotated = new List<string>();
-        var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(Time.GetUtcNow().ToUnixTimeMilliseconds());
         foreach (var (arn, period) in await rotations.ListDueForRotationAsync(now, BatchSize, ct))
         {
             var material = hsa.GenerateBackingKey(arn);
@@ -33,25 +31,7 @@ internal sealed partial class KeyRotationService(RotationStore rotations, IHsa h
         return rotated;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // A failed sweep (database unavailable, …) is retried on the next tick.
-                LogSweepFailed(logger, e);
-            }
-
-            // A delay rather than a PeriodicTimer: when the clock jumps (a fake clock moved by days in tests), one
-            // sweep catches up with everything due, where a periodic timer would replay every missed tick.
-            await Task.Delay(Interval, time, stoppingToken);
-        }
-    }
+    protected override void OnSweepFailed(Exception exception) => LogSweepFailed(logger, exception);
 
     [LoggerMessage(EventId = 2100, Level = LogLevel.Information, Message = "Rotated key {KeyArn} automatically: new key material {KeyMaterialId}")]
     private static partial void LogRotated(ILogger logger, string keyArn, string keyMaterialId);
