@@ -13,10 +13,16 @@ namespace KmsService.Operations;
 internal sealed class Authorizer(TimeProvider time)
 {
     /// <summary>Demands <c>kms:<paramref name="action"/></c> on <paramref name="key"/>.</summary>
-    public void Demand(CallContext call, string action, KmsKey key, IReadOnlyDictionary<string, string>? encryptionContext = null)
+    public void Demand(
+        CallContext call,
+        string action,
+        KmsKey key,
+        IReadOnlyDictionary<string, string>? encryptionContext = null,
+        Action<RequestContext>? conditions = null)
     {
         var request = Request(call, action, key);
         request.SetEncryptionContext(encryptionContext);
+        conditions?.Invoke(request);
 
         // INVARIANT: keys loaded from the store always carry their parsed policy; fail closed otherwise.
         var policy = key.KeyPolicy ?? throw new KMSInternalException("The key's policy is not loaded.");
@@ -40,6 +46,29 @@ internal sealed class Authorizer(TimeProvider time)
         request = key is null ? WithResource(request, call, keyArn) : request;
         return KmsAuthorization.Decide(request, policy, call.Principal.Policies).IsAllowed;
     }
+
+    /// <summary>Condition keys of a request that names its key by alias: <c>kms:RequestAlias</c>.</summary>
+    public static Action<RequestContext>? RequestAlias(string? keyId) => AliasIn(keyId) is { } alias
+        ? request => request.Set("kms:RequestAlias", alias)
+        : null;
+
+    /// <summary>Condition keys of a cryptographic request: <c>kms:EncryptionAlgorithm</c> (SYMMETRIC_DEFAULT when
+    /// the request names none) and <c>kms:RequestAlias</c>.</summary>
+    public static Action<RequestContext> Cryptographic(string? keyId, string? algorithm) => request =>
+    {
+        request.Set("kms:EncryptionAlgorithm", algorithm ?? "SYMMETRIC_DEFAULT");
+        if (AliasIn(keyId) is { } alias)
+        {
+            request.Set("kms:RequestAlias", alias);
+        }
+    };
+
+    // "alias/name", or the alias part of an alias ARN.
+    private static string? AliasIn(string? keyId) =>
+        keyId is null ? null
+        : keyId.StartsWith("alias/", StringComparison.Ordinal) ? keyId
+        : keyId.StartsWith("arn:", StringComparison.Ordinal) && keyId.IndexOf(":alias/", StringComparison.Ordinal) is var i and >= 0 ? keyId[(i + 1)..]
+        : null;
 
     private static void Check(AuthorizationResult result, RequestContext request)
     {

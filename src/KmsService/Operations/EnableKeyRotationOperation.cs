@@ -16,11 +16,11 @@ internal sealed class EnableKeyRotationOperation(KeyResolver keys, Authorizer au
     {
         new Validator().KeyId(req.KeyId, "keyId").Range(req.RotationPeriodInDays, 90, 2560, "rotationPeriodInDays").ThrowIfAny();
         var key = await keys.ResolveKeyAsync(req.KeyId!, call, "EnableKeyRotation", ct);
-        authz.Demand(call, "EnableKeyRotation", key);
-        key.EnsureRotationChangeable();
-
         // "If no value is specified, the default value is 365 days" (API reference), also when rotation is on already.
         var period = req.RotationPeriodInDays ?? DefaultPeriodInDays;
+        authz.Demand(call, "EnableKeyRotation", key, conditions: r =>
+            r.Set("kms:RotationPeriodInDays", period.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        key.EnsureRotationChangeable();
         var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
         await rotations.UpdateScheduleAsync(key.Arn, (fresh, current) =>
         {

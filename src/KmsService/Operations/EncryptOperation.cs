@@ -28,7 +28,7 @@ internal sealed class EncryptOperation(KeyResolver keys, Authorizer authz, Symme
             .ThrowIfAny();
 
         var key = await keys.ResolveAsync(req.KeyId!, call, "Encrypt", ct);
-        authz.Demand(call, "Encrypt", key, req.EncryptionContext);
+        authz.Demand(call, "Encrypt", key, req.EncryptionContext, Authorizer.Cryptographic(req.KeyId, req.EncryptionAlgorithm));
         SymmetricCrypto.EnsureCanEncrypt(key, "Encrypt", req.EncryptionAlgorithm);
         Common.ThrowIfDryRun(req.DryRun);
 

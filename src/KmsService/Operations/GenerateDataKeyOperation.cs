@@ -68,7 +68,7 @@ internal static class DataKeys
         Common.RejectRecipient(req.Recipient);
 
         var key = await keys.ResolveAsync(req.KeyId!, call, operation, ct);
-        authz.Demand(call, operation, key, req.EncryptionContext);
+        authz.Demand(call, operation, key, req.EncryptionContext, Authorizer.Cryptographic(req.KeyId, algorithm: null));
         SymmetricCrypto.EnsureCanEncrypt(key, operation, algorithm: null);
         Common.ThrowIfDryRun(req.DryRun);
 

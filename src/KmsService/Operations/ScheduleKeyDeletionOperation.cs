@@ -20,9 +20,10 @@ internal sealed class ScheduleKeyDeletionOperation(KeyResolver keys, Authorizer 
         // The model allows 1..365; the service accepts 7..30.
         new Validator().KeyId(req.KeyId, "keyId").Range(req.PendingWindowInDays, 7, 30, "pendingWindowInDays").ThrowIfAny();
         var key = await keys.ResolveKeyAsync(req.KeyId!, call, "ScheduleKeyDeletion", ct);
-        authz.Demand(call, "ScheduleKeyDeletion", key);
-
         var days = req.PendingWindowInDays ?? DefaultWindowDays;
+        authz.Demand(call, "ScheduleKeyDeletion", key, conditions: r =>
+            r.Set("kms:ScheduleKeyDeletionPendingWindowInDays", days.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
         var deletionDate = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().AddDays(days).ToUnixTimeMilliseconds());
         var scheduled = await store.UpdateAsync(key.Arn, k => k.ScheduleDeletion(deletionDate), ct);
         return new ScheduleKeyDeletionResponse(scheduled.Arn, scheduled.DeletionDate!.Value, scheduled.KeyState, days);

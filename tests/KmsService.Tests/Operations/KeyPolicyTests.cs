@@ -161,6 +161,35 @@ public abstract class KeyPolicyTests(StoreFixture fixture) : ServiceTests(fixtur
     }
 
     [Fact]
+    public async Task Conditions_OnRequestAliasWindowAndPeriod_AreEnforced()
+    {
+        var key = await CreateKeyAsync(Alice);
+        var alias = $"alias/blocked-{Guid.NewGuid():N}";
+        await Alice.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = key.KeyId }, Ct);
+        var policy = $$$$"""
+            {"Version": "2012-10-17", "Statement": [
+              {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+              {"Sid": "NotByThatAlias", "Effect": "Deny", "Principal": "*", "Action": "kms:Encrypt", "Resource": "*",
+               "Condition": {"StringEquals": {"kms:RequestAlias": "{{{{alias}}}}"}}},
+              {"Sid": "LongWindowsOnly", "Effect": "Deny", "Principal": "*", "Action": "kms:ScheduleKeyDeletion", "Resource": "*",
+               "Condition": {"NumericLessThan": {"kms:ScheduleKeyDeletionPendingWindowInDays": "30"}}},
+              {"Sid": "YearlyRotationOnly", "Effect": "Deny", "Principal": "*", "Action": "kms:EnableKeyRotation", "Resource": "*",
+               "Condition": {"NumericNotEquals": {"kms:RotationPeriodInDays": "365"}}}
+            ]}
+            """;
+        await Alice.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = policy }, Ct);
+
+        await DeniedAsync(() => Alice.EncryptAsync(new EncryptRequest { KeyId = alias, Plaintext = new MemoryStream([1]) }, Ct));
+        await Alice.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]) }, Ct);
+
+        await DeniedAsync(() => Alice.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = key.KeyId, RotationPeriodInDays = 90 }, Ct));
+        await Alice.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = key.KeyId }, Ct);
+
+        await DeniedAsync(() => Alice.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId, PendingWindowInDays = 7 }, Ct));
+        await Alice.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId }, Ct);
+    }
+
+    [Fact]
     public async Task GetKeyPolicy_OtherPolicyName_ThrowsNotFound()
     {
         var key = await CreateKeyAsync(Alice);
