@@ -19,6 +19,11 @@ public sealed record KmsKey(
     DateTimeOffset? DeletionDate,
     string? CurrentMaterialId)
 {
+    /// <summary>The key's tags, for <c>aws:ResourceTag/…</c> conditions (loaded with the key).</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = EmptyTags;
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyTags = new Dictionary<string, string>();
+
     /// <summary>The key policy, parsed once when the key is loaded; null only for keys built in memory by tests.</summary>
     public PolicyDocument? KeyPolicy { get; init; }
 

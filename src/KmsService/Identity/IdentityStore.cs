@@ -4,7 +4,11 @@ using KmsService.Core.Policy;
 namespace KmsService.Identity;
 
 /// <summary>An IAM principal: its ARN, account, and identity policies (parsed once, when the seed file is read).</summary>
-internal sealed record Principal(string Arn, string AccountId, IReadOnlyList<PolicyDocument> Policies);
+internal sealed record Principal(string Arn, string AccountId, IReadOnlyList<PolicyDocument> Policies)
+{
+    /// <summary>The principal's tags, for <c>aws:PrincipalTag/…</c> conditions.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>An access key and the principal it signs for.</summary>
 internal sealed record AccessKey(string AccessKeyId, string SecretAccessKey, Principal Principal)

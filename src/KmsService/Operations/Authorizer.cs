@@ -100,6 +100,11 @@ internal sealed class Authorizer(TimeProvider time)
             .Set("aws:EpochTime", now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture))
             .Set("aws:SecureTransport", call.SecureTransport ? "true" : "false")
             .Set("aws:RequestedRegion", call.Region);
+        foreach (var (tagKey, tagValue) in call.Principal.Tags)
+        {
+            request.Set("aws:PrincipalTag/" + tagKey, tagValue);
+        }
+
         if (call.SourceIp is not null)
         {
             request.Set("aws:SourceIp", call.SourceIp);
@@ -111,6 +116,10 @@ internal sealed class Authorizer(TimeProvider time)
                 .Set("kms:KeySpec", WireNames<KeySpec>.Name(key.KeySpec))
                 .Set("kms:KeyUsage", WireNames<KeyUsageType>.Name(key.KeyUsage))
                 .Set("kms:KeyOrigin", WireNames<OriginType>.Name(key.Origin));
+            foreach (var (tagKey, tagValue) in key.Tags)
+            {
+                request.Set("aws:ResourceTag/" + tagKey, tagValue);
+            }
         }
 
         return request;

@@ -159,7 +159,7 @@ internal static partial class SeedFileReader
 
         private void Principal(JsonNode? node, string path, string account)
         {
-            var obj = Object(node, path, "arn", "accessKeys", "policies");
+            var obj = Object(node, path, "arn", "accessKeys", "policies", "tags");
             var arn = RequiredString(obj, path, "arn");
             var match = PrincipalArn().Match(arn);
             if (!match.Success)
@@ -178,7 +178,19 @@ internal static partial class SeedFileReader
                 policies.Add(PolicyDocument.Parse(PolicyText(policy, polPath, PolicyKind.IdentityPolicy), PolicyKind.IdentityPolicy));
             }
 
-            var principal = new Principal(arn, account, policies);
+            var principalTags = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (obj["tags"] is { } tagsNode)
+            {
+                var tobj = tagsNode as JsonObject ?? throw Fail($"{path}.tags", "must be a map of tag keys to values");
+                foreach (var (tagKey, tagValue) in tobj)
+                {
+                    principalTags[tagKey] = tagValue is JsonValue tv && tv.TryGetValue<string>(out var ts)
+                        ? ts
+                        : throw Fail($"{path}.tags.{tagKey}", "must be a string");
+                }
+            }
+
+            var principal = new Principal(arn, account, policies) { Tags = principalTags };
             foreach (var (key, kpath) in Items(obj["accessKeys"], $"{path}.accessKeys"))
             {
                 var keyObj = Object(key, kpath, "accessKeyId", "secretAccessKey");

@@ -41,7 +41,8 @@ internal sealed class KeyStore
             return null;
         }
 
-        var key = ToKey(row);
+        var tags = await db.Tags.AsNoTracking().Where(t => t.KeyArn == arn).ToDictionaryAsync(t => t.TagKey, t => t.TagValue, StringComparer.Ordinal, ct);
+        var key = ToKey(row) with { Tags = tags };
         _keys.Set(arn, key);
         return key;
     }

@@ -39,6 +39,8 @@ public static class TestSeed
                         Action: "kms:*"
                         Resource: "*"
               - arn: {BobArn}
+                tags:
+                  team: payments
                 accessKeys:
                   - accessKeyId: {BobAccessKey}
                     secretAccessKey: {BobSecret}

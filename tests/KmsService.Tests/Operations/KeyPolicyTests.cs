@@ -190,6 +190,30 @@ public abstract class KeyPolicyTests(StoreFixture fixture) : ServiceTests(fixtur
     }
 
     [Fact]
+    public async Task Conditions_OnResourceAndPrincipalTags_AreEnforced()
+    {
+        var key = await CreateKeyAsync(Alice);
+        const string policy = """
+            {"Version": "2012-10-17", "Statement": [
+              {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:user/alice"}, "Action": "kms:*", "Resource": "*"},
+              {"Sid": "PaymentsTeam", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:user/bob"}, "Action": "kms:Encrypt", "Resource": "*",
+               "Condition": {"StringEquals": {"aws:PrincipalTag/team": "payments"}}},
+              {"Sid": "NotWhileSecret", "Effect": "Deny", "Principal": "*", "Action": "kms:Encrypt", "Resource": "*",
+               "Condition": {"StringEquals": {"aws:ResourceTag/classification": "secret"}}}
+            ]}
+            """;
+        await Alice.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = policy }, Ct);
+
+        // Bob is tagged team=payments in the seed file.
+        await Bob.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]) }, Ct);
+
+        await Alice.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = [new Tag { TagKey = "classification", TagValue = "secret" }] }, Ct);
+        await DeniedAsync(() => Bob.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]) }, Ct));
+        await Alice.UntagResourceAsync(new UntagResourceRequest { KeyId = key.KeyId, TagKeys = ["classification"] }, Ct);
+        await Bob.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]) }, Ct);
+    }
+
+    [Fact]
     public async Task GetKeyPolicy_OtherPolicyName_ThrowsNotFound()
     {
         var key = await CreateKeyAsync(Alice);
