@@ -124,10 +124,8 @@ internal static class KmsApp
     private static IdentityStore BuildIdentities(KmsOptions options, SeedDocument seed, bool isDevelopment)
     {
         var accessKeys = new List<AccessKey>(seed.AccessKeys);
-        var accounts = new List<string>(seed.Accounts);
         if (isDevelopment)
         {
-            accounts.Add(IdentityStore.DevelopmentAccount);
             if (!accessKeys.Exists(k => k.AccessKeyId == IdentityStore.DevelopmentAccessKeyId))
             {
                 accessKeys.Add(new AccessKey(IdentityStore.DevelopmentAccessKeyId, "test", IdentityStore.DevelopmentRoot));
@@ -135,7 +133,7 @@ internal static class KmsApp
         }
 
         var allowUnknown = options.AllowUnknownAccessKeys ?? isDevelopment;
-        return new IdentityStore(accessKeys, accounts.Distinct(), allowUnknown ? IdentityStore.DevelopmentRoot : null);
+        return new IdentityStore(accessKeys, allowUnknown ? IdentityStore.DevelopmentRoot : null);
     }
 
     private static KeyMaterial LoadRootKey(KmsOptions options, bool isDevelopment)

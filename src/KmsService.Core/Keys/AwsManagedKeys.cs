@@ -35,13 +35,6 @@ public static class AwsManagedKeys
 
     public static bool IsPredefined(string aliasName) => Services.ContainsKey(aliasName);
 
-    /// <summary>Actions AWS managed key policies allow a principal of the account directly (not through the service).</summary>
-    public static bool AllowsDirectly(string action) =>
-        action.StartsWith("Describe", StringComparison.Ordinal)
-        || action.StartsWith("Get", StringComparison.Ordinal)
-        || action.StartsWith("List", StringComparison.Ordinal)
-        || action == "RevokeGrant";
-
     public static string Description(string aliasName) =>
         $"Default key that protects my {Services[aliasName].Name} data when no other key is defined";
 

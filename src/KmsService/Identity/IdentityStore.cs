@@ -26,15 +26,11 @@ internal sealed class IdentityStore
 
     private readonly FrozenDictionary<string, AccessKey> _accessKeys;
 
-    public IdentityStore(IEnumerable<AccessKey> accessKeys, IEnumerable<string> accounts, Principal? unknownKeyPrincipal)
+    public IdentityStore(IEnumerable<AccessKey> accessKeys, Principal? unknownKeyPrincipal)
     {
         _accessKeys = accessKeys.ToFrozenDictionary(k => k.AccessKeyId, StringComparer.Ordinal);
-        Accounts = accounts.ToFrozenSet(StringComparer.Ordinal);
         UnknownKeyPrincipal = unknownKeyPrincipal;
     }
-
-    /// <summary>Accounts that exist (keys may be seeded only into these).</summary>
-    public IReadOnlySet<string> Accounts { get; }
 
     /// <summary>Where <c>Kms:AllowUnknownAccessKeys</c> is on, the principal an unknown access key acts as, unverified.</summary>
     public Principal? UnknownKeyPrincipal { get; }

@@ -42,8 +42,7 @@ internal sealed class Authorizer(TimeProvider time)
     /// caller change the key policy?</summary>
     public bool AllowsPolicyChange(CallContext call, string keyArn, KmsKey? key, PolicyDocument policy)
     {
-        var request = Request(call, "PutKeyPolicy", key);
-        request = key is null ? WithResource(request, call, keyArn) : request;
+        var request = Request(call, "PutKeyPolicy", key, keyArn);
         return KmsAuthorization.Decide(request, policy, call.Principal.Policies).IsAllowed;
     }
 
@@ -78,7 +77,7 @@ internal sealed class Authorizer(TimeProvider time)
         }
     }
 
-    private RequestContext Request(CallContext call, string action, KmsKey? key)
+    private RequestContext Request(CallContext call, string action, KmsKey? key, string? resourceArn = null)
     {
         var principalArn = call.Principal.Arn;
         var type = principalArn.EndsWith(":root", StringComparison.Ordinal) ? PrincipalType.Account
@@ -91,7 +90,7 @@ internal sealed class Authorizer(TimeProvider time)
             PrincipalType = type,
             Username = type == PrincipalType.User ? principalArn[(principalArn.LastIndexOf('/') + 1)..] : null,
             Action = "kms:" + action,
-            ResourceArn = key?.Arn,
+            ResourceArn = key?.Arn ?? resourceArn,
         };
 
         var now = time.GetUtcNow();
@@ -123,20 +122,5 @@ internal sealed class Authorizer(TimeProvider time)
         }
 
         return request;
-    }
-
-    private static RequestContext WithResource(RequestContext request, CallContext call, string keyArn)
-    {
-        var copy = new RequestContext
-        {
-            PrincipalArn = request.PrincipalArn,
-            PrincipalAccount = request.PrincipalAccount,
-            PrincipalType = request.PrincipalType,
-            Username = request.Username,
-            Action = request.Action,
-            ResourceArn = keyArn,
-        };
-        copy.Set("aws:RequestedRegion", call.Region);
-        return copy;
     }
 }

@@ -185,13 +185,6 @@ internal sealed class KeyStore
         return await db.Keys.CountAsync(k => k.AccountId == account && k.Region == region, ct);
     }
 
-    public async Task<IReadOnlyList<string>> ListBackingKeyIdsAsync(string arn, CancellationToken ct)
-    {
-        await using var db = _db.Create();
-        return await db.BackingKeys.AsNoTracking().Where(b => b.KeyArn == arn)
-            .OrderBy(b => b.Sequence).Select(b => b.MaterialId).ToListAsync(ct);
-    }
-
     /// <summary>Applies a state transition to a key and saves it, guarded by the row's version: a concurrent change
     /// makes the transition run again on the fresh row, so two writers never overwrite each other.</summary>
     public async Task<KmsKey> UpdateAsync(string arn, Func<KmsKey, KmsKey> change, CancellationToken ct)
