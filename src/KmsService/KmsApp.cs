@@ -32,6 +32,8 @@ internal static class KmsApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(seed);
         builder.Services.AddSingleton(BuildIdentities(options, seed, isDevelopment));
+        builder.Services.AddSingleton(new KnownPrincipals(
+            isDevelopment ? seed.Accounts.Append(IdentityStore.DevelopmentAccount) : seed.Accounts, seed.PrincipalArns));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IHsa>(sp => new SoftwareHsa(LoadRootKey(options, isDevelopment), sp.GetRequiredService<TimeProvider>()));
         // Signatures are checked against the wall clock the clients sign with; the injected TimeProvider is the

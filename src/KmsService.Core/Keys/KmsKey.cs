@@ -24,6 +24,9 @@ public sealed record KmsKey(
 
     private static readonly IReadOnlyDictionary<string, string> EmptyTags = new Dictionary<string, string>();
 
+    /// <summary>The names of the aliases that point at the key, for <c>kms:ResourceAliases</c> (loaded with the key).</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+
     /// <summary>The key policy, parsed once when the key is loaded; null only for keys built in memory by tests.</summary>
     public PolicyDocument? KeyPolicy { get; init; }
 

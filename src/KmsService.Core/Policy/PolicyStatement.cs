@@ -44,6 +44,9 @@ public sealed class PolicyStatement
     /// <summary>Allow or Deny.</summary>
     public PolicyEffect Effect { get; }
 
+    /// <summary>The IAM user, role and session ARNs its Principal or NotPrincipal names.</summary>
+    public IReadOnlyList<string> PrincipalArns => (_principal ?? _notPrincipal)?.Arns ?? [];
+
     /// <summary>True when the statement has a Principal or NotPrincipal element.</summary>
     public bool HasPrincipal => _principal is not null || _notPrincipal is not null;
 

@@ -30,6 +30,9 @@ internal sealed class PrincipalSet
         _services = services;
     }
 
+    /// <summary>The IAM user, role and session ARNs named (account roots and ids excluded).</summary>
+    public IReadOnlyList<string> Arns => _arns;
+
     /// <summary><c>"*"</c> or <c>{"AWS": "*"}</c>.</summary>
     public bool Everyone { get; }
 

@@ -115,6 +115,13 @@ internal sealed class Authorizer(TimeProvider time)
                 .Set("kms:KeySpec", WireNames<KeySpec>.Name(key.KeySpec))
                 .Set("kms:KeyUsage", WireNames<KeyUsageType>.Name(key.KeyUsage))
                 .Set("kms:KeyOrigin", WireNames<OriginType>.Name(key.Origin));
+
+            // A key without aliases has no kms:ResourceAliases key at all (so Null is true and ForAllValues holds).
+            if (key.Aliases.Count > 0)
+            {
+                request.SetValues("kms:ResourceAliases", key.Aliases);
+            }
+
             foreach (var (tagKey, tagValue) in key.Tags)
             {
                 request.Set("aws:ResourceTag/" + tagKey, tagValue);

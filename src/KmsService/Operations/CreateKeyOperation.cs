@@ -2,6 +2,7 @@ using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Hosting;
+using KmsService.Identity;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -24,7 +25,7 @@ internal sealed record CreateKeyResponse(KeyMetadata KeyMetadata);
 
 /// <summary>CreateKey: a new customer managed key. Only symmetric encryption keys of origin AWS_KMS so far;
 /// other specs and origins answer UnsupportedOperationException.</summary>
-internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider time, KmsOptions options, Authorizer authz)
+internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider time, KmsOptions options, Authorizer authz, KnownPrincipals principals)
     : IKmsOperation<CreateKeyRequest, CreateKeyResponse>
 {
     public async Task<CreateKeyResponse> ExecuteAsync(CreateKeyRequest req, CallContext call, CancellationToken ct)
@@ -91,7 +92,7 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
                 }
             }
         });
-        var parsedPolicy = req.Policy is null ? null : KeyPolicies.Parse(req.Policy);
+        var parsedPolicy = req.Policy is null ? null : KeyPolicies.Parse(req.Policy, principals);
 
         var tags = TagRules.Check(req.Tags);
 

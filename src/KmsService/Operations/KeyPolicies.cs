@@ -1,5 +1,6 @@
 using KmsService.Core.Errors;
 using KmsService.Core.Policy;
+using KmsService.Identity;
 using KmsService.Protocol;
 
 namespace KmsService.Operations;
@@ -28,9 +29,9 @@ internal static class KeyPolicies
         }
         """;
 
-    /// <summary>Checks the model's character set, then parses the document with the policy language's rules
-    /// (MalformedPolicyDocumentException saying what is wrong).</summary>
-    public static PolicyDocument Parse(string policy)
+    /// <summary>Checks the model's character set, parses the document with the policy language's rules and checks
+    /// that the users and roles it names exist (MalformedPolicyDocumentException saying what is wrong).</summary>
+    public static PolicyDocument Parse(string policy, KnownPrincipals principals)
     {
         foreach (var c in policy)
         {
@@ -40,7 +41,9 @@ internal static class KeyPolicies
             }
         }
 
-        return PolicyDocument.Parse(policy);
+        var document = PolicyDocument.Parse(policy);
+        principals.EnsureExist(document);
+        return document;
     }
 
     public const string DefaultName = "default";

@@ -1,4 +1,5 @@
 using KmsService.Core.Errors;
+using KmsService.Identity;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -8,7 +9,7 @@ internal sealed record PutKeyPolicyRequest(string? KeyId, string? PolicyName, st
 
 /// <summary>PutKeyPolicy: replaces the key policy, refusing one that would lock the caller out of changing it again
 /// (the lockout safety check) unless BypassPolicyLockoutSafetyCheck is set.</summary>
-internal sealed class PutKeyPolicyOperation(KeyResolver keys, Authorizer authz, KeyStore store)
+internal sealed class PutKeyPolicyOperation(KeyResolver keys, Authorizer authz, KeyStore store, KnownPrincipals principals)
     : IKmsOperation<PutKeyPolicyRequest, EmptyResponse>
 {
     public async Task<EmptyResponse> ExecuteAsync(PutKeyPolicyRequest req, CallContext call, CancellationToken ct)
@@ -22,7 +23,7 @@ internal sealed class PutKeyPolicyOperation(KeyResolver keys, Authorizer authz, 
         authz.Demand(call, "PutKeyPolicy", key);
         KeyPolicies.EnsureDefaultName(req.PolicyName);
 
-        var policy = KeyPolicies.Parse(req.Policy!);
+        var policy = KeyPolicies.Parse(req.Policy!, principals);
         if (req.BypassPolicyLockoutSafetyCheck != true && !authz.AllowsPolicyChange(call, key.Arn, key, policy))
         {
             throw new MalformedPolicyDocumentException(KeyPolicies.LockoutMessage);

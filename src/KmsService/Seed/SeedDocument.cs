@@ -5,10 +5,11 @@ namespace KmsService.Seed;
 /// <summary>A validated seed file: the identities it declares and the keys to create (schema in DESIGN.md).</summary>
 internal sealed record SeedDocument(
     IReadOnlyList<string> Accounts,
+    IReadOnlyList<string> PrincipalArns,
     IReadOnlyList<AccessKey> AccessKeys,
     IReadOnlyList<SeedKey> Keys)
 {
-    public static SeedDocument Empty { get; } = new([], [], []);
+    public static SeedDocument Empty { get; } = new([], [], [], []);
 }
 
 /// <summary>A key declared in the seed file. <see cref="Materials"/> pins its chain of 32-byte backing keys (oldest

@@ -101,6 +101,8 @@ internal static partial class SeedFileReader
     {
         private readonly List<string> _accounts = [];
         private readonly List<AccessKey> _accessKeys = [];
+        private readonly List<string> _principalArns = [];
+        private KnownPrincipals? _knownPrincipals;
         private readonly HashSet<string> _accessKeyIds = new(StringComparer.Ordinal);
 
         public SeedDocument Document(JsonNode? root)
@@ -111,6 +113,7 @@ internal static partial class SeedFileReader
                 Account(account, path);
             }
 
+            _knownPrincipals = new KnownPrincipals(_accounts.Concat(builtInAccounts), _principalArns);
             var keys = new List<SeedKey>();
             var keyArns = new HashSet<string>(StringComparer.Ordinal);
             var aliases = new HashSet<string>(StringComparer.Ordinal);
@@ -133,7 +136,7 @@ internal static partial class SeedFileReader
                 keys.Add(seedKey);
             }
 
-            return new SeedDocument(_accounts, _accessKeys, keys);
+            return new SeedDocument(_accounts, _principalArns, _accessKeys, keys);
         }
 
         private void Account(JsonNode? node, string path)
@@ -190,6 +193,12 @@ internal static partial class SeedFileReader
                 }
             }
 
+            if (_principalArns.Contains(arn))
+            {
+                throw Fail($"{path}.arn", $"principal {arn} is declared twice");
+            }
+
+            _principalArns.Add(arn);
             var principal = new Principal(arn, account, policies) { Tags = principalTags };
             foreach (var (key, kpath) in Items(obj["accessKeys"], $"{path}.accessKeys"))
             {
@@ -255,6 +264,17 @@ internal static partial class SeedFileReader
             }
 
             var policy = obj["policy"] is { } p ? PolicyText(p, $"{path}.policy", PolicyKind.KeyPolicy) : null;
+            if (policy is not null)
+            {
+                try
+                {
+                    _knownPrincipals!.EnsureExist(PolicyDocument.Parse(policy));
+                }
+                catch (Core.Errors.MalformedPolicyDocumentException e)
+                {
+                    throw Fail($"{path}.policy", $"{e.Message} Declare every user and role it names under accounts[].principals.");
+                }
+            }
 
             var materials = new List<byte[]>();
             if (obj["material"] is JsonArray)

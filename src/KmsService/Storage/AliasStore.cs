@@ -54,6 +54,7 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys)
         finally
         {
             keys.InvalidateAlias(alias.AccountId, alias.Region, alias.AliasName);
+            keys.Invalidate(alias.TargetKeyArn); // its kms:ResourceAliases changed
         }
 
         return AliasWriteResult.Done;
@@ -63,6 +64,7 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys)
     public async Task<AliasWriteResult> RetargetAsync(
         string account, string region, string aliasName, string newTargetArn, DateTime now, int quota, CancellationToken ct)
     {
+        string? oldTargetArn = null;
         try
         {
             await using var ctx = db.Create();
@@ -74,6 +76,7 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys)
                 return AliasWriteResult.NotFound;
             }
 
+            oldTargetArn = row.TargetKeyArn;
             if (row.TargetKeyArn != newTargetArn)
             {
                 await LockKeyAsync(ctx, newTargetArn, ct);
@@ -94,6 +97,11 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys)
         finally
         {
             keys.InvalidateAlias(account, region, aliasName);
+            keys.Invalidate(newTargetArn); // both keys' kms:ResourceAliases changed
+            if (oldTargetArn is not null)
+            {
+                keys.Invalidate(oldTargetArn);
+            }
         }
     }
 
@@ -105,19 +113,36 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys)
 
     public async Task<AliasWriteResult> DeleteAsync(string account, string region, string aliasName, CancellationToken ct)
     {
+        string? targetArn = null;
         try
         {
             await using var ctx = db.Create();
             await using var tx = await ctx.Database.BeginTransactionAsync(ct);
-            var deleted = await ctx.Aliases
-                .Where(a => a.AccountId == account && a.Region == region && a.AliasName == aliasName)
-                .ExecuteDeleteAsync(ct);
+            var row = await ctx.Aliases
+                .FirstOrDefaultAsync(a => a.AccountId == account && a.Region == region && a.AliasName == aliasName, ct);
+            if (row is null)
+            {
+                return AliasWriteResult.NotFound;
+            }
+
+            targetArn = row.TargetKeyArn;
+            ctx.Aliases.Remove(row);
+            await ctx.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
-            return deleted == 0 ? AliasWriteResult.NotFound : AliasWriteResult.Done;
+            return AliasWriteResult.Done;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // A concurrent DeleteAlias removed it between our read and our delete.
+            return AliasWriteResult.NotFound;
         }
         finally
         {
             keys.InvalidateAlias(account, region, aliasName);
+            if (targetArn is not null)
+            {
+                keys.Invalidate(targetArn); // its kms:ResourceAliases changed
+            }
         }
     }
 

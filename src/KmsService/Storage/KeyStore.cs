@@ -42,7 +42,8 @@ internal sealed class KeyStore
         }
 
         var tags = await db.Tags.AsNoTracking().Where(t => t.KeyArn == arn).ToDictionaryAsync(t => t.TagKey, t => t.TagValue, StringComparer.Ordinal, ct);
-        var key = ToKey(row) with { Tags = tags };
+        var aliases = await db.Aliases.AsNoTracking().Where(a => a.TargetKeyArn == arn).Select(a => a.AliasName).ToArrayAsync(ct);
+        var key = ToKey(row) with { Tags = tags, Aliases = aliases };
         _keys.Set(arn, key);
         return key;
     }

@@ -213,6 +213,82 @@ public abstract class KeyPolicyTests(StoreFixture fixture) : ServiceTests(fixtur
         await Bob.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]) }, Ct);
     }
 
+    [Theory]
+    [InlineData("arn:aws:iam::111122223333:user/nobody")]
+    [InlineData("arn:aws:iam::111122223333:role/missing")]
+    [InlineData("arn:aws:sts::111122223333:assumed-role/missing/session")]
+    public async Task PutKeyPolicy_NamingUndeclaredPrincipalOfKnownAccount_IsMalformed(string principal)
+    {
+        var key = await CreateKeyAsync(Alice);
+        var policy = $$"""
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+              {"Effect": "Allow", "Principal": {"AWS": ["{{TestSeed.BobArn}}", "{{principal}}"]}, "Action": "kms:Encrypt", "Resource": "*"}]}
+            """;
+        var e = await Assert.ThrowsAsync<MalformedPolicyDocumentException>(() =>
+            Alice.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = policy }, Ct));
+        Assert.Equal("Policy contains a statement with one or more invalid principals.", e.Message);
+
+        var e2 = await Assert.ThrowsAsync<MalformedPolicyDocumentException>(() =>
+            Alice.CreateKeyAsync(new CreateKeyRequest { Policy = policy }, Ct));
+        Assert.Equal("Policy contains a statement with one or more invalid principals.", e2.Message);
+
+        // The stored policy is unchanged.
+        var stored = await Alice.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId }, Ct);
+        Assert.Contains("key-default-1", stored.Policy, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(TestSeed.OtherAccountArn)] // declared in the seed file
+    [InlineData("arn:aws:sts::444455556666:assumed-role/other/ci-session")] // a session of a declared role
+    [InlineData("arn:aws:iam::999988887777:role/elsewhere")] // an account this service does not know
+    [InlineData("arn:aws:iam::999988887777:root")]
+    public async Task PutKeyPolicy_NamingExistingOrUncheckablePrincipals_IsAccepted(string principal)
+    {
+        var key = await CreateKeyAsync(Alice);
+        var policy = $$"""
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+              {"Effect": "Allow", "Principal": {"AWS": "{{principal}}"}, "Action": "kms:Decrypt", "Resource": "*"}]}
+            """;
+        await Alice.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = policy }, Ct);
+    }
+
+    [Fact]
+    public async Task Conditions_OnResourceAliases_FollowAliasChanges()
+    {
+        var key = await CreateKeyAsync(Alice);
+        var restricted = $"alias/restricted-{Guid.NewGuid():N}";
+        const string policy = """
+            {"Version": "2012-10-17", "Statement": [
+              {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+              {"Sid": "NotRestrictedKeys", "Effect": "Deny", "Principal": "*", "Action": "kms:Encrypt", "Resource": "*",
+               "Condition": {"ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/restricted-*"}}},
+              {"Sid": "DecryptOnlyWithAnAlias", "Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*",
+               "Condition": {"Null": {"kms:ResourceAliases": "true"}}}
+            ]}
+            """;
+        await Alice.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = policy }, Ct);
+
+        var blob = (await Alice.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]) }, Ct)).CiphertextBlob;
+        await DeniedAsync(() => Alice.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(blob.ToArray()) }, Ct));
+
+        // Named by its key id, the key is still restricted once an alias matching the pattern points at it.
+        await Alice.CreateAliasAsync(new CreateAliasRequest { AliasName = restricted, TargetKeyId = key.KeyId }, Ct);
+        await DeniedAsync(() => Alice.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]) }, Ct));
+        await Alice.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(blob.ToArray()) }, Ct);
+
+        // Moving the alias to another key lifts the restriction from this one and puts it on the other.
+        var other = await CreateKeyAsync(Alice);
+        await Alice.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = other.KeyId, Policy = policy }, Ct);
+        await Alice.UpdateAliasAsync(new UpdateAliasRequest { AliasName = restricted, TargetKeyId = other.KeyId }, Ct);
+        await Alice.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]) }, Ct);
+        await DeniedAsync(() => Alice.EncryptAsync(new EncryptRequest { KeyId = other.KeyId, Plaintext = new MemoryStream([1]) }, Ct));
+
+        await Alice.DeleteAliasAsync(new DeleteAliasRequest { AliasName = restricted }, Ct);
+        await Alice.EncryptAsync(new EncryptRequest { KeyId = other.KeyId, Plaintext = new MemoryStream([1]) }, Ct);
+    }
+
     [Fact]
     public async Task GetKeyPolicy_OtherPolicyName_ThrowsNotFound()
     {

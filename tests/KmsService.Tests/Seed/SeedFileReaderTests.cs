@@ -61,6 +61,7 @@ public sealed class SeedFileReaderTests
     [InlineData("accounts: [ { id: \"111122223333\", principals: [ { arn: \"arn:aws:iam::999999999999:root\" } ] } ]", "$.accounts[0].principals[0].arn: names account 999999999999")]
     [InlineData("accounts: [ { id: \"111122223333\", principals: [ { arn: \"root\" } ] } ]", "$.accounts[0].principals[0].arn: must be an IAM ARN")]
     [InlineData("keys: [ { account: \"111122223333\", keyId: \"k\" } ]", "$.keys[0].account: account 111122223333 is not declared")]
+    [InlineData("accounts: [ { id: \"111122223333\", principals: [ { arn: \"arn:aws:iam::111122223333:root\" }, { arn: \"arn:aws:iam::111122223333:root\" } ] } ]", "$.accounts[0].principals[1].arn: principal arn:aws:iam::111122223333:root is declared twice")]
     public void Parse_InvalidDocument_NamesThePathAndProblem(string yaml, string expected)
     {
         Assert.Contains(expected, Problem(yaml), StringComparison.Ordinal);
@@ -74,6 +75,7 @@ public sealed class SeedFileReaderTests
     [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    region: Mars", "$.keys[0].region: must be a region name")]
     [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    policy: { Version: \"2012-10-17\" }", "$.keys[0].policy: The policy doc")]
     [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    enabld: false", "$.keys[0].enabld: unknown member")]
+    [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    policy: { Version: \"2012-10-17\", Statement: [ { Effect: Allow, Principal: { AWS: \"arn:aws:iam::111122223333:role/ghost\" }, Action: \"kms:*\", Resource: \"*\" } ] }", "$.keys[0].policy: Policy contains a statement with one or more invalid principals. Declare every user and role")]
     public void Parse_InvalidKey_NamesThePathAndProblem(string keyYaml, string expected)
     {
         var yaml = $"""

@@ -1,0 +1,66 @@
+using KmsService.Core.Errors;
+using KmsService.Core.Policy;
+
+namespace KmsService.Identity;
+
+/// <summary>
+/// Which IAM principals exist. AWS refuses a key policy that names a user or role that does not exist ("Policy
+/// contains a statement with one or more invalid principals"). Here the accounts this service knows (the seed file's
+/// and, in Development, 000000000000) have exactly the principals declared for them, so a user or role of a known
+/// account must be declared; account roots always exist. Principals of accounts this service does not know cannot be
+/// checked and are accepted: nobody can sign as them here anyway.
+/// </summary>
+internal sealed class KnownPrincipals(IEnumerable<string> accounts, IEnumerable<string> principalArns)
+{
+    public const string InvalidPrincipalsMessage = "Policy contains a statement with one or more invalid principals.";
+
+    private readonly HashSet<string> _accounts = new(accounts, StringComparer.Ordinal);
+    private readonly HashSet<string> _principals = new(principalArns, StringComparer.Ordinal);
+
+    // "ACCOUNT/ROLE-NAME" of every declared role: a session ARN names the role without its path.
+    private readonly HashSet<string> _roles = new(
+        principalArns.Where(a => a.Contains(":role/", StringComparison.Ordinal))
+            .Select(a => a.Split(':')[4] + "/" + a[(a.LastIndexOf('/') + 1)..]),
+        StringComparer.Ordinal);
+
+    /// <summary>Throws MalformedPolicyDocumentException when <paramref name="policy"/> names a user or role of a known
+    /// account that is not declared.</summary>
+    public void EnsureExist(PolicyDocument policy)
+    {
+        foreach (var statement in policy.Statements)
+        {
+            foreach (var arn in statement.PrincipalArns)
+            {
+                if (!Exists(arn))
+                {
+                    throw new MalformedPolicyDocumentException(InvalidPrincipalsMessage);
+                }
+            }
+        }
+    }
+
+    // arn:PARTITION:iam::ACCOUNT:user/… | role/…, or arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION (the role
+    // must exist) | federated-user/NAME (a session, not an IAM entity). The parser has already checked the shape.
+    private bool Exists(string arn)
+    {
+        var parts = arn.Split(':', 6);
+        var account = parts[4];
+        if (!_accounts.Contains(account))
+        {
+            return true;
+        }
+
+        var resource = parts[5];
+        if (parts[2] == "sts")
+        {
+            if (!resource.StartsWith("assumed-role/", StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            return _roles.Contains(account + "/" + resource.Split('/')[1]);
+        }
+
+        return _principals.Contains(arn);
+    }
+}
