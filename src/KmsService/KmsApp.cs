@@ -40,9 +40,13 @@ internal static class KmsApp
         // service's clock for key lifecycle (creation, deletion and rotation dates), which tests move forward.
         builder.Services.AddSingleton(new SigV4Verifier(TimeProvider.System));
         AddStore(builder.Services, options, builder.Configuration);
+        builder.Services.AddSingleton(ChangeFeed.Create(options, builder.Configuration));
+        builder.Services.AddSingleton<ChangeListener>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ChangeListener>());
         builder.Services.AddSingleton<KeyStore>();
         builder.Services.AddSingleton<TagStore>();
         builder.Services.AddSingleton<AliasStore>();
+        builder.Services.AddSingleton<GrantStore>();
         builder.Services.AddSingleton<SeedApplier>();
         builder.Services.AddSingleton<KeyDeletionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyDeletionService>());

@@ -37,6 +37,22 @@ internal sealed class KmsOptions
     /// <summary>A file holding the base64 root key. In Development it is created (mode 0600) if missing;
     /// default <c>DataDir/root.key</c> there.</summary>
     public string? RootKeyFile { get; set; }
+
+    /// <summary>Hot-path caches of key records and alias targets.</summary>
+    public CacheOptions Cache { get; set; } = new();
+}
+
+/// <summary><c>Kms:Cache</c>: how long key records (state, policy, tags) and alias targets stay cached.</summary>
+internal sealed class CacheOptions
+{
+    /// <summary>Seconds an entry may stay cached on PostgreSQL while the change feed is listening, so that every change
+    /// is pushed to every instance as it commits. Without the feed (SQLite, or while it reconnects) entries stay at
+    /// most one second.</summary>
+    public int KeyTtlSeconds { get; set; } = 30;
+
+    /// <summary>On PostgreSQL, push every change to every instance with LISTEN/NOTIFY. Turn off only on a
+    /// PostgreSQL-compatible engine without them; instances then cache for at most one second.</summary>
+    public bool ChangeFeed { get; set; } = true;
 }
 
 /// <summary><c>Kms:Quotas</c>: resource quotas, with AWS's defaults ("Resource quotas" in the KMS developer guide).</summary>
@@ -47,6 +63,9 @@ internal sealed class QuotaOptions
 
     /// <summary>Aliases that may point at one key.</summary>
     public int AliasesPerKey { get; set; } = 50;
+
+    /// <summary>Grants on one key ("Grants per KMS key: 50,000").</summary>
+    public int GrantsPerKey { get; set; } = 50_000;
 }
 
 /// <summary><c>Kms:RateLimits</c>: request quotas per account, per second, with AWS's defaults ("Request quotas" in

@@ -39,11 +39,18 @@ internal sealed class KnownPrincipals(IEnumerable<string> accounts, IEnumerable<
         }
     }
 
-    // arn:PARTITION:iam::ACCOUNT:user/… | role/…, or arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION (the role
-    // must exist) | federated-user/NAME (a session, not an IAM entity). The parser has already checked the shape.
-    private bool Exists(string arn)
+    /// <summary>Whether a principal ARN of a well-formed shape names a principal that exists (or cannot be checked):
+    /// <c>arn:PARTITION:iam::ACCOUNT:root</c> | <c>user/…</c> | <c>role/…</c>, or
+    /// <c>arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION</c> (the role must exist) | <c>federated-user/NAME</c> (a
+    /// session, not an IAM entity).</summary>
+    public bool Exists(string arn)
     {
         var parts = arn.Split(':', 6);
+        if (parts.Length != 6 || parts[5] == "root")
+        {
+            return true;
+        }
+
         var account = parts[4];
         if (!_accounts.Contains(account))
         {

@@ -1,18 +1,26 @@
 using System.Globalization;
 using KmsService.Core.Errors;
+using KmsService.Core.Grants;
 using KmsService.Core.Keys;
 using KmsService.Core.Policy;
 using KmsService.Protocol;
+using KmsService.Storage;
 
 namespace KmsService.Operations;
 
 /// <summary>Authorizes every request as AWS KMS does (PARC): the key policy and the caller's identity policies are
 /// evaluated with the request's condition keys; an explicit deny wins, the key policy must allow the caller or
 /// delegate to the account's identity policies, and operations not tied to a key are decided by identity policies
-/// alone. A denial is an AccessDeniedException in AWS's wording.</summary>
-internal sealed class Authorizer(TimeProvider time)
+/// alone. A denial is an AccessDeniedException in AWS's wording. Grants are consulted only where the policies do not
+/// allow and do not explicitly deny, for the operations a grant can allow (<see cref="DemandAsync"/>).</summary>
+internal sealed class Authorizer(TimeProvider time, GrantStore grants)
 {
-    /// <summary>Demands <c>kms:<paramref name="action"/></c> on <paramref name="key"/>.</summary>
+    // kms:GrantIsForAWSResource is true only when an AWS service integrated with KMS calls on a principal's behalf
+    // (KMS Developer Guide, "kms:GrantIsForAWSResource"); no AWS service calls this service, so it is always false.
+    private const string NotForAwsResource = "false";
+
+    /// <summary>Demands <c>kms:<paramref name="action"/></c> on <paramref name="key"/> from the policies alone: for
+    /// actions no grant can allow. Grant operations (Encrypt, Decrypt, DescribeKey, …) use <see cref="DemandAsync"/>.</summary>
     public void Demand(
         CallContext call,
         string action,
@@ -46,6 +54,118 @@ internal sealed class Authorizer(TimeProvider time)
         return KmsAuthorization.Decide(request, policy, call.Principal.Policies).IsAllowed;
     }
 
+    /// <summary>
+    /// Demands <c>kms:<paramref name="action"/></c> on <paramref name="key"/>, where <paramref name="action"/> is a
+    /// grant operation: the policies decide first, and only when they neither allow nor explicitly deny are the key's
+    /// grants consulted (KMS Developer Guide, "Grants in AWS KMS": a grant "can allow access to a KMS key, but not deny
+    /// access"; an explicit Deny wins over any grant). Completes synchronously, without touching the grants, whenever
+    /// the policies decide.
+    /// </summary>
+    public ValueTask DemandAsync(
+        CallContext call,
+        string action,
+        KmsKey key,
+        IReadOnlyDictionary<string, string>? encryptionContext,
+        Action<RequestContext>? conditions,
+        CancellationToken ct)
+    {
+        var request = Request(call, action, key);
+        request.SetEncryptionContext(encryptionContext);
+        conditions?.Invoke(request);
+
+        // INVARIANT: keys loaded from the store always carry their parsed policy; fail closed otherwise.
+        var policy = key.KeyPolicy ?? throw new KMSInternalException("The key's policy is not loaded.");
+        var result = KmsAuthorization.Decide(request, policy, call.Principal.Policies);
+        if (result.IsAllowed)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (result.Decision == Decision.ExplicitDeny || !GrantOperations.TryParse(action, out var operation))
+        {
+            throw Denied(result, request);
+        }
+
+        return DemandFromGrantsAsync(call, key.Arn, operation, request, encryptionContext, result, ct);
+    }
+
+    /// <summary>
+    /// Demands <c>kms:CreateGrant</c> on <paramref name="key"/> for a grant with <paramref name="operations"/>,
+    /// <paramref name="constraint"/>, grantee and retiring principal, which policies can test with the condition keys
+    /// kms:GrantOperations, kms:GranteePrincipal, kms:RetiringPrincipal, kms:GrantConstraintType,
+    /// kms:GrantIsForAWSResource and, from the constraint's pairs, kms:EncryptionContext:KEY and
+    /// kms:EncryptionContextKeys (KMS Developer Guide, "AWS KMS condition keys"). Where the policies do not allow, a
+    /// grant that allows CreateGrant does, for a grant no broader than itself.
+    /// </summary>
+    public async ValueTask DemandCreateGrantAsync(
+        CallContext call,
+        KmsKey key,
+        IReadOnlyList<GrantOperation> operations,
+        GrantConstraint? constraint,
+        string granteePrincipal,
+        string? retiringPrincipal,
+        CancellationToken ct)
+    {
+        var request = Request(call, "CreateGrant", key);
+        request.SetEncryptionContext(constraint?.Pairs);
+        request
+            .SetValues("kms:GrantOperations", operations.Select(GrantOperations.Name))
+            .Set("kms:GranteePrincipal", granteePrincipal)
+            .Set("kms:GrantIsForAWSResource", NotForAwsResource);
+        if (retiringPrincipal is not null)
+        {
+            request.Set("kms:RetiringPrincipal", retiringPrincipal);
+        }
+
+        if (constraint is not null)
+        {
+            request.Set("kms:GrantConstraintType", constraint.Type);
+        }
+
+        var policy = key.KeyPolicy ?? throw new KMSInternalException("The key's policy is not loaded.");
+        var result = KmsAuthorization.Decide(request, policy, call.Principal.Policies);
+        if (result.IsAllowed)
+        {
+            return;
+        }
+
+        if (result.Decision == Decision.ExplicitDeny
+            || !GrantAuthorization.AllowsCreateGrant(
+                await grants.ForKeyAsync(key.Arn, ct), request, GrantOperationSet.Of([.. operations]), constraint, call.Principal.Policies))
+        {
+            throw Denied(result, request);
+        }
+    }
+
+    /// <summary>Demands <c>kms:ListGrants</c> or <c>kms:RevokeGrant</c> on <paramref name="key"/> from the policies,
+    /// with kms:GrantIsForAWSResource (false: no AWS service calls this service on anyone's behalf).</summary>
+    public void DemandGrantManagement(CallContext call, string action, KmsKey key) =>
+        Demand(call, action, key, conditions: request => request.Set("kms:GrantIsForAWSResource", NotForAwsResource));
+
+    /// <summary>Demands an IAM-only action whose resource is a principal of the caller's account
+    /// (ListRetirableGrants): identity policies decide, and a principal of another account is always denied.</summary>
+    public void DemandOnPrincipal(CallContext call, string action, string principalArn)
+    {
+        var request = Request(call, action, key: null, principalArn);
+        var result = GrantPrincipals.AccountOf(principalArn).SequenceEqual(call.AccountId)
+            ? KmsAuthorization.Decide(request, keyPolicy: null, call.Principal.Policies)
+            : new AuthorizationResult(Decision.ImplicitDeny, DenialReason.NoIdentityPolicyAllows, null);
+        Check(result, request);
+    }
+
+    /// <summary>Demands the right to retire <paramref name="grant"/> (RetireGrant): the grant decides who may, the
+    /// caller's identity policies may delegate or deny it, the key policy plays no part (see
+    /// <see cref="GrantAuthorization.DecideRetire"/>). <paramref name="key"/> is the grant's key when it is loaded.</summary>
+    public void DemandRetire(CallContext call, Grant grant, KmsKey? key)
+    {
+        var request = Request(call, "RetireGrant", key, grant.KeyArn);
+        var result = GrantAuthorization.DecideRetire(grant, request, call.Principal.Policies);
+        if (!result.IsAllowed)
+        {
+            throw Denied(result, request);
+        }
+    }
+
     /// <summary>Condition keys of a request that names its key by alias: <c>kms:RequestAlias</c>.</summary>
     public static Action<RequestContext>? RequestAlias(string? keyId) => AliasIn(keyId) is { } alias
         ? request => request.Set("kms:RequestAlias", alias)
@@ -68,6 +188,25 @@ internal sealed class Authorizer(TimeProvider time)
         : keyId.StartsWith("alias/", StringComparison.Ordinal) ? keyId
         : keyId.StartsWith("arn:", StringComparison.Ordinal) && keyId.IndexOf(":alias/", StringComparison.Ordinal) is var i and >= 0 ? keyId[(i + 1)..]
         : null;
+
+    private async ValueTask DemandFromGrantsAsync(
+        CallContext call,
+        string keyArn,
+        GrantOperation operation,
+        RequestContext request,
+        IReadOnlyDictionary<string, string>? encryptionContext,
+        AuthorizationResult policyResult,
+        CancellationToken ct)
+    {
+        var keyGrants = await grants.ForKeyAsync(keyArn, ct);
+        if (!GrantAuthorization.Allows(keyGrants, operation, request, encryptionContext, call.Principal.Policies))
+        {
+            throw Denied(policyResult, request);
+        }
+    }
+
+    private static AccessDeniedException Denied(AuthorizationResult result, RequestContext request) =>
+        new(result.AccessDeniedMessage(request));
 
     private static void Check(AuthorizationResult result, RequestContext request)
     {

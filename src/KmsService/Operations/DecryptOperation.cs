@@ -48,13 +48,14 @@ internal sealed class DecryptOperation(KeyResolver keys, Authorizer authz, Symme
         }
 
         v.ThrowIfAny();
+        GrantTokens.EnsureWellFormed(req.GrantTokens);
         Common.RejectRecipient(req.Recipient);
 
         var named = req.KeyId is null ? null : await keys.ResolveAsync(req.KeyId, call, "Decrypt", ct);
         if (ignoreCiphertext && req.CiphertextBlob is null)
         {
             var key = named ?? throw new ValidationException("KeyId is required when the DryRun modifier IGNORE_CIPHERTEXT is set and no CiphertextBlob is given.");
-            authz.Demand(call, "Decrypt", key, req.EncryptionContext);
+            await authz.DemandAsync(call, "Decrypt", key, req.EncryptionContext, conditions: null, ct);
             CheckDecryptable(key, req.EncryptionAlgorithm);
             Common.ThrowIfDryRun(true);
         }

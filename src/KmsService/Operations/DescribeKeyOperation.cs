@@ -14,7 +14,7 @@ internal sealed class DescribeKeyOperation(KeyResolver keys, Authorizer authz)
     {
         new Validator().KeyId(req.KeyId, "keyId").GrantTokens(req.GrantTokens).ThrowIfAny();
         var key = await keys.ResolveAsync(req.KeyId!, call, "DescribeKey", ct);
-        authz.Demand(call, "DescribeKey", key, conditions: Authorizer.RequestAlias(req.KeyId));
+        await authz.DemandAsync(call, "DescribeKey", key, encryptionContext: null, Authorizer.RequestAlias(req.KeyId), ct);
         return new DescribeKeyResponse(KeyMetadata.From(key));
     }
 }

@@ -26,9 +26,10 @@ internal sealed class EncryptOperation(KeyResolver keys, Authorizer authz, Symme
             .GrantTokens(req.GrantTokens)
             .Enum<EncryptionAlgorithmSpec>(req.EncryptionAlgorithm, "encryptionAlgorithm")
             .ThrowIfAny();
+        GrantTokens.EnsureWellFormed(req.GrantTokens);
 
         var key = await keys.ResolveAsync(req.KeyId!, call, "Encrypt", ct);
-        authz.Demand(call, "Encrypt", key, req.EncryptionContext, Authorizer.Cryptographic(req.KeyId, req.EncryptionAlgorithm));
+        await authz.DemandAsync(call, "Encrypt", key, req.EncryptionContext, Authorizer.Cryptographic(req.KeyId, req.EncryptionAlgorithm), ct);
         SymmetricCrypto.EnsureCanEncrypt(key, "Encrypt", req.EncryptionAlgorithm);
         Common.ThrowIfDryRun(req.DryRun);
 

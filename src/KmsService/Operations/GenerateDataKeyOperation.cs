@@ -60,6 +60,7 @@ internal static class DataKeys
             .Enum<DataKeySpec>(req.KeySpec, "keySpec")
             .GrantTokens(req.GrantTokens)
             .ThrowIfAny();
+        GrantTokens.EnsureWellFormed(req.GrantTokens);
         if ((req.KeySpec is null) == (req.NumberOfBytes is null))
         {
             throw new ValidationException("Please specify either number of bytes or key spec.");
@@ -68,7 +69,7 @@ internal static class DataKeys
         Common.RejectRecipient(req.Recipient);
 
         var key = await keys.ResolveAsync(req.KeyId!, call, operation, ct);
-        authz.Demand(call, operation, key, req.EncryptionContext, Authorizer.Cryptographic(req.KeyId, algorithm: null));
+        await authz.DemandAsync(call, operation, key, req.EncryptionContext, Authorizer.Cryptographic(req.KeyId, algorithm: null), ct);
         SymmetricCrypto.EnsureCanEncrypt(key, operation, algorithm: null);
         Common.ThrowIfDryRun(req.DryRun);
 

@@ -41,6 +41,7 @@ internal sealed class ReEncryptOperation(KeyResolver keys, Authorizer authz, Sym
             .GrantTokens(req.GrantTokens)
             .Count(req.DryRunModifiers, 0, 0, "dryRunModifiers")
             .ThrowIfAny();
+        GrantTokens.EnsureWellFormed(req.GrantTokens);
 
         var named = req.SourceKeyId is null ? null : await keys.ResolveAsync(req.SourceKeyId, call, "ReEncryptFrom", ct);
         var (source, header) = await crypto.OpenAsync(req.CiphertextBlob!, call, "ReEncryptFrom", req.SourceEncryptionContext, ct);
@@ -54,7 +55,7 @@ internal sealed class ReEncryptOperation(KeyResolver keys, Authorizer authz, Sym
         SymmetricCrypto.EnsureAlgorithm(source, req.SourceEncryptionAlgorithm);
 
         var destination = await keys.ResolveAsync(req.DestinationKeyId!, call, "ReEncryptTo", ct);
-        authz.Demand(call, "ReEncryptTo", destination, req.DestinationEncryptionContext);
+        await authz.DemandAsync(call, "ReEncryptTo", destination, req.DestinationEncryptionContext, conditions: null, ct);
         SymmetricCrypto.EnsureCanEncrypt(destination, "ReEncrypt", req.DestinationEncryptionAlgorithm);
         Common.ThrowIfDryRun(req.DryRun);
 

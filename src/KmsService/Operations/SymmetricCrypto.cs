@@ -47,7 +47,7 @@ internal sealed class SymmetricCrypto(KeyStore store, IHsa hsa, Authorizer authz
             throw new InvalidCiphertextException();
         }
 
-        authz.Demand(call, action, key, encryptionContext);
+        await authz.DemandAsync(call, action, key, encryptionContext, conditions: null, ct);
         return (key, header);
     }
 

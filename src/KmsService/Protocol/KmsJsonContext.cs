@@ -55,6 +55,13 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(RotateKeyOnDemandResponse))]
 [JsonSerializable(typeof(ListKeyRotationsRequest))]
 [JsonSerializable(typeof(ListKeyRotationsResponse))]
+[JsonSerializable(typeof(CreateGrantRequest))]
+[JsonSerializable(typeof(CreateGrantResponse))]
+[JsonSerializable(typeof(ListGrantsRequest))]
+[JsonSerializable(typeof(ListGrantsResponse))]
+[JsonSerializable(typeof(ListRetirableGrantsRequest))]
+[JsonSerializable(typeof(RetireGrantRequest))]
+[JsonSerializable(typeof(RevokeGrantRequest))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

@@ -74,6 +74,11 @@ internal sealed class OperationTable
         Add("GetKeyRotationStatus", ctx.KeyIdRequest, ctx.GetKeyRotationStatusResponse);
         Add("RotateKeyOnDemand", ctx.KeyIdRequest, ctx.RotateKeyOnDemandResponse);
         Add("ListKeyRotations", ctx.ListKeyRotationsRequest, ctx.ListKeyRotationsResponse);
+        Add("CreateGrant", ctx.CreateGrantRequest, ctx.CreateGrantResponse);
+        Add("ListGrants", ctx.ListGrantsRequest, ctx.ListGrantsResponse);
+        Add("ListRetirableGrants", ctx.ListRetirableGrantsRequest, ctx.ListGrantsResponse);
+        Add("RetireGrant", ctx.RetireGrantRequest, ctx.EmptyResponse);
+        Add("RevokeGrant", ctx.RevokeGrantRequest, ctx.EmptyResponse);
 
         foreach (var name in ModelOperations)
         {
@@ -117,6 +122,11 @@ internal sealed class OperationTable
         services.AddSingleton<IKmsOperation<KeyIdRequest, GetKeyRotationStatusResponse>, GetKeyRotationStatusOperation>();
         services.AddSingleton<IKmsOperation<KeyIdRequest, RotateKeyOnDemandResponse>, RotateKeyOnDemandOperation>();
         services.AddSingleton<IKmsOperation<ListKeyRotationsRequest, ListKeyRotationsResponse>, ListKeyRotationsOperation>();
+        services.AddSingleton<IKmsOperation<CreateGrantRequest, CreateGrantResponse>, CreateGrantOperation>();
+        services.AddSingleton<IKmsOperation<ListGrantsRequest, ListGrantsResponse>, ListGrantsOperation>();
+        services.AddSingleton<IKmsOperation<ListRetirableGrantsRequest, ListGrantsResponse>, ListRetirableGrantsOperation>();
+        services.AddSingleton<IKmsOperation<RetireGrantRequest, EmptyResponse>, RetireGrantOperation>();
+        services.AddSingleton<IKmsOperation<RevokeGrantRequest, EmptyResponse>, RevokeGrantOperation>();
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<AwsManagedKeyFactory>();
         services.AddSingleton<Authorizer>();

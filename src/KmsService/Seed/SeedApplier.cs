@@ -9,7 +9,7 @@ namespace KmsService.Seed;
 /// <summary>Makes the store hold the seed file's keys, at every start: missing keys are created (with the pinned
 /// material when given), description, policy and aliases of existing keys are set to the seed's. Safe to run from
 /// several instances at once and again after a crash.</summary>
-internal sealed class SeedApplier(KmsDbFactory dbFactory, IHsa hsa, TimeProvider time)
+internal sealed class SeedApplier(KmsDbFactory dbFactory, IHsa hsa, TimeProvider time, ChangeFeed changes)
 {
     public async Task ApplyAsync(SeedDocument seed, CancellationToken ct)
     {
@@ -91,8 +91,12 @@ internal sealed class SeedApplier(KmsDbFactory dbFactory, IHsa hsa, TimeProvider
         }
 
         row.Version++;
+
+        // Instances already running cache this key and its aliases (for longer while the change feed is connected).
+        var changed = new List<StoreChange> { StoreChange.Key(arn) };
         foreach (var aliasName in seed.Aliases)
         {
+            changed.Add(StoreChange.Alias(seed.Account, seed.Region, aliasName));
             var alias = await db.Aliases.FirstOrDefaultAsync(
                 a => a.AccountId == seed.Account && a.Region == seed.Region && a.AliasName == aliasName, ct);
             if (alias is null)
@@ -109,12 +113,14 @@ internal sealed class SeedApplier(KmsDbFactory dbFactory, IHsa hsa, TimeProvider
             }
             else if (alias.TargetKeyArn != arn)
             {
+                changed.Add(StoreChange.Key(alias.TargetKeyArn));
                 alias.TargetKeyArn = arn;
                 alias.LastUpdatedDate = now.UtcDateTime;
             }
         }
 
         await db.SaveChangesAsync(ct);
+        await changes.PublishAsync(db, changed, ct);
         await tx.CommitAsync(ct);
     }
 

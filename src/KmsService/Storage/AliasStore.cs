@@ -12,9 +12,10 @@ internal enum AliasWriteResult
     QuotaExceeded,
 }
 
-/// <summary>Reads and writes aliases. Every write runs in one transaction and then drops the alias from this
-/// instance's hot-path cache in <see cref="KeyStore"/> (other instances see the change within its TTL).</summary>
-internal sealed class AliasStore(KmsDbFactory db, KeyStore keys)
+/// <summary>Reads and writes aliases. Every write runs in one transaction that publishes the change (see
+/// <see cref="ChangeFeed"/>) and then drops the alias and its keys from this instance's hot-path cache in
+/// <see cref="KeyStore"/>.</summary>
+internal sealed class AliasStore(KmsDbFactory db, KeyStore keys, ChangeFeed changes)
 {
     public async Task<AliasRow?> FindAsync(string account, string region, string aliasName, CancellationToken ct)
     {
@@ -39,6 +40,7 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys)
 
             ctx.Aliases.Add(alias);
             await ctx.SaveChangesAsync(ct);
+            await changes.PublishAsync(ctx, [StoreChange.Alias(alias.AccountId, alias.Region, alias.AliasName), StoreChange.Key(alias.TargetKeyArn)], ct);
             await tx.CommitAsync(ct);
         }
         catch (DbUpdateException)
@@ -91,6 +93,7 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys)
             row.TargetKeyArn = newTargetArn;
             row.LastUpdatedDate = now;
             await ctx.SaveChangesAsync(ct);
+            await changes.PublishAsync(ctx, [StoreChange.Alias(account, region, aliasName), StoreChange.Key(newTargetArn), StoreChange.Key(oldTargetArn)], ct);
             await tx.CommitAsync(ct);
             return AliasWriteResult.Done;
         }
@@ -128,6 +131,7 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys)
             targetArn = row.TargetKeyArn;
             ctx.Aliases.Remove(row);
             await ctx.SaveChangesAsync(ct);
+            await changes.PublishAsync(ctx, [StoreChange.Alias(account, region, aliasName), StoreChange.Key(targetArn)], ct);
             await tx.CommitAsync(ct);
             return AliasWriteResult.Done;
         }

@@ -69,3 +69,29 @@ internal sealed class TagRow
     public required string TagKey { get; set; }
     public required string TagValue { get; set; }
 }
+
+/// <summary>A grant on a key. Operations are the model's names, comma-separated, in the order given; a constraint is a
+/// JSON object in one of the two constraint columns (at most one is set).</summary>
+internal sealed class GrantRow
+{
+    public required string GrantId { get; set; }
+    public required string KeyArn { get; set; }
+
+    /// <summary>The key's account and region, for ListRetirableGrants (grants in the caller's region, any key account).</summary>
+    public required string AccountId { get; set; }
+    public required string Region { get; set; }
+    public string? Name { get; set; }
+    public required string GranteePrincipal { get; set; }
+    public string? RetiringPrincipal { get; set; }
+
+    /// <summary>The account the grant was issued under, as <c>arn:PARTITION:iam::ACCOUNT:root</c>.</summary>
+    public required string IssuingAccount { get; set; }
+    public required string Operations { get; set; }
+    public string? EncryptionContextEquals { get; set; }
+    public string? EncryptionContextSubset { get; set; }
+    public required DateTime CreationDate { get; set; }
+
+    /// <summary>The token CreateGrant returned when it created the grant (later tokens for the same grant, returned to
+    /// retries of a named CreateGrant, are not stored: every token carries the grant id).</summary>
+    public required string GrantToken { get; set; }
+}

@@ -7,23 +7,25 @@ using Microsoft.EntityFrameworkCore;
 namespace KmsService.Storage;
 
 /// <summary>Reads and writes keys, backing keys, aliases and tags. Hot-path reads are served from bounded caches:
-/// key records and alias targets for one second (so a change through another instance is seen within it),
-/// wrapped backing keys (immutable once written) for ten minutes.</summary>
+/// key records and alias targets (dropped on every change, here and through the <see cref="ChangeFeed"/> on other
+/// instances; kept for <see cref="ChangeFeed.RecordTtl"/>), wrapped backing keys (immutable once written) for ten
+/// minutes. Every write that changes a cached row publishes the change inside its transaction.</summary>
 internal sealed class KeyStore
 {
-    private static readonly TimeSpan RecordTtl = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan BackingKeyTtl = TimeSpan.FromMinutes(10);
 
     private readonly KmsDbFactory _db;
+    private readonly ChangeFeed _changes;
     private readonly TtlCache<string, KmsKey> _keys;
     private readonly TtlCache<(string Account, string Region, string Alias), string> _aliases;
     private readonly TtlCache<(string Arn, string MaterialId), WrappedBackingKey> _backingKeys;
 
-    public KeyStore(KmsDbFactory db, TimeProvider time)
+    public KeyStore(KmsDbFactory db, ChangeFeed changes, TimeProvider time)
     {
         _db = db;
-        _keys = new(time, RecordTtl, 100_000);
-        _aliases = new(time, RecordTtl, 100_000);
+        _changes = changes;
+        _keys = new(time, ChangeFeed.UnpushedTtl, 100_000);
+        _aliases = new(time, ChangeFeed.UnpushedTtl, 100_000);
         _backingKeys = new(time, BackingKeyTtl, 100_000);
     }
 
@@ -34,6 +36,8 @@ internal sealed class KeyStore
             return cached;
         }
 
+        // Taken before the queries: a change invalidated while they run keeps what they read out of the cache.
+        var generation = _keys.Generation;
         await using var db = _db.Create();
         var row = await db.Keys.AsNoTracking().FirstOrDefaultAsync(k => k.Arn == arn, ct);
         if (row is null)
@@ -44,7 +48,7 @@ internal sealed class KeyStore
         var tags = await db.Tags.AsNoTracking().Where(t => t.KeyArn == arn).ToDictionaryAsync(t => t.TagKey, t => t.TagValue, StringComparer.Ordinal, ct);
         var aliases = await db.Aliases.AsNoTracking().Where(a => a.TargetKeyArn == arn).Select(a => a.AliasName).ToArrayAsync(ct);
         var key = ToKey(row) with { Tags = tags, Aliases = aliases };
-        _keys.Set(arn, key);
+        _keys.TrySet(arn, key, _changes.RecordTtl, generation);
         return key;
     }
 
@@ -57,6 +61,7 @@ internal sealed class KeyStore
             return cached;
         }
 
+        var generation = _aliases.Generation;
         await using var db = _db.Create();
         var target = await db.Aliases.AsNoTracking()
             .Where(a => a.AccountId == account && a.Region == region && a.AliasName == aliasName)
@@ -64,7 +69,7 @@ internal sealed class KeyStore
             .FirstOrDefaultAsync(ct);
         if (target is not null)
         {
-            _aliases.Set(cacheKey, target);
+            _aliases.TrySet(cacheKey, target, _changes.RecordTtl, generation);
         }
 
         return target;
@@ -169,6 +174,7 @@ internal sealed class KeyStore
     public async Task SetPolicyAsync(string arn, string policy, CancellationToken ct)
     {
         await using var db = _db.Create();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var updated = await db.Keys.Where(k => k.Arn == arn)
             .ExecuteUpdateAsync(u => u.SetProperty(k => k.Policy, policy).SetProperty(k => k.Version, k => k.Version + 1), ct);
         if (updated == 0)
@@ -176,6 +182,8 @@ internal sealed class KeyStore
             throw new NotFoundException($"Key '{arn}' does not exist");
         }
 
+        await _changes.PublishAsync(db, StoreChange.Key(arn), ct);
+        await tx.CommitAsync(ct);
         Invalidate(arn);
     }
 
@@ -208,7 +216,10 @@ internal sealed class KeyStore
             row.Version++;
             try
             {
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
                 await db.SaveChangesAsync(ct);
+                await _changes.PublishAsync(db, StoreChange.Key(arn), ct);
+                await tx.CommitAsync(ct);
                 Invalidate(arn);
                 return next;
             }
@@ -254,18 +265,28 @@ internal sealed class KeyStore
 
         await db.Aliases.Where(a => a.TargetKeyArn == arn).ExecuteDeleteAsync(ct);
         await db.Tags.Where(t => t.KeyArn == arn).ExecuteDeleteAsync(ct);
+        await db.Grants.Where(g => g.KeyArn == arn).ExecuteDeleteAsync(ct);
         await db.BackingKeys.Where(b => b.KeyArn == arn).ExecuteDeleteAsync(ct);
         await db.Keys.Where(k => k.Arn == arn).ExecuteDeleteAsync(ct);
+        await _changes.PublishAsync(db, StoreChange.KeyDeleted(arn), ct);
         await tx.CommitAsync(ct);
-        Invalidate(arn);
-        _aliases.Clear();
+        InvalidateDeleted(arn);
         return true;
     }
 
-    /// <summary>Drops a key record from this instance's cache after a change (others see it within the TTL).</summary>
+    /// <summary>Drops a key record from this instance's cache after a change (others drop it when the change's
+    /// notification arrives, see <see cref="ChangeFeed"/>).</summary>
     public void Invalidate(string arn) => _keys.Remove(arn);
 
-    /// <summary>Empties this instance's caches (after a reset of the whole store).</summary>
+    /// <summary>Drops a deleted key's record and every alias target (the aliases that named it went with it).</summary>
+    public void InvalidateDeleted(string arn)
+    {
+        _keys.Remove(arn);
+        _aliases.Clear();
+    }
+
+    /// <summary>Empties this instance's caches (after a reset of the whole store, or when the change feed may have
+    /// missed changes).</summary>
     public void ClearCaches()
     {
         _keys.Clear();

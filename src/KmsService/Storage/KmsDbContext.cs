@@ -9,6 +9,7 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<BackingKeyRow> BackingKeys => Set<BackingKeyRow>();
     public DbSet<AliasRow> Aliases => Set<AliasRow>();
     public DbSet<TagRow> Tags => Set<TagRow>();
+    public DbSet<GrantRow> Grants => Set<GrantRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -63,6 +64,25 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
             e.Property(t => t.TagKey).HasMaxLength(128);
             e.Property(t => t.TagValue).HasMaxLength(256);
             e.HasOne<KeyRow>().WithMany().HasForeignKey(t => t.KeyArn).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<GrantRow>(e =>
+        {
+            e.ToTable("grants");
+            e.HasKey(g => g.GrantId);
+            e.Property(g => g.GrantId).HasMaxLength(128);
+            e.Property(g => g.KeyArn).HasMaxLength(256);
+            e.Property(g => g.AccountId).HasMaxLength(12);
+            e.Property(g => g.Region).HasMaxLength(64);
+            e.Property(g => g.Name).HasMaxLength(256);
+            e.Property(g => g.GranteePrincipal).HasMaxLength(256);
+            e.Property(g => g.RetiringPrincipal).HasMaxLength(256);
+            e.Property(g => g.IssuingAccount).HasMaxLength(256);
+            e.Property(g => g.Operations).HasMaxLength(512);
+            e.Property(g => g.GrantToken).HasMaxLength(8192);
+            e.HasIndex(g => new { g.KeyArn, g.CreationDate, g.GrantId });
+            e.HasIndex(g => new { g.RetiringPrincipal, g.Region });
+            e.HasOne<KeyRow>().WithMany().HasForeignKey(g => g.KeyArn).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

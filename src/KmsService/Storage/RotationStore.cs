@@ -31,7 +31,7 @@ internal enum OnDemandRotationOutcome
 /// one transaction that first claims the key row with a conditional UPDATE (as <see cref="KeyStore.DeleteIfDueAsync"/>
 /// does), so a crash leaves either the old current backing key or the new one, never none, and concurrent rotations
 /// of one key run one after another.</summary>
-internal sealed class RotationStore(KmsDbFactory db, KeyStore keys)
+internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed changes)
 {
     /// <summary>Wire names of the model enum <c>RotationType</c>, as stored in <see cref="BackingKeyRow.RotationType"/>.</summary>
     public const string Automatic = "AUTOMATIC";
@@ -70,7 +70,10 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys)
             row.Version++;
             try
             {
+                await using var tx = await ctx.Database.BeginTransactionAsync(ct);
                 await ctx.SaveChangesAsync(ct);
+                await changes.PublishAsync(ctx, StoreChange.Key(arn), ct);
+                await tx.CommitAsync(ct);
                 keys.Invalidate(arn);
                 return next;
             }
@@ -108,6 +111,7 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys)
         await AppendAsync(ctx, arn, material, now, OnDemand, ct);
         await ctx.Keys.Where(k => k.Arn == arn)
             .ExecuteUpdateAsync(u => u.SetProperty(k => k.CurrentMaterialId, material.MaterialId), ct);
+        await changes.PublishAsync(ctx, StoreChange.Key(arn), ct);
         await tx.CommitAsync(ct);
         keys.Invalidate(arn);
         return OnDemandRotationOutcome.Rotated;
@@ -155,6 +159,7 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys)
         }
 
         await AppendAsync(ctx, arn, material, now, Automatic, ct);
+        await changes.PublishAsync(ctx, StoreChange.Key(arn), ct);
         await tx.CommitAsync(ct);
         keys.Invalidate(arn);
         return true;

@@ -7,7 +7,7 @@ namespace KmsService.Storage;
 /// <summary>Reads and writes a key's tags and its description. Every write first bumps the key row's
 /// <see cref="KeyRow.Version"/> as an optimistic-concurrency guard, so writers to one key run one after another and a
 /// merge never works on tags another writer is changing.</summary>
-internal sealed class TagStore(KmsDbFactory db, KeyStore keys)
+internal sealed class TagStore(KmsDbFactory db, KeyStore keys, ChangeFeed changes)
 {
     // Each round of contending writers commits at least one of them, so this covers heavy contention on one key.
     private const int MaxAttempts = 10;
@@ -87,6 +87,7 @@ internal sealed class TagStore(KmsDbFactory db, KeyStore keys)
             // INVARIANT: from here until commit no other writer changes this key's row or its tags.
             await change(ctx, row);
             await ctx.SaveChangesAsync(ct);
+            await changes.PublishAsync(ctx, StoreChange.Key(arn), ct);
             await tx.CommitAsync(ct);
 
             // The cached key carries its tags (aws:ResourceTag) and description.

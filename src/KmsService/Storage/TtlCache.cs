@@ -2,13 +2,22 @@ using System.Collections.Concurrent;
 
 namespace KmsService.Storage;
 
-/// <summary>A small bounded cache whose entries expire after a fixed time measured by the injected clock.
-/// Used for key records (short TTL, so that a change made by another instance is seen within it) and for
-/// immutable rows such as wrapped backing keys (long TTL).</summary>
+/// <summary>A small bounded cache whose entries expire after a time measured by the injected clock. Used for key
+/// records and alias targets (dropped on every change, and kept briefly or long depending on whether changes by
+/// other instances are pushed, see <see cref="ChangeFeed"/>) and for immutable rows such as wrapped backing keys.</summary>
+/// <remarks>
+/// A read that misses fills the entry after a database query, and a change may commit and be invalidated while that
+/// query runs; the fill would then put the old value back. So a reader takes <see cref="Generation"/> before it
+/// queries and fills with <see cref="TrySet"/>, which drops the value if any invalidation happened since.
+/// </remarks>
 internal sealed class TtlCache<TKey, TValue>(TimeProvider time, TimeSpan ttl, int maxEntries)
     where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
+    private long _generation;
+
+    /// <summary>Counts invalidations (<see cref="Remove"/>, <see cref="Clear"/>); taken before a read that may fill.</summary>
+    public long Generation => Volatile.Read(ref _generation);
 
     public bool TryGet(TKey key, out TValue value)
     {
@@ -22,7 +31,47 @@ internal sealed class TtlCache<TKey, TValue>(TimeProvider time, TimeSpan ttl, in
         return false;
     }
 
-    public void Set(TKey key, TValue value)
+    /// <summary>Caches a value for the cache's own TTL, whatever happened meanwhile (for immutable rows).</summary>
+    public void Set(TKey key, TValue value) => Store(key, value, ttl);
+
+    /// <summary>Caches a value read after <see cref="Generation"/> returned <paramref name="generation"/>, for
+    /// <paramref name="timeToLive"/>, unless an invalidation happened since; returns whether it stayed cached.</summary>
+    public bool TrySet(TKey key, TValue value, TimeSpan timeToLive, long generation)
+    {
+        if (Volatile.Read(ref _generation) != generation)
+        {
+            return false;
+        }
+
+        var entry = Store(key, value, timeToLive);
+
+        // An invalidation that slipped in between the check above and the store either came after this re-check
+        // (then its removal, which follows its increment, drops the entry) or before it (then we drop it here).
+        // INVARIANT: the full fence orders the store above before the read below, as Interlocked.Increment does
+        // for the invalidating side.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _generation) != generation)
+        {
+            _entries.TryRemove(new KeyValuePair<TKey, Entry>(key, entry));
+            return false;
+        }
+
+        return true;
+    }
+
+    public void Remove(TKey key)
+    {
+        Interlocked.Increment(ref _generation);
+        _entries.TryRemove(key, out _);
+    }
+
+    public void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        _entries.Clear();
+    }
+
+    private Entry Store(TKey key, TValue value, TimeSpan timeToLive)
     {
         if (_entries.Count >= maxEntries)
         {
@@ -30,13 +79,11 @@ internal sealed class TtlCache<TKey, TValue>(TimeProvider time, TimeSpan ttl, in
             _entries.Clear();
         }
 
-        var expiresAt = time.GetTimestamp() + (long)(ttl.TotalSeconds * time.TimestampFrequency);
-        _entries[key] = new Entry(value, expiresAt);
+        var expiresAt = time.GetTimestamp() + (long)(timeToLive.TotalSeconds * time.TimestampFrequency);
+        var entry = new Entry(value, expiresAt);
+        _entries[key] = entry;
+        return entry;
     }
-
-    public void Remove(TKey key) => _entries.TryRemove(key, out _);
-
-    public void Clear() => _entries.Clear();
 
     private readonly record struct Entry(TValue Value, long ExpiresAt);
 }

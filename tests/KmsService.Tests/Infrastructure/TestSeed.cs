@@ -10,12 +10,22 @@ public static class TestSeed
     public const string BobSecret = "bob-secret-key-00000000000000000000000";
     public const string BobArn = "arn:aws:iam::111122223333:user/bob";
 
+    /// <summary>A user with no identity policies: whatever carol may do comes from a key policy or a grant.</summary>
+    public const string CarolAccessKey = "AKIACAROL0000000001";
+    public const string CarolSecret = "carol-secret-key-0000000000000000000000";
+    public const string CarolArn = "arn:aws:iam::111122223333:user/carol";
+
     /// <summary>A key whose policy lets the other account's role encrypt and decrypt only with tenant=acme.</summary>
     public const string SharedKeyId = "5e2b8c1a-7d3f-4e6a-9b0c-1d2e3f4a5b6c";
     public const string SharedKeyArn = "arn:aws:kms:us-east-1:111122223333:key/" + SharedKeyId;
     public const string OtherAccountArn = "arn:aws:iam::444455556666:role/other";
     public const string OtherAccountAccessKey = "AKIAOTHER0000000001";
     public const string OtherAccountSecret = "other-secret-key-0000000000000000000000";
+
+    /// <summary>A user of the other account with no identity policies (cross-account grants).</summary>
+    public const string DaveAccessKey = "AKIADAVE00000000001";
+    public const string DaveSecret = "dave-secret-key-00000000000000000000000";
+    public const string DaveArn = "arn:aws:iam::444455556666:user/dave";
 
     /// <summary>A key with pinned material: ciphertexts made under it decrypt on any fresh database.</summary>
     public const string PinnedKeyId = "0b7a7c3e-2f1d-4c8e-9a6b-5d4c3b2a1f00";
@@ -55,8 +65,16 @@ public static class TestSeed
                         Effect: Deny
                         Action: "kms:Decrypt"
                         Resource: "*"
+              - arn: {CarolArn}
+                accessKeys:
+                  - accessKeyId: {CarolAccessKey}
+                    secretAccessKey: {CarolSecret}
           - id: "444455556666"
             principals:
+              - arn: {DaveArn}
+                accessKeys:
+                  - accessKeyId: {DaveAccessKey}
+                    secretAccessKey: {DaveSecret}
               - arn: {OtherAccountArn}
                 accessKeys:
                   - accessKeyId: {OtherAccountAccessKey}

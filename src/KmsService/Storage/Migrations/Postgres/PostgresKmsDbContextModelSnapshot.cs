@@ -86,6 +86,73 @@ namespace KmsService.Storage.Migrations.Postgres
                     b.ToTable("backing_keys", (string)null);
                 });
 
+            modelBuilder.Entity("KmsService.Storage.GrantRow", b =>
+                {
+                    b.Property<string>("GrantId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("AccountId")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)");
+
+                    b.Property<DateTime>("CreationDate")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("EncryptionContextEquals")
+                        .HasColumnType("text");
+
+                    b.Property<string>("EncryptionContextSubset")
+                        .HasColumnType("text");
+
+                    b.Property<string>("GrantToken")
+                        .IsRequired()
+                        .HasMaxLength(8192)
+                        .HasColumnType("character varying(8192)");
+
+                    b.Property<string>("GranteePrincipal")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("IssuingAccount")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("KeyArn")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Operations")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<string>("Region")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("RetiringPrincipal")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("GrantId");
+
+                    b.HasIndex("RetiringPrincipal", "Region");
+
+                    b.HasIndex("KeyArn", "CreationDate", "GrantId");
+
+                    b.ToTable("grants", (string)null);
+                });
+
             modelBuilder.Entity("KmsService.Storage.KeyRow", b =>
                 {
                     b.Property<string>("Arn")
@@ -204,6 +271,15 @@ namespace KmsService.Storage.Migrations.Postgres
                 });
 
             modelBuilder.Entity("KmsService.Storage.BackingKeyRow", b =>
+                {
+                    b.HasOne("KmsService.Storage.KeyRow", null)
+                        .WithMany()
+                        .HasForeignKey("KeyArn")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KmsService.Storage.GrantRow", b =>
                 {
                     b.HasOne("KmsService.Storage.KeyRow", null)
                         .WithMany()

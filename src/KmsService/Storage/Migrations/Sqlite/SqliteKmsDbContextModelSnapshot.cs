@@ -81,6 +81,73 @@ namespace KmsService.Storage.Migrations.Sqlite
                     b.ToTable("backing_keys", (string)null);
                 });
 
+            modelBuilder.Entity("KmsService.Storage.GrantRow", b =>
+                {
+                    b.Property<string>("GrantId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AccountId")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreationDate")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EncryptionContextEquals")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EncryptionContextSubset")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("GrantToken")
+                        .IsRequired()
+                        .HasMaxLength(8192)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("GranteePrincipal")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IssuingAccount")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyArn")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Operations")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Region")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RetiringPrincipal")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("GrantId");
+
+                    b.HasIndex("RetiringPrincipal", "Region");
+
+                    b.HasIndex("KeyArn", "CreationDate", "GrantId");
+
+                    b.ToTable("grants", (string)null);
+                });
+
             modelBuilder.Entity("KmsService.Storage.KeyRow", b =>
                 {
                     b.Property<string>("Arn")
@@ -199,6 +266,15 @@ namespace KmsService.Storage.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("KmsService.Storage.BackingKeyRow", b =>
+                {
+                    b.HasOne("KmsService.Storage.KeyRow", null)
+                        .WithMany()
+                        .HasForeignKey("KeyArn")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KmsService.Storage.GrantRow", b =>
                 {
                     b.HasOne("KmsService.Storage.KeyRow", null)
                         .WithMany()

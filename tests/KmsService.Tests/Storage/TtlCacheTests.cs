@@ -1,0 +1,100 @@
+using System.Globalization;
+using KmsService.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace KmsService.Tests.Storage;
+
+public sealed class TtlCacheTests
+{
+    private readonly FakeTimeProvider _clock = new();
+    private readonly TtlCache<string, string> _cache;
+
+    public TtlCacheTests() => _cache = new(_clock, TimeSpan.FromSeconds(1), 100);
+
+    [Fact]
+    public void TrySet_WithNoInvalidationSinceTheRead_Caches()
+    {
+        var generation = _cache.Generation;
+
+        Assert.True(_cache.TrySet("k", "v", TimeSpan.FromSeconds(30), generation));
+        Assert.True(_cache.TryGet("k", out var value));
+        Assert.Equal("v", value);
+    }
+
+    [Fact]
+    public void TrySet_AfterAnInvalidationDuringTheRead_DropsTheValue()
+    {
+        // A read starts, the row changes and is invalidated, then the read tries to cache what it saw before.
+        var generation = _cache.Generation;
+        _cache.Remove("k");
+
+        Assert.False(_cache.TrySet("k", "stale", TimeSpan.FromSeconds(30), generation));
+        Assert.False(_cache.TryGet("k", out _));
+    }
+
+    [Fact]
+    public void TrySet_AfterAClearDuringTheRead_DropsTheValue()
+    {
+        var generation = _cache.Generation;
+        _cache.Clear();
+
+        Assert.False(_cache.TrySet("k", "stale", TimeSpan.FromSeconds(30), generation));
+        Assert.False(_cache.TryGet("k", out _));
+    }
+
+    [Fact]
+    public void TrySet_KeepsTheValueForTheGivenTime()
+    {
+        _cache.TrySet("k", "v", TimeSpan.FromSeconds(30), _cache.Generation);
+
+        _clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.True(_cache.TryGet("k", out _));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(_cache.TryGet("k", out _));
+    }
+
+    [Fact]
+    public void Set_UsesTheCacheTimeToLive()
+    {
+        _cache.Set("k", "v");
+
+        _clock.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.True(_cache.TryGet("k", out _));
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.False(_cache.TryGet("k", out _));
+    }
+
+    [Fact]
+    public async Task TrySet_RacingInvalidations_NeverLeavesAValueReadBeforeTheLastInvalidation()
+    {
+        // Writers bump a version and then invalidate; readers take the generation, read the version and fill. Once
+        // everyone is done, whatever is cached must be the last version.
+        var version = 0;
+        var writing = 1;
+        var writer = Task.Run(() =>
+        {
+            for (var i = 0; i < 200_000; i++)
+            {
+                Interlocked.Increment(ref version);
+                _cache.Remove("k");
+            }
+
+            Volatile.Write(ref writing, 0);
+        }, TestContext.Current.CancellationToken);
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            while (Volatile.Read(ref writing) == 1)
+            {
+                var generation = _cache.Generation;
+                var read = Volatile.Read(ref version);
+                _cache.TrySet("k", read.ToString(CultureInfo.InvariantCulture), TimeSpan.FromHours(1), generation);
+            }
+        }, TestContext.Current.CancellationToken)).ToList();
+        await Task.WhenAll([writer, .. readers]);
+
+        if (_cache.TryGet("k", out var cached))
+        {
+            Assert.Equal(Volatile.Read(ref version).ToString(CultureInfo.InvariantCulture), cached);
+        }
+    }
+}
