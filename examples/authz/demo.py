@@ -131,6 +131,33 @@ expect("alice bypasses the check", lambda: alice.put_key_policy(
 expect("alice is locked out", lambda: alice.get_key_policy(KeyId=key, PolicyName="default"), "AccessDeniedException")
 expect("app still encrypts", lambda: app.encrypt(KeyId=key, Plaintext=b"x"))
 
+print("== 7. Grants")
+gkey = alice.create_key(Description="for grants")["KeyMetadata"]
+auditor_arn = f"arn:aws:iam::{OWNER}:user/auditor"
+expect("auditor encrypts without a grant", lambda: auditor.encrypt(KeyId=gkey["KeyId"], Plaintext=b"x"),
+       "AccessDeniedException")
+grant = expect("alice grants the auditor Encrypt for tenant acme", lambda: alice.create_grant(
+    KeyId=gkey["KeyId"], GranteePrincipal=auditor_arn, Operations=["Encrypt"],
+    Constraints={"EncryptionContextSubset": acme}))
+expect("auditor encrypts for tenant acme through the grant",
+       lambda: auditor.encrypt(KeyId=gkey["KeyId"], Plaintext=b"x", EncryptionContext=acme))
+expect("auditor encrypts with no context (the grant's constraint fails)",
+       lambda: auditor.encrypt(KeyId=gkey["KeyId"], Plaintext=b"x"), "AccessDeniedException")
+expect("alice grants the partner account's role Decrypt (cross-account grant)", lambda: alice.create_grant(
+    KeyId=gkey["KeyId"], GranteePrincipal=f"arn:aws:iam::{PARTNER}:role/partner", Operations=["Decrypt"]))
+gblob = alice.encrypt(KeyId=gkey["KeyId"], Plaintext=b"for partner")["CiphertextBlob"]
+expect("partner decrypts through the grant", lambda: partner.decrypt(CiphertextBlob=gblob))
+expect("a grant to a role that does not exist", lambda: alice.create_grant(
+    KeyId=gkey["KeyId"], GranteePrincipal=f"arn:aws:iam::{OWNER}:role/ghost", Operations=["Decrypt"]),
+    "InvalidArnException")
+expect("mallory's explicit deny on Decrypt beats a grant", lambda: (
+    alice.create_grant(KeyId=gkey["KeyId"], GranteePrincipal=MALLORY, Operations=["Decrypt"]),
+    mallory.decrypt(CiphertextBlob=gblob)), "AccessDeniedException", "explicit deny")
+expect("alice revokes the auditor's grant",
+       lambda: alice.revoke_grant(KeyId=gkey["KeyId"], GrantId=grant["GrantId"]))
+expect("auditor encrypts for tenant acme after the revocation",
+       lambda: auditor.encrypt(KeyId=gkey["KeyId"], Plaintext=b"x", EncryptionContext=acme), "AccessDeniedException")
+
 print()
 print("all outcomes as AWS documents them" if failures == 0 else f"{failures} outcome(s) differ")
 sys.exit(1 if failures else 0)
