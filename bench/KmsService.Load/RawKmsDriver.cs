@@ -10,6 +10,12 @@ internal sealed class RawKmsDriver : IKmsDriver
     private const string EncryptionContextKey = "purpose";
     private const string EncryptionContextValue = "load-test";
 
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _threadBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _threadWriter;
+
     private readonly HttpClient _http;
     private readonly Uri _endpoint;
     private readonly SigV4Signer _signer;
@@ -99,7 +105,7 @@ internal sealed class RawKmsDriver : IKmsDriver
     public async Task<(HttpStatusCode Status, byte[] Body)> SendAsync(string target, byte[] body, CancellationToken ct)
     {
         // A random, signed invocation id (as the AWS SDKs send) makes every request unique even when the body repeats.
-        var invocationId = Guid.NewGuid().ToString("D");
+        var invocationId = InvocationId();
         var signed = _signer.Sign(target, invocationId, body, DateTime.UtcNow);
         using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint)
         {
@@ -160,14 +166,26 @@ internal sealed class RawKmsDriver : IKmsDriver
 
     private static byte[] Json(Action<Utf8JsonWriter> members)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            members(w);
-            w.WriteEndObject();
-        }
-
+        // One buffer and writer per thread: the body is copied out before anything else can use them.
+        var buffer = _threadBuffer ??= new ArrayBufferWriter<byte>(512);
+        buffer.ResetWrittenCount();
+        var w = _threadWriter ??= new Utf8JsonWriter(buffer);
+        w.Reset(buffer);
+        w.WriteStartObject();
+        members(w);
+        w.WriteEndObject();
+        w.Flush();
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A version 4 UUID from <see cref="Random.Shared"/>: unique per request like the SDKs' invocation ids,
+    /// without a system call per request on a machine the load tool shares with the server.</summary>
+    private static string InvocationId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Random.Shared.NextBytes(bytes);
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x40);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true).ToString("D");
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -8,7 +9,10 @@ namespace KmsService.Load;
 /// <remarks>
 /// Signed headers: amz-sdk-invocation-id, content-type, host, x-amz-date, x-amz-target, and x-amz-content-sha256
 /// when asked for.
-/// The signing key is derived once per scope date; everything else is computed for every request.
+/// The signing key is derived once per scope date; the payload hash, canonical request, string to sign and signature
+/// are computed for every request. The load tool shares the machine with the server it measures, so this costs as
+/// little as it can: hash and HMAC contexts are reused per thread (OpenSSL's one-shot calls look the digest up every
+/// time) and the canonical request is built in a stack buffer.
 /// </remarks>
 internal sealed class SigV4Signer
 {
@@ -16,12 +20,23 @@ internal sealed class SigV4Signer
 
     private const string Service = "kms";
 
+    private const string SignedHeaderNames = "amz-sdk-invocation-id;content-type;host;x-amz-date;x-amz-target";
+    private const string SignedHeaderNamesWithSha256 =
+        "amz-sdk-invocation-id;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-target";
+
+    [ThreadStatic]
+    private static IncrementalHash? _threadSha256;
+
+    [ThreadStatic]
+    private static ThreadMac? _threadMac;
+
     private readonly string _accessKeyId;
     private readonly string _secretAccessKey;
     private readonly string _region;
     private readonly string _host;
     private readonly bool _signContentSha256;
     private CachedKey? _signingKey;
+    private CachedTime? _time;
 
     public SigV4Signer(string accessKeyId, string secretAccessKey, string region, string host, bool signContentSha256)
     {
@@ -41,52 +56,125 @@ internal sealed class SigV4Signer
     /// <summary>Signs one request body for <paramref name="target"/> at <paramref name="now"/>.</summary>
     public SignedHeaders Sign(string target, string invocationId, ReadOnlySpan<byte> body, DateTime now)
     {
-        var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var date = amzDate[..8];
+        var time = Time(now);
+        var key = SigningKey(time.Date);
 
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(body, hash);
-        var payloadHash = Convert.ToHexStringLower(hash);
+        Sha256(body, hash);
+        Span<char> payloadHash = stackalloc char[64];
+        Convert.TryToHexStringLower(hash, payloadHash, out _);
 
-        var signedHeaders = _signContentSha256
-            ? "amz-sdk-invocation-id;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-target"
-            : "amz-sdk-invocation-id;content-type;host;x-amz-date;x-amz-target";
+        var signedHeaders = _signContentSha256 ? SignedHeaderNamesWithSha256 : SignedHeaderNames;
 
-        var canonical = new StringBuilder(320);
-        canonical.Append("POST\n/\n\n");
-        canonical.Append("amz-sdk-invocation-id:").Append(invocationId).Append('\n');
-        canonical.Append("content-type:").Append(ContentType).Append('\n');
-        canonical.Append("host:").Append(_host).Append('\n');
-        if (_signContentSha256)
+        // Fixed text, hashes and dates fit in 512 bytes; the rest is the values, at most 3 UTF-8 bytes a character.
+        var length = 512 + Encoding.UTF8.GetMaxByteCount(invocationId.Length + target.Length + _host.Length + _region.Length);
+        byte[]? rented = null;
+        var buffer = length <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
         {
-            canonical.Append("x-amz-content-sha256:").Append(payloadHash).Append('\n');
+            var w = new Writer(buffer);
+            w.Ascii("POST\n/\n\n");
+            w.Ascii("amz-sdk-invocation-id:");
+            w.Utf8(invocationId);
+            w.Ascii("\n");
+            w.Ascii("content-type:");
+            w.Ascii(ContentType);
+            w.Ascii("\n");
+            w.Ascii("host:");
+            w.Utf8(_host);
+            w.Ascii("\n");
+            if (_signContentSha256)
+            {
+                w.Ascii("x-amz-content-sha256:");
+                w.Ascii(payloadHash);
+                w.Ascii("\n");
+            }
+
+            w.Ascii("x-amz-date:");
+            w.Ascii(time.AmzDate);
+            w.Ascii("\n");
+            w.Ascii("x-amz-target:");
+            w.Utf8(target);
+            w.Ascii("\n");
+            w.Ascii("\n");
+            w.Ascii(signedHeaders);
+            w.Ascii("\n");
+            w.Ascii(payloadHash);
+            Sha256(w.Written, hash);
+
+            Span<char> canonicalHash = stackalloc char[64];
+            Convert.TryToHexStringLower(hash, canonicalHash, out _);
+            w = new Writer(buffer);
+            w.Ascii("AWS4-HMAC-SHA256\n");
+            w.Ascii(time.AmzDate);
+            w.Ascii("\n");
+            w.Utf8(key.Scope);
+            w.Ascii("\n");
+            w.Ascii(canonicalHash);
+
+            Span<byte> signature = stackalloc byte[32];
+            Mac(key, w.Written, signature);
+            Span<char> signatureHex = stackalloc char[64];
+            Convert.TryToHexStringLower(signature, signatureHex, out _);
+
+            var authorization = string.Create(
+                CultureInfo.InvariantCulture,
+                $"AWS4-HMAC-SHA256 Credential={_accessKeyId}/{key.Scope}, SignedHeaders={signedHeaders}, Signature={signatureHex}");
+            return new SignedHeaders(time.AmzDate, authorization, _signContentSha256 ? payloadHash.ToString() : null);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static void Sha256(ReadOnlySpan<byte> data, Span<byte> destination)
+    {
+        var sha = _threadSha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(data);
+        sha.GetHashAndReset(destination);
+    }
+
+    /// <summary>HMAC-SHA256 under kSigning, on a context of this thread keyed once per signer and date.</summary>
+    private static void Mac(CachedKey key, ReadOnlySpan<byte> data, Span<byte> destination)
+    {
+        var mac = _threadMac;
+        if (mac is null || !ReferenceEquals(mac.Key, key))
+        {
+            mac?.Hmac.Dispose();
+            mac = _threadMac = new ThreadMac(key, IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key.Key));
         }
 
-        canonical.Append("x-amz-date:").Append(amzDate).Append('\n');
-        canonical.Append("x-amz-target:").Append(target).Append('\n');
-        canonical.Append('\n');
-        canonical.Append(signedHeaders).Append('\n');
-        canonical.Append(payloadHash);
+        mac.Hmac.AppendData(data);
+        mac.Hmac.GetHashAndReset(destination);
+    }
 
-        SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString()), hash);
-        var scope = $"{date}/{_region}/{Service}/aws4_request";
-        var stringToSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Convert.ToHexStringLower(hash)}";
+    /// <summary>X-Amz-Date and the scope date of <paramref name="now"/>, formatted once per second.</summary>
+    private CachedTime Time(DateTime now)
+    {
+        var second = now.Ticks / TimeSpan.TicksPerSecond;
+        var cached = Volatile.Read(ref _time);
+        if (cached is not null && cached.Second == second)
+        {
+            return cached;
+        }
 
-        Span<byte> signature = stackalloc byte[32];
-        HMACSHA256.HashData(SigningKey(date), Encoding.UTF8.GetBytes(stringToSign), signature);
-
-        var authorization =
-            $"AWS4-HMAC-SHA256 Credential={_accessKeyId}/{scope}, SignedHeaders={signedHeaders}, Signature={Convert.ToHexStringLower(signature)}";
-        return new SignedHeaders(amzDate, authorization, _signContentSha256 ? payloadHash : null);
+        var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        cached = new CachedTime(second, amzDate, amzDate[..8]);
+        Volatile.Write(ref _time, cached);
+        return cached;
     }
 
     /// <summary>kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), "kms"), "aws4_request"), cached per date.</summary>
-    private byte[] SigningKey(string date)
+    private CachedKey SigningKey(string date)
     {
         var cached = Volatile.Read(ref _signingKey);
         if (cached is not null && cached.Date == date)
         {
-            return cached.Key;
+            return cached;
         }
 
         // A race here only derives the same key twice.
@@ -94,11 +182,29 @@ internal sealed class SigV4Signer
         var kRegion = HMACSHA256.HashData(kDate, Encoding.UTF8.GetBytes(_region));
         var kService = HMACSHA256.HashData(kRegion, Encoding.UTF8.GetBytes(Service));
         var kSigning = HMACSHA256.HashData(kService, "aws4_request"u8);
-        Volatile.Write(ref _signingKey, new CachedKey(date, kSigning));
-        return kSigning;
+        cached = new CachedKey(date, kSigning, $"{date}/{_region}/{Service}/aws4_request");
+        Volatile.Write(ref _signingKey, cached);
+        return cached;
     }
 
-    private sealed record CachedKey(string Date, byte[] Key);
+    private sealed record CachedKey(string Date, byte[] Key, string Scope);
+
+    private sealed record CachedTime(long Second, string AmzDate, string Date);
+
+    private sealed record ThreadMac(CachedKey Key, IncrementalHash Hmac);
+
+    /// <summary>Appends text to a byte span: ASCII for the fixed parts, UTF-8 for values.</summary>
+    private ref struct Writer(Span<byte> buffer)
+    {
+        private readonly Span<byte> _buffer = buffer;
+        private int _length;
+
+        public readonly ReadOnlySpan<byte> Written => _buffer[.._length];
+
+        public void Ascii(scoped ReadOnlySpan<char> text) => _length += Encoding.ASCII.GetBytes(text, _buffer[_length..]);
+
+        public void Utf8(string text) => _length += Encoding.UTF8.GetBytes(text, _buffer[_length..]);
+    }
 }
 
 /// <summary>The header values a signature produces.</summary>

@@ -17,24 +17,61 @@ public class PrimitiveBenchmarks
     private readonly byte[] _ciphertext = new byte[32];
     private readonly byte[] _tag = new byte[16];
     private readonly byte[] _output = new byte[32];
+    private readonly byte[] _kdfInput = RandomNumberGenerator.GetBytes(46);
     private AesGcm _aes = null!;
+    private IncrementalHash _sha256 = null!;
+    private IncrementalHash _hmac = null!;
 
     [GlobalSetup]
-    public void Setup() => _aes = new AesGcm(_key, 16);
+    public void Setup()
+    {
+        _aes = new AesGcm(_key, 16);
+        _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
+    }
 
     [GlobalCleanup]
-    public void Cleanup() => _aes.Dispose();
+    public void Cleanup()
+    {
+        _aes.Dispose();
+        _sha256.Dispose();
+        _hmac.Dispose();
+    }
 
     [Benchmark(Description = "SHA256.HashData 256 B")]
     public byte[] Sha256() => SHA256.HashData(_data);
 
+    [Benchmark(Description = "IncrementalHash SHA-256 (reused) 256 B")]
+    public byte[] Sha256Reused()
+    {
+        _sha256.AppendData(_data);
+        _sha256.GetHashAndReset(_output);
+        return _output;
+    }
+
     [Benchmark(Description = "HMACSHA256.HashData 256 B")]
     public byte[] HmacSha256() => HMACSHA256.HashData(_key, _data);
+
+    [Benchmark(Description = "IncrementalHash HMAC (keyed once) 256 B")]
+    public byte[] HmacReused()
+    {
+        _hmac.AppendData(_data);
+        _hmac.GetHashAndReset(_output);
+        return _output;
+    }
 
     [Benchmark(Description = "SP800108HmacCounterKdf.DeriveBytes 32 B")]
     public byte[] Kdf()
     {
         SP800108HmacCounterKdf.DeriveBytes(_key, HashAlgorithmName.SHA256, "KmsService encrypt v1"u8, _nonce, _output);
+        return _output;
+    }
+
+    [Benchmark(Description = "KDF as one HMAC (keyed once) 32 B")]
+    public byte[] KdfAsKeyedHmac()
+    {
+        _hmac.AppendData(_kdfInput);
+        _hmac.GetHashAndReset(_output);
         return _output;
     }
 

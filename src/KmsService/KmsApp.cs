@@ -19,6 +19,7 @@ internal static class KmsApp
     public static async Task<WebApplication> CreateAsync(string[] args, Action<IServiceCollection>? configure = null, CancellationToken ct = default)
     {
         var builder = WebApplication.CreateBuilder(args);
+        HotPathDefaults.Apply(builder);
         var options = builder.Configuration.GetSection(KmsOptions.Section).Get<KmsOptions>() ?? new KmsOptions();
         var isDevelopment = builder.Environment.IsDevelopment();
 
@@ -62,6 +63,10 @@ internal static class KmsApp
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
+        // KMS calls are taken before routing (KmsEndpoint.TakesBeforeRouting); routing then serves what is mapped below.
+        var kms = app.Services.GetRequiredService<KmsEndpoint>();
+        app.Use(next => http => KmsEndpoint.TakesBeforeRouting(http) ? kms.HandleAsync(http) : next(http));
+        app.UseRouting();
         app.MapHealthChecks("/_kms/health");
         if (options.EnableResetEndpoint)
         {

@@ -6,6 +6,9 @@ namespace KmsService.Core.Auth;
 /// <summary>Builds the SigV4 canonical request and string to sign (AWS SigV4 "Create a canonical request").</summary>
 internal static class SigV4Canonical
 {
+    /// <summary>The characters <see cref="IsWhitespace"/> accepts.</summary>
+    private static readonly SearchValues<char> Whitespace = SearchValues.Create(" \t\r\n\v\f");
+
     /// <summary>RFC 3986 unreserved characters, the only ones SigV4 leaves unencoded.</summary>
     private static readonly SearchValues<char> Unreserved =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~");
@@ -31,7 +34,7 @@ internal static class SigV4Canonical
         var signed = auth.SignedHeaders;
         for (var i = 0; i < signed.Count; i++)
         {
-            WriteCanonicalHeader(ref w, request.Headers, signed[i]);
+            WriteCanonicalHeader(ref w, request.Lines, signed[i]);
         }
 
         // The header block ends with its own newline, then the blank-line separator.
@@ -208,14 +211,14 @@ internal static class SigV4Canonical
     /// inner whitespace runs collapsed to one space, joined by commas.
     /// </summary>
     private static void WriteCanonicalHeader(
-        ref PooledUtf8Buffer w, IReadOnlyList<KeyValuePair<string, string>> headers, string name)
+        ref PooledUtf8Buffer w, scoped ReadOnlySpan<KeyValuePair<string, string>> headers, string name)
     {
         w.Utf8(name);
         w.Byte((byte)':');
         var first = true;
-        for (var i = 0; i < headers.Count; i++)
+        foreach (var header in headers)
         {
-            if (!string.Equals(headers[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            if (!string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
@@ -226,7 +229,7 @@ internal static class SigV4Canonical
             }
 
             first = false;
-            WriteTrimmedValue(ref w, headers[i].Value);
+            WriteTrimmedValue(ref w, header.Value);
         }
 
         w.Byte((byte)'\n');
@@ -234,6 +237,13 @@ internal static class SigV4Canonical
 
     private static void WriteTrimmedValue(ref PooledUtf8Buffer w, ReadOnlySpan<char> value)
     {
+        // Header values rarely hold whitespace to trim or collapse: then they are written as they are.
+        if (!value.ContainsAny(Whitespace))
+        {
+            w.Utf8(value);
+            return;
+        }
+
         var firstWord = true;
         var i = 0;
         while (i < value.Length)

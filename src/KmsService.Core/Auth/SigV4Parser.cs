@@ -35,9 +35,12 @@ public static class SigV4Parser
         var rest = schemeEnd < 0 ? [] : text[(schemeEnd + 1)..];
         var isSigV4 = scheme.SequenceEqual(Algorithm);
 
-        string? credential = null;
-        string? signedHeaders = null;
-        string? signature = null;
+        // Spans into the header until the parts are known to be well-formed: no string is made for a parameter
+        // that a later one of the same name replaces, or for the whole credential and signed-header list.
+        ReadOnlySpan<char> credential = default;
+        ReadOnlySpan<char> signedHeaders = default;
+        ReadOnlySpan<char> signature = default;
+        var hasSignedHeaders = false;
         while (!rest.IsEmpty)
         {
             var end = rest.IndexOfAny(ParameterSeparators);
@@ -68,15 +71,16 @@ public static class SigV4Parser
             var value = token[(eq + 1)..];
             if (key.SequenceEqual("Credential"))
             {
-                credential = value.ToString();
+                credential = value;
             }
             else if (key.SequenceEqual("SignedHeaders"))
             {
-                signedHeaders = value.ToString();
+                signedHeaders = value;
+                hasSignedHeaders = true;
             }
             else if (key.SequenceEqual("Signature"))
             {
-                signature = value.ToString();
+                signature = value;
             }
         }
 
@@ -84,7 +88,7 @@ public static class SigV4Parser
         var fromAmzDate = dateHeader is not null;
         dateHeader ??= request.FirstHeader("Date");
 
-        var missing = MissingParameters(credential, signature, signedHeaders, dateHeader);
+        var missing = MissingParameters(!credential.IsEmpty, !signature.IsEmpty, hasSignedHeaders, dateHeader is not null);
         if (missing is not null)
         {
             throw new IncompleteSignatureException(missing + "Authorization=" + Excerpt(scheme, 20));
@@ -99,51 +103,67 @@ public static class SigV4Parser
         }
 
         // AWS ignores trailing slashes on the credential.
-        var parts = credential!.TrimEnd('/').Split('/');
-        if (parts.Length != 5)
+        var scope = credential.TrimEnd('/');
+        if (scope.Count('/') != 4)
         {
             throw new IncompleteSignatureException(
                 "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '"
                 + Excerpt(credential, 128) + "'");
         }
 
+        // Access key id, date, region, service and terminator repeat on every request: they are interned.
+        var accessKeyId = SigV4Strings.Intern(NextPart(ref scope));
+        var date = SigV4Strings.Intern(NextPart(ref scope));
+        var region = SigV4Strings.Intern(NextPart(ref scope));
+        var service = SigV4Strings.Intern(NextPart(ref scope));
+        var terminator = SigV4Strings.Intern(scope);
+
         return new SigV4Authorization(
-            accessKeyId: parts[0],
-            date: parts[1],
-            region: parts[2],
-            service: parts[3],
-            terminator: parts[4],
-            signedHeaders: signedHeaders!.Split(';'),
-            signature: signature!,
+            accessKeyId: accessKeyId,
+            date: date,
+            region: region,
+            service: service,
+            terminator: terminator,
+            signedHeaders: SigV4Strings.SignedHeaders(signedHeaders),
+            signature: signature.ToString(),
             amzDate: amzDate,
             requestTime: requestTime);
     }
 
-    private static string? MissingParameters(string? credential, string? signature, string? signedHeaders, string? date)
+    // The text before the next '/', and the rest after it.
+    private static ReadOnlySpan<char> NextPart(ref ReadOnlySpan<char> rest)
     {
-        if (!string.IsNullOrEmpty(credential) && !string.IsNullOrEmpty(signature) && signedHeaders is not null && date is not null)
+        var slash = rest.IndexOf('/');
+        var part = rest[..slash];
+        rest = rest[(slash + 1)..];
+        return part;
+    }
+
+    private static string? MissingParameters(bool credential, bool signature, bool signedHeaders, bool date)
+    {
+        if (credential && signature && signedHeaders && date)
         {
             return null;
         }
 
         // Same order and wording as AWS: Credential, Signature, SignedHeaders, then the date headers.
         var message = new StringBuilder();
-        if (string.IsNullOrEmpty(credential))
+        if (!credential)
         {
             message.Append("Authorization header requires 'Credential' parameter. ");
         }
 
-        if (string.IsNullOrEmpty(signature))
+        if (!signature)
         {
             message.Append("Authorization header requires 'Signature' parameter. ");
         }
 
-        if (signedHeaders is null)
+        if (!signedHeaders)
         {
             message.Append("Authorization header requires 'SignedHeaders' parameter. ");
         }
 
-        if (date is null)
+        if (!date)
         {
             message.Append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ");
         }
@@ -154,7 +174,8 @@ public static class SigV4Parser
     private static (string AmzDate, DateTimeOffset Time) ParseDate(string value, bool fromAmzDate)
     {
         const DateTimeStyles Utc = DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal;
-        if (DateTimeOffset.TryParseExact(value, IsoBasicFormat, CultureInfo.InvariantCulture, Utc, out var time))
+        if (TryParseIsoBasic(value, out var time)
+            || DateTimeOffset.TryParseExact(value, IsoBasicFormat, CultureInfo.InvariantCulture, Utc, out time))
         {
             return (value, time);
         }
@@ -167,6 +188,45 @@ public static class SigV4Parser
 
         throw new IncompleteSignatureException(
             $"Date must be in ISO-8601 'basic format'. Got '{Excerpt(value, 64)}'. See http://en.wikipedia.org/wiki/ISO_8601");
+    }
+
+    /// <summary>
+    /// The common shape of <see cref="IsoBasicFormat"/> (16 ASCII characters, every field in range) read directly;
+    /// anything else is left to <see cref="DateTimeOffset.TryParseExact(string, string, IFormatProvider, DateTimeStyles, out DateTimeOffset)"/>,
+    /// which accepts every value accepted here with the same result.
+    /// </summary>
+    private static bool TryParseIsoBasic(string value, out DateTimeOffset time)
+    {
+        time = default;
+        if (value.Length != 16 || value[8] != 'T' || value[15] != 'Z'
+            || !TryDigits(value, 0, 4, out var year) || !TryDigits(value, 4, 2, out var month)
+            || !TryDigits(value, 6, 2, out var day) || !TryDigits(value, 9, 2, out var hour)
+            || !TryDigits(value, 11, 2, out var minute) || !TryDigits(value, 13, 2, out var second)
+            || year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)
+            || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        time = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
+        return true;
+    }
+
+    private static bool TryDigits(string value, int start, int count, out int result)
+    {
+        result = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            var c = value[i];
+            if (!char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+
+            result = (result * 10) + (c - '0');
+        }
+
+        return true;
     }
 
     /// <summary>At most <paramref name="max"/> characters of client input, for an error message.</summary>

@@ -1,9 +1,9 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 
 namespace KmsService.Core.Auth;
@@ -27,10 +27,14 @@ public sealed class SigV4Verifier
     // WIRE.md §7.6: ±5 minutes. The .NET SDK parses the skew message to correct its clock.
     private static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(5);
 
-    private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<SigningKeyId, byte[]> _signingKeys = new();
+    // [ThreadStatic] contexts: IncrementalHash is not thread-safe, and reusing one saves OpenSSL's per-call digest fetch.
+    [ThreadStatic]
+    private static IncrementalHash? _threadSha256;
 
-    // Cache keys hold a salted hash of the secret, never the secret.
+    private readonly TimeProvider _time;
+
+    // Signing keys live in KeyMaterial (pinned, zeroed when dropped); each entry keeps a salted hash of its secret, never the secret.
+    private readonly ConcurrentDictionary<SigningKeyId, SigningKeyEntry> _signingKeys = new();
     private readonly byte[] _fingerprintSalt = RandomNumberGenerator.GetBytes(16);
 
     /// <summary>Creates a verifier that reads the time from <paramref name="time"/>.</summary>
@@ -150,7 +154,7 @@ public sealed class SigV4Verifier
         Span<byte> computed = stackalloc byte[32];
         Span<byte> provided = stackalloc byte[32];
 
-        SHA256.HashData(request.Body.Span, bodyHash);
+        Sha256(request.Body.Span, bodyHash);
         Convert.TryToHexStringLower(bodyHash, bodyHex, out _);
 
         // With x-amz-content-sha256 the client signs that value, so it must also be the real body hash.
@@ -160,10 +164,18 @@ public sealed class SigV4Verifier
         try
         {
             SigV4Canonical.WriteCanonicalRequest(ref w, request, auth, declared ?? (ReadOnlySpan<char>)bodyHex);
-            SHA256.HashData(w.Written, canonicalHash);
+            Sha256(w.Written, canonicalHash);
             w.Length = 0;
             SigV4Canonical.WriteStringToSign(ref w, auth, canonicalHash);
-            HMACSHA256.HashData(SigningKey(auth, secret), w.Written, computed);
+            var signingKey = AcquireSigningKey(auth, secret);
+            try
+            {
+                signingKey.HmacSha256(w.Written, computed);
+            }
+            finally
+            {
+                signingKey.Release();
+            }
         }
         finally
         {
@@ -186,34 +198,71 @@ public sealed class SigV4Verifier
         }
     }
 
-    /// <summary>kSigning for the request's scope, from the cache or derived (WIRE.md §7.5).</summary>
-    private byte[] SigningKey(SigV4Authorization auth, string secret)
+    /// <summary>SHA-256 on this thread's reusable context (one-shot hashing looks the digest up in OpenSSL on every call).</summary>
+    private static void Sha256(ReadOnlySpan<byte> data, Span<byte> destination)
     {
-        Span<byte> fingerprint = stackalloc byte[32];
-        Fingerprint(secret, fingerprint);
-        var id = new SigningKeyId(
-            auth.AccessKeyId,
-            auth.Date,
-            auth.Region,
-            auth.Service,
-            BinaryPrimitives.ReadUInt128LittleEndian(fingerprint),
-            BinaryPrimitives.ReadUInt128LittleEndian(fingerprint[16..]));
-        if (_signingKeys.TryGetValue(id, out var key))
+        var sha = _threadSha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        try
         {
-            return key;
+            sha.AppendData(data);
+            sha.GetHashAndReset(destination);
         }
-
-        key = DeriveSigningKey(secret, auth.Date, auth.Region, auth.Service);
-        if (_signingKeys.Count >= MaxCachedSigningKeys)
+        catch
         {
-            _signingKeys.Clear();
+            // Never hash the next request on top of a half-finished one.
+            _threadSha256 = null;
+            sha.Dispose();
+            throw;
         }
-
-        _signingKeys.TryAdd(id, key);
-        return key;
     }
 
-    /// <summary>SHA-256(salt || UTF-8 secret): tells secrets apart in cache keys without keeping them.</summary>
+    /// <summary>kSigning for the request's scope with one reference taken for the caller, from the cache or derived (WIRE.md §7.5).</summary>
+    private KeyMaterial AcquireSigningKey(SigV4Authorization auth, string secret)
+    {
+        var id = new SigningKeyId(auth.AccessKeyId, auth.Date, auth.Region, auth.Service);
+        if (_signingKeys.TryGetValue(id, out var cached) && cached.IsFor(secret, this) && cached.Key.TryAddRef())
+        {
+            return cached.Key;
+        }
+
+        Span<byte> fingerprint = stackalloc byte[32];
+        Fingerprint(secret, fingerprint);
+        var entry = new SigningKeyEntry(DeriveSigningKeyMaterial(secret, auth.Date, auth.Region, auth.Service), fingerprint, secret);
+
+        // One reference for the caller; the creator reference goes to the cache, or is dropped if another thread's
+        // entry got there first.
+        entry.Key.TryAddRef();
+        if (cached is not null && _signingKeys.TryRemove(new KeyValuePair<SigningKeyId, SigningKeyEntry>(id, cached)))
+        {
+            // The secret of this access key changed (or the cached key was being zeroed): replace the entry.
+            cached.Key.Dispose();
+        }
+
+        if (_signingKeys.Count >= MaxCachedSigningKeys)
+        {
+            ClearSigningKeys();
+        }
+
+        if (!_signingKeys.TryAdd(id, entry))
+        {
+            entry.Key.Dispose();
+        }
+
+        return entry.Key;
+    }
+
+    private void ClearSigningKeys()
+    {
+        foreach (var pair in _signingKeys)
+        {
+            if (_signingKeys.TryRemove(pair))
+            {
+                pair.Value.Key.Dispose();
+            }
+        }
+    }
+
+    /// <summary>SHA-256(salt || UTF-8 secret): tells secrets apart without keeping them.</summary>
     private void Fingerprint(string secret, Span<byte> destination)
     {
         var length = _fingerprintSalt.Length + Encoding.UTF8.GetByteCount(secret);
@@ -235,8 +284,15 @@ public sealed class SigV4Verifier
         }
     }
 
-    /// <summary>kDate = HMAC("AWS4" + secret, date); kRegion; kService; kSigning = HMAC(kService, "aws4_request").</summary>
+    /// <summary>kSigning as a byte array, for tests against AWS's published example.</summary>
     internal static byte[] DeriveSigningKey(string secret, string date, string region, string service)
+    {
+        using var key = DeriveSigningKeyMaterial(secret, date, region, service);
+        return key.Span.ToArray();
+    }
+
+    /// <summary>kDate = HMAC("AWS4" + secret, date); kRegion; kService; kSigning = HMAC(kService, "aws4_request").</summary>
+    private static KeyMaterial DeriveSigningKeyMaterial(string secret, string date, string region, string service)
     {
         Span<byte> a = stackalloc byte[32];
         Span<byte> b = stackalloc byte[32];
@@ -251,7 +307,7 @@ public sealed class SigV4Verifier
             HmacOfText(a, region, b);
             HmacOfText(b, service, a);
             HmacOfText(a, Terminator, b);
-            return b.ToArray();
+            return KeyMaterial.CopyFrom(b);
         }
         finally
         {
@@ -288,6 +344,37 @@ public sealed class SigV4Verifier
     private static string Iso(DateTimeOffset time) =>
         time.UtcDateTime.ToString(SigV4Parser.IsoBasicFormat, CultureInfo.InvariantCulture);
 
-    private readonly record struct SigningKeyId(
-        string AccessKeyId, string Date, string Region, string Service, UInt128 SecretHashLow, UInt128 SecretHashHigh);
+    private readonly record struct SigningKeyId(string AccessKeyId, string Date, string Region, string Service);
+
+    /// <summary>A cached kSigning and the fingerprint of the secret it was derived from (computed once, on derivation).</summary>
+    private sealed class SigningKeyEntry
+    {
+        private readonly byte[] _secretFingerprint;
+
+        // The secret string itself is not kept alive by the cache: while the caller's copy lives (the identity store
+        // holds it), a reference check recognises it without hashing it on every request.
+        private readonly WeakReference<string> _secret;
+
+        public SigningKeyEntry(KeyMaterial key, ReadOnlySpan<byte> secretFingerprint, string secret)
+        {
+            Key = key;
+            _secretFingerprint = secretFingerprint.ToArray();
+            _secret = new WeakReference<string>(secret);
+        }
+
+        public KeyMaterial Key { get; }
+
+        /// <summary>True when <paramref name="secret"/> is the secret this key was derived from.</summary>
+        public bool IsFor(string secret, SigV4Verifier verifier)
+        {
+            if (_secret.TryGetTarget(out var known) && ReferenceEquals(known, secret))
+            {
+                return true;
+            }
+
+            Span<byte> fingerprint = stackalloc byte[32];
+            verifier.Fingerprint(secret, fingerprint);
+            return CryptographicOperations.FixedTimeEquals(fingerprint, _secretFingerprint);
+        }
+    }
 }

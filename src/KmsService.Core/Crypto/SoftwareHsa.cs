@@ -25,6 +25,9 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     // Header (at most 317 bytes) plus a typical context fits on the stack; larger contexts rent from the pool.
     private const int StackAadLimit = 1024;
 
+    // SP 800-108 fixed input of the per-request key: [i]_32 || label || 0x00 || nonce || [L]_32.
+    private const int KdfInputLength = sizeof(uint) + 21 + 1 + CiphertextBlob.NonceLength + sizeof(uint);
+
     // Strict: a key ARN that is not valid Unicode must not be bound in a lossy form.
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -52,6 +55,9 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     internal long UnwrapCount => Interlocked.Read(ref _unwrapCount);
 
     internal BackingKeyCache Cache => _cache;
+
+    // INVARIANT: KdfInputLength counts these 21 bytes.
+    private static ReadOnlySpan<byte> KdfLabel => "KmsService encrypt v1"u8;
 
     /// <inheritdoc />
     public WrappedBackingKey GenerateBackingKey(string keyArn)
@@ -134,8 +140,9 @@ public sealed class SoftwareHsa : IHsa, IDisposable
 
         if (nonce.IsEmpty)
         {
-            // Nonce and IV are adjacent in the header: one call to the RNG fills both in place.
-            RandomNumberGenerator.Fill(blob.AsSpan(layout.NonceOffset, CiphertextBlob.NonceLength + CiphertextBlob.IvLength));
+            // Nonce and IV are adjacent in the header: one draw fills both in place. Both are public (they travel in
+            // the blob), so they may come from the block-buffered generator.
+            PublicRandom.Fill(blob.AsSpan(layout.NonceOffset, CiphertextBlob.NonceLength + CiphertextBlob.IvLength));
         }
         else
         {
@@ -146,7 +153,7 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         var material = AcquireBackingKey(keyArn, backingKey);
         try
         {
-            Seal(material.Span, blob, layout, plaintext, context);
+            Seal(material, blob, layout, plaintext, context);
         }
         finally
         {
@@ -174,7 +181,7 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         var material = AcquireBackingKey(keyArn, backingKey);
         try
         {
-            if (!TryOpen(material.Span, blob, layout, plaintext, context))
+            if (!TryOpen(material, blob, layout, plaintext, context))
             {
                 throw new InvalidCiphertextException();
             }
@@ -205,7 +212,7 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     }
 
     private static void Seal(
-        ReadOnlySpan<byte> backingKey,
+        KeyMaterial backingKey,
         Span<byte> blob,
         BlobLayout layout,
         ReadOnlySpan<byte> plaintext,
@@ -237,7 +244,7 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     }
 
     private static bool TryOpen(
-        ReadOnlySpan<byte> backingKey,
+        KeyMaterial backingKey,
         ReadOnlySpan<byte> blob,
         BlobLayout layout,
         Span<byte> plaintext,
@@ -283,8 +290,19 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     }
 
     // NIST SP 800-108 §4.1 counter mode, PRF HMAC-SHA256: K = PRF(backing key, [1]_32 || label || 0x00 || nonce || [256]_32).
-    private static void DeriveKey(ReadOnlySpan<byte> backingKey, ReadOnlySpan<byte> nonce, Span<byte> key) =>
-        SP800108HmacCounterKdf.DeriveBytes(backingKey, HashAlgorithmName.SHA256, "KmsService encrypt v1"u8, nonce, key);
+    // A 256-bit key is one PRF block, so this is one HMAC: byte for byte what SP800108HmacCounterKdf.DeriveBytes
+    // gives for this label and context (tests check both ways), but under a context keyed once per cached backing key
+    // instead of re-keying HMAC on every request.
+    private static void DeriveKey(KeyMaterial backingKey, ReadOnlySpan<byte> nonce, Span<byte> key)
+    {
+        Span<byte> fixedInput = stackalloc byte[KdfInputLength];
+        BinaryPrimitives.WriteUInt32BigEndian(fixedInput, 1);
+        KdfLabel.CopyTo(fixedInput[sizeof(uint)..]);
+        fixedInput[sizeof(uint) + KdfLabel.Length] = 0x00;
+        nonce.CopyTo(fixedInput[(sizeof(uint) + KdfLabel.Length + 1)..]);
+        BinaryPrimitives.WriteUInt32BigEndian(fixedInput[^sizeof(uint)..], KeyLength * 8);
+        backingKey.HmacSha256(fixedInput, key);
+    }
 
     private static bool HeaderNames(ReadOnlySpan<byte> blob, BlobLayout layout, string keyArn, string materialId)
     {

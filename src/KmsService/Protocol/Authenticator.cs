@@ -9,25 +9,40 @@ namespace KmsService.Protocol;
 /// region of the credential scope becomes the request's region.</summary>
 internal sealed class Authenticator(IdentityStore identities, SigV4Verifier verifier)
 {
+    // The header lines of the request being verified on this thread. Verification is synchronous and nothing keeps
+    // the SigV4Request, so one list per thread serves every request; it is emptied after each.
+    [ThreadStatic]
+    private static List<KeyValuePair<string, string>>? _threadHeaders;
+
     public CallContext Authenticate(HttpContext http, ReadOnlyMemory<byte> body, string service, string requestId)
     {
-        var request = ToSigV4Request(http.Request, body);
-        var auth = SigV4Parser.Parse(request);
-
+        var headers = _threadHeaders ?? new List<KeyValuePair<string, string>>(16);
+        _threadHeaders = null;
+        SigV4Authorization auth;
         Principal principal;
-        if (identities.TryGet(auth.AccessKeyId, out var accessKey))
+        try
         {
-            // Known access keys are always verified.
-            verifier.Verify(request, auth, accessKey.SecretAccessKey, service);
-            principal = accessKey.Principal;
+            var request = ToSigV4Request(http.Request, body, headers);
+            auth = SigV4Parser.Parse(request);
+            if (identities.TryGet(auth.AccessKeyId, out var accessKey))
+            {
+                // Known access keys are always verified.
+                verifier.Verify(request, auth, accessKey.SecretAccessKey, service);
+                principal = accessKey.Principal;
+            }
+            else if (identities.UnknownKeyPrincipal is { } fallback)
+            {
+                principal = fallback;
+            }
+            else
+            {
+                throw new UnrecognizedClientException("The security token included in the request is invalid.");
+            }
         }
-        else if (identities.UnknownKeyPrincipal is { } fallback)
+        finally
         {
-            principal = fallback;
-        }
-        else
-        {
-            throw new UnrecognizedClientException("The security token included in the request is invalid.");
+            headers.Clear();
+            _threadHeaders = headers;
         }
 
         return new CallContext(
@@ -42,9 +57,8 @@ internal sealed class Authenticator(IdentityStore identities, SigV4Verifier veri
             http.Request.IsHttps);
     }
 
-    private static SigV4Request ToSigV4Request(HttpRequest request, ReadOnlyMemory<byte> body)
+    private static SigV4Request ToSigV4Request(HttpRequest request, ReadOnlyMemory<byte> body, List<KeyValuePair<string, string>> headers)
     {
-        var headers = new List<KeyValuePair<string, string>>(request.Headers.Count + 1);
         foreach (var header in request.Headers)
         {
             foreach (var value in header.Value)
@@ -55,8 +69,15 @@ internal sealed class Authenticator(IdentityStore identities, SigV4Verifier veri
 
         // The path as received on the wire (PathBase + Path are decoded forms).
         var rawTarget = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
-        var path = rawTarget is null ? request.PathBase.Add(request.Path).ToString() : rawTarget.Split('?', 2)[0];
+        var path = rawTarget is null ? request.PathBase.Add(request.Path).ToString() : PathOf(rawTarget);
         var query = request.QueryString.HasValue ? request.QueryString.Value![1..] : string.Empty;
         return new SigV4Request(request.Method, path, query, headers, body);
+    }
+
+    // The request target up to its query string; no allocation when there is none (SDKs post to "/").
+    private static string PathOf(string rawTarget)
+    {
+        var query = rawTarget.IndexOf('?', StringComparison.Ordinal);
+        return query < 0 ? rawTarget : rawTarget[..query];
     }
 }

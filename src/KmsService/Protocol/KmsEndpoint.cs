@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text.Json;
+using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -17,11 +19,22 @@ internal sealed partial class KmsEndpoint(
 
     public const string ContentType = "application/x-amz-json-1.1";
 
+    private readonly HttpDate _date = new();
+
+    /// <summary>
+    /// True for the requests this endpoint takes before endpoint routing: every POST outside <c>/_kms</c>, which the
+    /// catch-all route would bring here anyway (SDKs post to <c>/</c>). Skipping the route match saves its work and
+    /// its route-value dictionary on every call; <c>/_kms/*</c> and other methods go through routing as mapped.
+    /// </summary>
+    public static bool TakesBeforeRouting(HttpContext http) =>
+        HttpMethods.IsPost(http.Request.Method)
+        && !http.Request.Path.StartsWithSegments("/_kms", StringComparison.OrdinalIgnoreCase);
+
     public async Task HandleAsync(HttpContext http)
     {
-        var requestId = Guid.NewGuid().ToString("D");
+        var requestId = PublicRandom.NewGuid().ToString("D");
         http.Response.Headers["x-amzn-RequestId"] = requestId;
-        http.Response.Headers.Date = DateTimeOffset.UtcNow.ToString("R");
+        http.Response.Headers.Date = _date.Now();
         var ct = http.RequestAborted;
         try
         {
@@ -35,12 +48,16 @@ internal sealed partial class KmsEndpoint(
                     : $"X-Amz-Target '{target}' is not an operation of this service.");
             }
 
-            rateLimiter.Acquire(call.AccountId, target[OperationTable.TargetPrefix.Length..]);
+            if (rateLimiter.Enabled)
+            {
+                rateLimiter.Acquire(call.AccountId, target[OperationTable.TargetPrefix.Length..]);
+            }
+
             var response = await handler(body, call, ct);
             http.Response.StatusCode = StatusCodes.Status200OK;
             http.Response.ContentType = ContentType;
             http.Response.ContentLength = response.Length;
-            await http.Response.Body.WriteAsync(response, ct);
+            await http.Response.BodyWriter.WriteAsync(response, ct);
         }
         catch (KmsException e)
         {
@@ -58,28 +75,41 @@ internal sealed partial class KmsEndpoint(
         }
     }
 
-    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    private static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength > MaxBodyBytes)
         {
             throw TooLarge();
         }
 
-        var buffer = new ArrayBufferWriter<byte>((int)(request.ContentLength ?? 1024));
+        // Straight from the connection's pipe (no Stream adapter): a request whose Content-Length bytes have all
+        // arrived completes on the first read, and its body is copied out once.
+        var reader = request.BodyReader;
         while (true)
         {
-            var memory = buffer.GetMemory(4096);
-            var read = await request.Body.ReadAsync(memory, ct);
-            if (read == 0)
+            var result = await reader.ReadAsync(ct);
+            var buffer = result.Buffer;
+            if (buffer.Length > MaxBodyBytes)
             {
-                return buffer.WrittenMemory;
-            }
-
-            buffer.Advance(read);
-            if (buffer.WrittenCount > MaxBodyBytes)
-            {
+                reader.AdvanceTo(buffer.Start);
                 throw TooLarge();
             }
+
+            if (result.IsCanceled)
+            {
+                // As the request stream reports a canceled read.
+                throw new OperationCanceledException("The read was canceled.");
+            }
+
+            if (result.IsCompleted)
+            {
+                var body = buffer.IsEmpty ? [] : buffer.ToArray();
+                reader.AdvanceTo(buffer.End);
+                return body;
+            }
+
+            // Nothing consumed yet: ask for more than what is buffered.
+            reader.AdvanceTo(buffer.Start, buffer.End);
         }
     }
 
@@ -102,4 +132,26 @@ internal sealed partial class KmsEndpoint(
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Request {RequestId} failed with an unexpected error")]
     private static partial void LogInternalError(ILogger logger, string requestId, Exception exception);
+
+    /// <summary>The HTTP Date header value (RFC 9110 IMF-fixdate), formatted once per second.</summary>
+    private sealed class HttpDate
+    {
+        private Formatted? _current;
+
+        public string Now()
+        {
+            var now = DateTimeOffset.UtcNow;
+            var second = now.UtcTicks / TimeSpan.TicksPerSecond;
+            var current = Volatile.Read(ref _current);
+            if (current is null || current.Second != second)
+            {
+                current = new Formatted(second, now.ToString("R", CultureInfo.InvariantCulture));
+                Volatile.Write(ref _current, current);
+            }
+
+            return current.Value;
+        }
+
+        private sealed record Formatted(long Second, string Value);
+    }
 }

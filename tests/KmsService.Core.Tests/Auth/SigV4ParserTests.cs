@@ -212,6 +212,65 @@ public sealed class SigV4ParserTests
         Assert.Equal("20150830T123600Z", auth.AmzDate);
     }
 
+    // The parser reads the usual 16-character form itself and leaves anything else to DateTimeOffset.TryParseExact:
+    // both must agree on what they accept and on the time.
+    [Theory]
+    [InlineData("20150830T123600Z")]
+    [InlineData("20240229T235959Z")]
+    [InlineData("00010101T000000Z")]
+    [InlineData("99991231T235959Z")]
+    public void Parse_IsoBasicDate_SameTimeAsTryParseExact(string date)
+    {
+        var expected = DateTimeOffset.ParseExact(
+            date, "yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal);
+
+        var auth = SigV4Parser.Parse(Request(WellFormed, date));
+
+        Assert.Equal(expected, auth.RequestTime);
+        Assert.Equal(TimeSpan.Zero, auth.RequestTime.Offset);
+    }
+
+    [Theory]
+    [InlineData("20150230T123600Z")]
+    [InlineData("20230229T000000Z")]
+    [InlineData("20151330T123600Z")]
+    [InlineData("20150830T243600Z")]
+    [InlineData("20150830T126000Z")]
+    [InlineData("20150830T123660Z")]
+    [InlineData("00000830T123600Z")]
+    [InlineData("2015083OT123600Z")]
+    [InlineData("20150830 123600Z")]
+    [InlineData("20150830T123600z")]
+    public void Parse_IsoBasicShapedDateOutOfRange_ThrowsIncompleteSignature(string date)
+    {
+        Assert.Throws<IncompleteSignatureException>(() => SigV4Parser.Parse(Request(WellFormed, date)));
+    }
+
+    [Fact]
+    public void Parse_SameScopeTwice_SharesTheScopeAndSignedHeaderStrings()
+    {
+        var first = SigV4Parser.Parse(Request(WellFormed));
+        var second = SigV4Parser.Parse(Request(WellFormed));
+
+        Assert.Same(first.AccessKeyId, second.AccessKeyId);
+        Assert.Same(first.Region, second.Region);
+        Assert.Same(first.SignedHeaders, second.SignedHeaders);
+        Assert.Equal(Signature, second.Signature);
+    }
+
+    [Fact]
+    public void Parse_SignedHeadersWithEmptyNames_KeepsThemAsSplitDoes()
+    {
+        var header = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/kms/aws4_request/, "
+            + "SignedHeaders=;host;;x-amz-date;, Signature=" + Signature;
+
+        var auth = SigV4Parser.Parse(Request(header));
+
+        Assert.Equal(";host;;x-amz-date;".Split(';'), auth.SignedHeaders);
+        Assert.Equal("aws4_request", auth.Terminator);
+    }
+
     private static SigV4Request Request(string? authorization, string? date = "20150830T123600Z")
     {
         var headers = new List<KeyValuePair<string, string>> { new("Host", "127.0.0.1:5000") };

@@ -436,6 +436,30 @@ public sealed class SigV4VerifierTests
     }
 
     [Fact]
+    public void Verify_SameSecretInAnotherStringInstance_ReusesTheCachedKey()
+    {
+        Verify(SigV4Signer.KmsRequest(ServerNow));
+
+        Verify(SigV4Signer.KmsRequest(ServerNow.AddSeconds(1), body: "{}"), secret: new string(Secret.AsSpan()));
+
+        Assert.Equal(1, _verifier.CachedSigningKeyCount);
+    }
+
+    [Fact]
+    public void Verify_SecretChangedBackAndForth_NeverVerifiesWithTheOtherSecretsKey()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            var secret = i % 2 == 0 ? Secret : "other-secret";
+            var wrong = i % 2 == 0 ? "other-secret" : Secret;
+            var request = SigV4Signer.KmsRequest(ServerNow, secret: secret);
+
+            Verify(request, secret: secret);
+            Assert.Throws<InvalidSignatureException>(() => Verify(request, secret: wrong));
+        }
+    }
+
+    [Fact]
     public void Verify_ManyDistinctScopes_KeepsTheCacheBounded()
     {
         for (var i = 0; i < SigV4Verifier.MaxCachedSigningKeys + 50; i++)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using KmsService.Core.Crypto;
 using Xunit;
 
@@ -108,5 +109,57 @@ public sealed class KeyMaterialTests
 
             Assert.True(material.IsZeroed);
         }
+    }
+
+    [Fact]
+    public void HmacSha256_RepeatedOnPooledContext_MatchesOneShotHmac()
+    {
+        var key = TestKeys.Sequence(0x40, 32);
+        using var material = KeyMaterial.CopyFrom(key);
+        var mac = new byte[32];
+
+        for (var length = 0; length < 80; length++)
+        {
+            var message = TestKeys.Sequence(length, length);
+            material.HmacSha256(message, mac);
+
+            Assert.Equal(HMACSHA256.HashData(key, message), mac);
+        }
+
+        Assert.InRange(material.PooledMacCount, 1, 64);
+    }
+
+    [Fact]
+    public void HmacSha256_ThenLastRelease_FreesPooledContexts()
+    {
+        var material = KeyMaterial.CopyFrom(TestKeys.Sequence(1, 32));
+        Assert.True(material.TryAddRef());
+        material.HmacSha256("message"u8, new byte[32]);
+        material.Dispose();
+        Assert.Equal(1, material.PooledMacCount);
+
+        material.Release();
+
+        Assert.True(material.IsZeroed);
+        Assert.Equal(0, material.PooledMacCount);
+    }
+
+    [Fact]
+    public async Task HmacSha256_ConcurrentCallers_AllMatchOneShotHmac()
+    {
+        var key = TestKeys.Sequence(7, 32);
+        using var material = KeyMaterial.CopyFrom(key);
+        var workers = Enumerable.Range(0, 8).Select(worker => Task.Run(() =>
+        {
+            var mac = new byte[32];
+            for (var i = 0; i < 500; i++)
+            {
+                var message = TestKeys.Sequence(worker * 31 + i, 46);
+                material.HmacSha256(message, mac);
+                Assert.Equal(HMACSHA256.HashData(key, message), mac);
+            }
+        }, TestContext.Current.CancellationToken)).ToArray();
+
+        await Task.WhenAll(workers);
     }
 }

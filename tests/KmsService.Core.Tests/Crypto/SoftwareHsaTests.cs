@@ -63,6 +63,41 @@ public sealed class SoftwareHsaTests : IDisposable
         Assert.Equal(Convert.FromHexString(ExpectedBlob), blob);
     }
 
+    // The per-request key is one HMAC on a pooled context; it must stay byte for byte SP800108HmacCounterKdf's output,
+    // or blobs made before would no longer decrypt.
+    [Fact]
+    public void Encrypt_RandomNoncesAndIvs_MatchesOneShotKdfAndAesGcm()
+    {
+        var material = TestKeys.Sequence(0x40, 32);
+        var wrapped = _hsa.ImportBackingKey(TestKeys.KeyArn, material);
+        var arnLength = Encoding.UTF8.GetByteCount(TestKeys.KeyArn);
+        var headerLength = 2 + arnLength + 32 + 16 + 12;
+
+        for (var i = 0; i < 50; i++)
+        {
+            var nonce = RandomNumberGenerator.GetBytes(16);
+            var iv = RandomNumberGenerator.GetBytes(12);
+            var plaintext = RandomNumberGenerator.GetBytes(i * 7);
+
+            var blob = _hsa.Encrypt(TestKeys.KeyArn, wrapped, plaintext, _context, nonce, iv);
+
+            var key = new byte[32];
+            SP800108HmacCounterKdf.DeriveBytes(material, HashAlgorithmName.SHA256, "KmsService encrypt v1"u8, nonce, key);
+            var aad = blob.AsSpan(0, headerLength).ToArray().Concat(_context.Canonical.ToArray()).ToArray();
+            var ciphertext = new byte[plaintext.Length];
+            var tag = new byte[16];
+            using (var aes = new AesGcm(key, 16))
+            {
+                aes.Encrypt(iv, plaintext, ciphertext, tag, aad);
+            }
+
+            Assert.Equal(nonce, blob.AsSpan(2 + arnLength + 32, 16).ToArray());
+            Assert.Equal(iv, blob.AsSpan(2 + arnLength + 32 + 16, 12).ToArray());
+            Assert.Equal(ciphertext, blob.AsSpan(headerLength, plaintext.Length).ToArray());
+            Assert.Equal(tag, blob.AsSpan(headerLength + plaintext.Length).ToArray());
+        }
+    }
+
     [Fact]
     public void Decrypt_KnownBlobWithSeededMaterialUnderAnyRootKey_ReturnsPlaintext()
     {
