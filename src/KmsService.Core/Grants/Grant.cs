@@ -159,24 +159,46 @@ public sealed class GrantConstraint
         return true;
     }
 
+    // The key is compared ignoring case (API reference, GrantConstraints), so every pair whose key differs only in case
+    // must carry the value: {"tenant":"globex","Tenant":"acme"} does not satisfy tenant=acme, since a ciphertext made
+    // with it binds tenant=globex too. The decision then does not depend on the order of the pairs either.
     private static bool Contains(IReadOnlyDictionary<string, string> context, string key, string value)
     {
-        // The exact key is the common case; only then fall back to a case-insensitive scan.
-        if (context.TryGetValue(key, out var exact) && string.Equals(exact, value, StringComparison.Ordinal))
+        // The common case: one pair, with the exact key.
+        if (context.Count == 1 && context.TryGetValue(key, out var exact))
         {
-            return true;
+            return string.Equals(exact, value, StringComparison.Ordinal);
         }
 
-        foreach (var (contextKey, contextValue) in context)
+        // A Dictionary's struct enumerator keeps this allocation-free; other dictionaries box theirs.
+        return context is Dictionary<string, string> dictionary
+            ? AllCarry(dictionary.GetEnumerator(), key, value)
+            : AllCarry(context.GetEnumerator(), key, value);
+    }
+
+    // True when some pair has the key (ignoring case) and every such pair has the value.
+    private static bool AllCarry<TEnumerator>(TEnumerator pairs, string key, string value)
+        where TEnumerator : IEnumerator<KeyValuePair<string, string>>
+    {
+        using (pairs)
         {
-            if (string.Equals(contextKey, key, StringComparison.OrdinalIgnoreCase)
-                && string.Equals(contextValue, value, StringComparison.Ordinal))
+            var found = false;
+            while (pairs.MoveNext())
             {
-                return true;
-            }
-        }
+                var (contextKey, contextValue) = pairs.Current;
+                if (string.Equals(contextKey, key, StringComparison.OrdinalIgnoreCase))
+                {
+                    if (!string.Equals(contextValue, value, StringComparison.Ordinal))
+                    {
+                        return false;
+                    }
 
-        return false;
+                    found = true;
+                }
+            }
+
+            return found;
+        }
     }
 
     private static Dictionary<string, string> Copy(IReadOnlyDictionary<string, string> pairs) =>

@@ -160,9 +160,31 @@ internal sealed class ConditionClause
         new(op, key, values, allowVariables);
 
     /// <summary>Evaluates the clause: multiple policy values are OR-ed (negated operators: none may match).</summary>
-    public bool Evaluate(RequestContext request)
+    /// <param name="request">The request.</param>
+    /// <param name="everyAmbiguousValue">For a key the request gives several values under names that differ only in
+    /// case (<see cref="ConditionValue.IsAmbiguous"/>): true when the clause must hold for each value (Allow
+    /// statements), false when one value suffices (Deny statements), so that neither is weakened by the ambiguity.</param>
+    public bool Evaluate(RequestContext request, bool everyAmbiguousValue)
     {
         var present = request.TryGet(_key, out var value) && value.Count > 0;
+        if (present && value.IsAmbiguous)
+        {
+            for (var i = 0; i < value.Count; i++)
+            {
+                if (Evaluate(ConditionValue.Of(value[i]), present: true, request) != everyAmbiguousValue)
+                {
+                    return !everyAmbiguousValue;
+                }
+            }
+
+            return everyAmbiguousValue;
+        }
+
+        return Evaluate(value, present, request);
+    }
+
+    private bool Evaluate(ConditionValue value, bool present, RequestContext request)
+    {
         if (_op.Test == ConditionTest.Null)
         {
             // IAM: Null "true" matches when the key is absent (or an empty set); "false" when it is present.

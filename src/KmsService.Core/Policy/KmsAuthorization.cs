@@ -10,6 +10,11 @@ public readonly record struct AuthorizationResult(Decision Decision, DenialReaso
     /// <summary>True when the request may proceed.</summary>
     public bool IsAllowed => Decision == Decision.Allow;
 
+    /// <summary>True when a grant may still allow the request: the policies neither allowed nor explicitly denied it,
+    /// and the operation is one that may be performed on the key at all (KMS Developer Guide, "Grants in AWS KMS": a
+    /// grant "can allow access to a KMS key, but not deny access").</summary>
+    public bool GrantMayAllow => Decision == Decision.ImplicitDeny && Reason != DenialReason.NotCrossAccountOperation;
+
     /// <summary>
     /// AWS's AccessDeniedException message: "User: ARN is not authorized to perform: kms:X on resource: ARN because no
     /// resource-based policy allows the kms:X action" (or identity-based, or "with an explicit deny in ...").
@@ -23,6 +28,7 @@ public readonly record struct AuthorizationResult(Decision Decision, DenialReaso
             DenialReason.ExplicitDenyInResourcePolicy => prefix + " with an explicit deny in a resource-based policy",
             DenialReason.ExplicitDenyInIdentityPolicy => prefix + " with an explicit deny in an identity-based policy",
             DenialReason.NoIdentityPolicyAllows => $"{prefix} because no identity-based policy allows the {request.Action} action",
+            DenialReason.NotCrossAccountOperation => $"{prefix} because {request.Action} cannot be performed on a KMS key in another AWS account",
             _ => $"{prefix} because no resource-based policy allows the {request.Action} action",
         };
     }
@@ -33,8 +39,10 @@ public readonly record struct AuthorizationResult(Decision Decision, DenialReaso
 /// IAM User Guide, "Policy evaluation logic" and "Cross-account policy evaluation logic"):
 /// an explicit Deny in the key policy or an identity policy wins; otherwise the key policy must allow, either naming
 /// the caller (allowed) or the caller's account (then an identity policy must allow too); a caller from another
-/// account needs both the key policy and its own identity policy; a grant allows its operations; operations not tied
-/// to a key are decided by identity policies alone. Pure and allocation-free.
+/// account needs both the key policy and its own identity policy, and only for the operations KMS allows across
+/// accounts; operations not tied to a key are decided by identity policies alone. Grants are the caller's business
+/// (<see cref="Grants.GrantAuthorization"/>), consulted only where this gives an implicit deny that a grant may lift.
+/// Pure and allocation-free.
 /// </summary>
 public static class KmsAuthorization
 {
@@ -42,13 +50,11 @@ public static class KmsAuthorization
     /// <param name="request">The caller, action, key ARN and condition keys.</param>
     /// <param name="keyPolicy">The key's policy; null for operations not tied to a key.</param>
     /// <param name="identityPolicies">The caller's identity policies (empty for root users and services).</param>
-    /// <param name="allowedByGrant">True when a grant on the key gives the caller this operation.</param>
     /// <param name="matches">When given, receives every statement behind the decision (for tests and tracing).</param>
     public static AuthorizationResult Decide(
         RequestContext request,
         PolicyDocument? keyPolicy,
         IReadOnlyList<PolicyDocument> identityPolicies,
-        bool allowedByGrant = false,
         ICollection<StatementMatch>? matches = null)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -56,6 +62,14 @@ public static class KmsAuthorization
         var trace = matches is not null;
         var isService = request.PrincipalType == PrincipalType.Service;
         var sameAccount = keyPolicy is not null && (isService || ResourceAccount(request.ResourceArn).SequenceEqual(request.PrincipalAccount));
+
+        // KMS Developer Guide, "Allowing users in other accounts to use a KMS key": cross-account permission is
+        // effective only for some operations; "if you give a user in a different account permission for other
+        // operations, those permissions have no effect". Decided before any policy is read.
+        if (keyPolicy is not null && !sameAccount && !CrossAccountActions.Allows(request.Action))
+        {
+            return new AuthorizationResult(Decision.ImplicitDeny, DenialReason.NotCrossAccountOperation, null);
+        }
 
         StatementMatch? keyDeny = null, keyDirect = null, keyAccount = null;
         StatementMatch? identityDeny = null, identityAllow = null;
@@ -175,12 +189,6 @@ public static class KmsAuthorization
             AddAll(matches, keyAllows);
             AddAll(matches, identityAllows);
             return new AuthorizationResult(Decision.Allow, DenialReason.None, keyAllow);
-        }
-
-        if (allowedByGrant)
-        {
-            // KMS: a grant gives its grantee the grant's operations without key policy or IAM policy.
-            return new AuthorizationResult(Decision.Allow, DenialReason.None, null);
         }
 
         return keyAllow is null || isService

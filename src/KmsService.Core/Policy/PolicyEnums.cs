@@ -76,4 +76,8 @@ public enum DenialReason
 
     /// <summary>"with an explicit deny in an identity-based policy".</summary>
     ExplicitDenyInIdentityPolicy,
+
+    /// <summary>The key is in another account and the operation is not one KMS allows across accounts, whatever the
+    /// policies say; nothing, not even a grant, can allow it.</summary>
+    NotCrossAccountOperation,
 }

@@ -108,7 +108,8 @@ public sealed class PolicyStatement
         // IAM: all operators of a Condition block must hold (AND); so must every key within an operator.
         foreach (var clause in _conditions)
         {
-            if (!clause.Evaluate(request))
+            // An Allow needs its condition to hold for every value of an ambiguous key, a Deny for any.
+            if (!clause.Evaluate(request, everyAmbiguousValue: Effect == PolicyEffect.Allow))
             {
                 return false;
             }

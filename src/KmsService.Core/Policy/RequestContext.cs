@@ -6,10 +6,11 @@ public readonly struct ConditionValue
     private readonly string? _single;
     private readonly string[]? _set;
 
-    private ConditionValue(string? single, string[]? set)
+    private ConditionValue(string? single, string[]? set, bool ambiguous = false)
     {
         _single = single;
         _set = set;
+        IsAmbiguous = ambiguous;
     }
 
     /// <summary>A single-valued key.</summary>
@@ -18,8 +19,16 @@ public readonly struct ConditionValue
     /// <summary>A multivalued key (used with ForAnyValue:/ForAllValues:); may be empty.</summary>
     public static ConditionValue OfSet(IEnumerable<string> values) => new(null, [.. values]);
 
+    /// <summary>A single-valued key that the request gives several values under names that differ only in case
+    /// (<c>kms:EncryptionContext:tenant</c> from the pairs <c>tenant</c> and <c>Tenant</c>): each value is tested on
+    /// its own, and a statement holds only as the policy's effect can bear (see <see cref="ConditionClause"/>).</summary>
+    public static ConditionValue OfAmbiguous(IEnumerable<string> values) => new(null, [.. values], ambiguous: true);
+
     /// <summary>True when the key was given as a set, even of one value.</summary>
     public bool IsSet => _set is not null;
+
+    /// <summary>True for a single-valued key given several values under names that differ only in case.</summary>
+    public bool IsAmbiguous { get; }
 
     /// <summary>The number of values; 0 for an empty set.</summary>
     public int Count => _set?.Length ?? (_single is null ? 0 : 1);
@@ -84,6 +93,14 @@ public sealed class RequestContext
     /// <summary>
     /// Sets <c>kms:EncryptionContext:&lt;key&gt;</c> for each pair and <c>kms:EncryptionContextKeys</c> to the keys.
     /// </summary>
+    /// <remarks>
+    /// AWS KMS Developer Guide, "kms:EncryptionContext:context-key": the condition key name, including the context key
+    /// part, is not case sensitive; the value's case sensitivity follows the operator. So the pairs <c>tenant</c> and
+    /// <c>Tenant</c> give one condition key two values, while the ciphertext binds both. The key is then
+    /// <see cref="ConditionValue.IsAmbiguous"/>: the decision does not depend on the order of the pairs, and an Allow
+    /// holds only when its condition holds for every value (a Deny fires when it holds for any), so a caller limited to
+    /// <c>tenant=acme</c> cannot make a ciphertext that also binds <c>Tenant=globex</c>.
+    /// </remarks>
     public RequestContext SetEncryptionContext(IReadOnlyDictionary<string, string>? encryptionContext)
     {
         if (encryptionContext is null || encryptionContext.Count == 0)
@@ -91,13 +108,39 @@ public sealed class RequestContext
             return this;
         }
 
+        if (_keys.ContainsKey("kms:EncryptionContextKeys"))
+        {
+            throw new InvalidOperationException("The request's encryption context is already set.");
+        }
+
         var names = new List<string>(encryptionContext.Count);
+        Dictionary<string, List<string>>? collisions = null;
         foreach (var (name, value) in encryptionContext)
         {
-            // AWS KMS Developer Guide, "kms:EncryptionContext:context-key": the condition key name, including the
-            // context key part, is not case sensitive; the value's case sensitivity follows the operator.
-            _keys["kms:EncryptionContext:" + name] = ConditionValue.Of(value);
+            var key = "kms:EncryptionContext:" + name;
+            // INVARIANT: set once per request (checked above), so a key already present came from this context.
+            if (_keys.TryGetValue(key, out var earlier))
+            {
+                // Another pair of this context named the same key in another case.
+                collisions ??= new(StringComparer.OrdinalIgnoreCase);
+                if (!collisions.TryGetValue(key, out var values))
+                {
+                    collisions[key] = values = [earlier[0]];
+                }
+
+                values.Add(value);
+            }
+            else
+            {
+                _keys[key] = ConditionValue.Of(value);
+            }
+
             names.Add(name);
+        }
+
+        foreach (var (key, values) in collisions ?? [])
+        {
+            _keys[key] = ConditionValue.OfAmbiguous(values);
         }
 
         _keys["kms:EncryptionContextKeys"] = ConditionValue.OfSet(names);

@@ -81,7 +81,7 @@ internal sealed class Authorizer(TimeProvider time, GrantStore grants)
             return ValueTask.CompletedTask;
         }
 
-        if (result.Decision == Decision.ExplicitDeny || !GrantOperations.TryParse(action, out var operation))
+        if (!result.GrantMayAllow || !GrantOperations.TryParse(action, out var operation))
         {
             throw Denied(result, request);
         }
@@ -129,7 +129,7 @@ internal sealed class Authorizer(TimeProvider time, GrantStore grants)
             return;
         }
 
-        if (result.Decision == Decision.ExplicitDeny
+        if (!result.GrantMayAllow
             || !GrantAuthorization.AllowsCreateGrant(
                 await grants.ForKeyAsync(key.Arn, ct), request, GrantOperationSet.Of([.. operations]), constraint, call.Principal.Policies))
         {

@@ -13,6 +13,31 @@ internal static class Common
     public static Validator KeyId(this Validator v, string? value, string member) =>
         v.NotNull(value, member).Length(value, 1, MaxKeyIdLength, member);
 
+    /// <summary>Most characters the keys and values of one encryption context may have together. AWS documents no limit
+    /// for requests (its grant constraints allow 8 pairs of at most 384 characters); policy conditions are matched
+    /// against these strings, so this service bounds them.</summary>
+    public const int MaxEncryptionContextCharacters = 8192;
+
+    /// <summary>An EncryptionContextType member: at most <see cref="MaxEncryptionContextCharacters"/> characters of
+    /// keys and values together. The value is never echoed.</summary>
+    public static Validator EncryptionContext(this Validator v, IReadOnlyDictionary<string, string>? pairs, string member)
+    {
+        if (pairs is null)
+        {
+            return v;
+        }
+
+        long characters = 0;
+        foreach (var (key, value) in pairs)
+        {
+            characters += key.Length + (value?.Length ?? 0);
+        }
+
+        return v.Check(
+            characters <= MaxEncryptionContextCharacters,
+            $"Value at '{member}' failed to satisfy constraint: Member must have keys and values of at most {MaxEncryptionContextCharacters} characters together");
+    }
+
     /// <summary>GrantTokens: at most 10, each 1..8192 characters.</summary>
     public static Validator GrantTokens(this Validator v, IReadOnlyList<string>? tokens) =>
         v.Count(tokens, 0, 10, "grantTokens").EachLength(tokens, 1, 8192, "grantTokens");

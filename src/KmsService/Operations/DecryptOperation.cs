@@ -38,6 +38,7 @@ internal sealed class DecryptOperation(KeyResolver keys, Authorizer authz, Symme
 
         v.Length(req.CiphertextBlob, 1, 6144, "ciphertextBlob")
             .GrantTokens(req.GrantTokens)
+            .EncryptionContext(req.EncryptionContext, "encryptionContext")
             .Length(req.KeyId, 1, Common.MaxKeyIdLength, "keyId")
             .Enum<EncryptionAlgorithmSpec>(req.EncryptionAlgorithm, "encryptionAlgorithm")
             .Count(req.DryRunModifiers, 0, 1, "dryRunModifiers")

@@ -24,6 +24,7 @@ internal sealed class EncryptOperation(KeyResolver keys, Authorizer authz, Symme
             .KeyId(req.KeyId, "keyId")
             .NotNull(req.Plaintext, "plaintext").Length(req.Plaintext, 1, 4096, "plaintext")
             .GrantTokens(req.GrantTokens)
+            .EncryptionContext(req.EncryptionContext, "encryptionContext")
             .Enum<EncryptionAlgorithmSpec>(req.EncryptionAlgorithm, "encryptionAlgorithm")
             .ThrowIfAny();
         GrantTokens.EnsureWellFormed(req.GrantTokens);

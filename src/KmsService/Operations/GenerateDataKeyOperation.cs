@@ -59,6 +59,7 @@ internal static class DataKeys
             .Range(req.NumberOfBytes, 1, 1024, "numberOfBytes")
             .Enum<DataKeySpec>(req.KeySpec, "keySpec")
             .GrantTokens(req.GrantTokens)
+            .EncryptionContext(req.EncryptionContext, "encryptionContext")
             .ThrowIfAny();
         GrantTokens.EnsureWellFormed(req.GrantTokens);
         if ((req.KeySpec is null) == (req.NumberOfBytes is null))

@@ -30,11 +30,11 @@ internal sealed class KeyResolver(KeyStore store, AwsManagedKeyFactory awsManage
                 return await FindKeyAsync(KmsKey.BuildArn(id.Region!, id.Account!, id.Name), ct);
 
             case KeyIdentifierKind.AliasName when allowAlias:
-                return await FindAliasAsync(call.AccountId, call.Region, id.Name, action, ct);
+                return await FindAliasAsync(call, call.AccountId, call.Region, id.Name, action, ct);
 
             case KeyIdentifierKind.AliasArn when allowAlias:
                 CheckArnScope(id, call);
-                return await FindAliasAsync(id.Account!, id.Region!, id.Name, action, ct);
+                return await FindAliasAsync(call, id.Account!, id.Region!, id.Name, action, ct);
 
             default:
                 throw new NotFoundException($"Invalid keyId '{keyId}'");
@@ -53,7 +53,7 @@ internal sealed class KeyResolver(KeyStore store, AwsManagedKeyFactory awsManage
     private async Task<KmsKey> FindKeyAsync(string arn, CancellationToken ct) =>
         await store.FindAsync(arn, ct) ?? throw new NotFoundException($"Key '{arn}' does not exist");
 
-    private async Task<KmsKey> FindAliasAsync(string account, string region, string aliasName, string action, CancellationToken ct)
+    private async Task<KmsKey> FindAliasAsync(CallContext call, string account, string region, string aliasName, string action, CancellationToken ct)
     {
         var aliasArn = $"arn:{Partition.ForRegion(region)}:kms:{region}:{account}:{aliasName}";
         var target = await store.FindAliasTargetAsync(account, region, aliasName, ct);
@@ -61,7 +61,7 @@ internal sealed class KeyResolver(KeyStore store, AwsManagedKeyFactory awsManage
         // As on AWS, describing a predefined alias/aws/<service> creates that account's AWS managed key.
         if (target is null && action == "DescribeKey" && AwsManagedKeys.IsPredefined(aliasName))
         {
-            return await awsManaged.GetOrCreateAsync(account, region, aliasName, ct);
+            return await awsManaged.GetOrCreateAsync(call, account, region, aliasName, ct);
         }
 
         if (target is null)

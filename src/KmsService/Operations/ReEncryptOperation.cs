@@ -39,6 +39,8 @@ internal sealed class ReEncryptOperation(KeyResolver keys, Authorizer authz, Sym
             .Enum<EncryptionAlgorithmSpec>(req.SourceEncryptionAlgorithm, "sourceEncryptionAlgorithm")
             .Enum<EncryptionAlgorithmSpec>(req.DestinationEncryptionAlgorithm, "destinationEncryptionAlgorithm")
             .GrantTokens(req.GrantTokens)
+            .EncryptionContext(req.SourceEncryptionContext, "sourceEncryptionContext")
+            .EncryptionContext(req.DestinationEncryptionContext, "destinationEncryptionContext")
             .Count(req.DryRunModifiers, 0, 0, "dryRunModifiers")
             .ThrowIfAny();
         GrantTokens.EnsureWellFormed(req.GrantTokens);

@@ -27,6 +27,22 @@ public sealed class GrantConstraintTests
     }
 
     [Fact]
+    public void Allows_KeysDifferingOnlyInCase_EveryOneMustCarryTheValue()
+    {
+        // A ciphertext made with {"tenant":"globex","Tenant":"acme"} binds tenant=globex: a grant for tenant=acme must not
+        // allow it, whichever order the pairs come in.
+        var subset = GrantConstraint.From(null, Pairs("tenant", "acme"))!;
+        Assert.False(subset.Allows(Pairs("tenant", "globex", "Tenant", "acme")));
+        Assert.False(subset.Allows(Pairs("Tenant", "acme", "tenant", "globex")));
+        Assert.False(subset.Allows(new SortedDictionary<string, string>(Pairs("Tenant", "acme", "tenant", "globex"), StringComparer.Ordinal)));
+        Assert.True(subset.Allows(Pairs("Tenant", "acme", "tenant", "acme")));
+        Assert.True(subset.Allows(Pairs("TENANT", "acme", "other", "globex")));
+
+        var equals = GrantConstraint.From(Pairs("tenant", "acme", "x", "1"), null)!;
+        Assert.False(equals.Allows(Pairs("tenant", "globex", "Tenant", "acme")));
+    }
+
+    [Fact]
     public void Subset_RequiresEveryPair_KeyIgnoringCase_ValueExactly()
     {
         // KMS Developer Guide, "Grant constraints" example: {"Department":"Finance","Classification":"Public"}.

@@ -43,11 +43,10 @@ public sealed class PolicyCaseTests
         }
 
         var request = ReadRequest(root["request"]!.AsObject());
-        var grant = root["grant"]?.GetValue<bool>() ?? false;
         var matches = new List<StatementMatch>();
 
-        var traced = KmsAuthorization.Decide(request, keyPolicy, identity, grant, matches);
-        var fast = KmsAuthorization.Decide(request, keyPolicy, identity, grant);
+        var traced = KmsAuthorization.Decide(request, keyPolicy, identity, matches);
+        var fast = KmsAuthorization.Decide(request, keyPolicy, identity);
 
         var expected = root["expected"]!.AsObject();
         Assert.Equal(Enum.Parse<Decision>(expected["decision"]!.GetValue<string>()), traced.Decision);

@@ -40,6 +40,22 @@ public abstract class AwsManagedKeyTests(StoreFixture fixture) : ServiceTests(fi
     }
 
     [Fact]
+    public async Task DescribeKey_OnAnotherAccountsPredefinedAlias_IsDeniedAndCreatesNothing()
+    {
+        // Another account asks for 000000000000's alias/aws/ebs by ARN: the AWS managed key's policy refuses it, and
+        // the refused request must not create that account's key.
+        var other = Server.Client(TestSeed.OtherAccountAccessKey, TestSeed.OtherAccountSecret, region: "eu-south-2");
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => other.DescribeKeyAsync(
+            new DescribeKeyRequest { KeyId = "arn:aws:kms:eu-south-2:000000000000:alias/aws/ebs" }, Ct));
+        Assert.Equal("AccessDeniedException", e.ErrorCode);
+
+        var owner = Server.Client(region: "eu-south-2");
+        var aliases = (await owner.ListAliasesAsync(new ListAliasesRequest { Limit = 100 }, Ct)).Aliases;
+        Assert.Null(Assert.Single(aliases, a => a.AliasName == "alias/aws/ebs").TargetKeyId);
+        Assert.Empty((await owner.ListKeysAsync(new ListKeysRequest(), Ct)).Keys);
+    }
+
+    [Fact]
     public async Task DescribeKey_OnUnknownAwsAlias_ThrowsNotFound()
     {
         await Assert.ThrowsAsync<NotFoundException>(() =>

@@ -129,6 +129,11 @@ public abstract class GrantTests(StoreFixture fixture) : ServiceTests(fixture)
         await DeniedAsync(() => EncryptAsync(Carol, key.KeyId, new() { ["tenant"] = "ACME" }));
         await DeniedAsync(() => EncryptAsync(Carol, key.KeyId, new() { ["tenant"] = "globex" }));
         await DeniedAsync(() => EncryptAsync(Carol, key.KeyId));
+
+        // Pairs whose keys differ only in case all fall under the constraint's key: a ciphertext binding tenant=globex
+        // beside Tenant=acme is refused, in either order.
+        await DeniedAsync(() => EncryptAsync(Carol, key.KeyId, new() { ["tenant"] = "globex", ["Tenant"] = "acme" }));
+        await DeniedAsync(() => EncryptAsync(Carol, key.KeyId, new() { ["Tenant"] = "acme", ["tenant"] = "globex" }));
     }
 
     [Fact]

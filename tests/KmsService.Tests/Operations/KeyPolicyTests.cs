@@ -289,6 +289,49 @@ public abstract class KeyPolicyTests(StoreFixture fixture) : ServiceTests(fixtur
         await Alice.EncryptAsync(new EncryptRequest { KeyId = other.KeyId, Plaintext = new MemoryStream([1]) }, Ct);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task EncryptionContextCondition_KeysDifferingOnlyInCase_CannotSmuggleAnotherValue(bool acmeFirst)
+    {
+        // The role may encrypt only with tenant=acme; a context with both "tenant" and "Tenant" binds both pairs into
+        // the ciphertext, so it is refused whichever order the pairs arrive in.
+        var context = acmeFirst
+            ? new Dictionary<string, string> { ["Tenant"] = "acme", ["tenant"] = "globex" }
+            : new Dictionary<string, string> { ["tenant"] = "globex", ["Tenant"] = "acme" };
+        await DeniedAsync(() => Other.EncryptAsync(new EncryptRequest
+        {
+            KeyId = TestSeed.SharedKeyArn,
+            Plaintext = new MemoryStream([1]),
+            EncryptionContext = context,
+        }, Ct));
+
+        // Both pairs saying acme satisfy the condition.
+        await Other.EncryptAsync(new EncryptRequest
+        {
+            KeyId = TestSeed.SharedKeyArn,
+            Plaintext = new MemoryStream([1]),
+            EncryptionContext = new() { ["tenant"] = "acme", ["Tenant"] = "acme" },
+        }, Ct);
+    }
+
+    [Fact]
+    public async Task EncryptionContext_LargerThanTheBound_IsAValidationError()
+    {
+        var key = await CreateKeyAsync(Alice);
+        var largest = new Dictionary<string, string> { ["k"] = new string('a', 8191) };
+        var blob = (await Alice.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]), EncryptionContext = largest }, Ct)).CiphertextBlob;
+        await Alice.DecryptAsync(new DecryptRequest { CiphertextBlob = blob, EncryptionContext = largest }, Ct);
+
+        var tooLarge = new Dictionary<string, string> { ["k"] = new string('a', 8191), ["x"] = "" };
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            Alice.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]), EncryptionContext = tooLarge }, Ct));
+        Assert.Equal("ValidationException", e.ErrorCode);
+        Assert.Equal("1 validation error detected: Value at 'encryptionContext' failed to satisfy constraint: Member must have keys and values of at most 8192 characters together", e.Message);
+        await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            Alice.GenerateDataKeyAsync(new GenerateDataKeyRequest { KeyId = key.KeyId, NumberOfBytes = 16, EncryptionContext = tooLarge }, Ct));
+    }
+
     [Fact]
     public async Task GetKeyPolicy_OtherPolicyName_ThrowsNotFound()
     {
