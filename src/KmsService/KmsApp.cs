@@ -18,7 +18,7 @@ internal static class KmsApp
     /// <summary>Builds, migrates and seeds; the returned app is ready to <c>RunAsync</c> or <c>StartAsync</c>.</summary>
     public static async Task<WebApplication> CreateAsync(string[] args, Action<IServiceCollection>? configure = null, CancellationToken ct = default)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(BuilderOptions(args));
         HotPathDefaults.Apply(builder);
         var options = builder.Configuration.GetSection(KmsOptions.Section).Get<KmsOptions>() ?? new KmsOptions();
         var isDevelopment = builder.Environment.IsDevelopment();
@@ -30,13 +30,29 @@ internal static class KmsApp
         });
 
         var seed = ReadSeed(options, isDevelopment);
+        var identities = BuildIdentities(options, seed, isDevelopment);
+        if (!isDevelopment && identities.IsEmpty)
+        {
+            throw new StartupException(
+                "No identities: outside Development there are no built-in credentials, so nobody could call the service. "
+                + "Declare accounts, principals and access keys in a seed file (Kms:SeedFile).");
+        }
+
+        if (options.Store.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            DataFolder.Prepare(options.DataDir);
+        }
+
+        var rootKey = LoadRootKey(options, isDevelopment);
+        ForgetRootKeySecret(builder.Configuration, options);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(seed);
-        builder.Services.AddSingleton(BuildIdentities(options, seed, isDevelopment));
+        builder.Services.AddSingleton(identities);
         builder.Services.AddSingleton(new KnownPrincipals(
             isDevelopment ? seed.Accounts.Append(IdentityStore.DevelopmentAccount) : seed.Accounts, seed.PrincipalArns));
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<IHsa>(sp => new SoftwareHsa(LoadRootKey(options, isDevelopment), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(rootKey);
+        builder.Services.AddSingleton<IHsa>(sp => new SoftwareHsa(rootKey.Take(), sp.GetRequiredService<TimeProvider>()));
         // Signatures are checked against the wall clock the clients sign with; the injected TimeProvider is the
         // service's clock for key lifecycle (creation, deletion and rotation dates), which tests move forward.
         builder.Services.AddSingleton(new SigV4Verifier(TimeProvider.System));
@@ -57,6 +73,7 @@ internal static class KmsApp
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton(new RequestRateLimiter(options.RateLimits, isDevelopment));
         builder.Services.AddSingleton<KmsEndpoint>();
+        builder.Services.AddSingleton(ResetPrincipals.From(options, isDevelopment));
         builder.Services.AddSingleton<ResetEndpoint>();
         OperationTable.Register(builder.Services);
         builder.Services.AddHealthChecks();
@@ -81,15 +98,50 @@ internal static class KmsApp
         return app;
     }
 
+    /// <summary>The variable <c>dotnet run</c>'s launch profile sets (Properties/launchSettings.json): the environment to
+    /// use when none is configured. A launch profile overrides variables of the same name, so it must not set
+    /// ASPNETCORE_ENVIRONMENT or DOTNET_ENVIRONMENT: an exported <c>ASPNETCORE_ENVIRONMENT=Production</c> then wins.</summary>
+    public const string LaunchEnvironmentVariable = "KMS_LAUNCH_ENVIRONMENT";
+
+    // The environment as the host resolves it (ASPNETCORE_ and DOTNET_ variables, --environment); only when none is
+    // set does the launch profile's default apply. A published service has no launch profile: Production by default.
+    private static WebApplicationOptions BuilderOptions(string[] args)
+    {
+        var configured = new ConfigurationBuilder()
+            .AddEnvironmentVariables("DOTNET_")
+            .AddEnvironmentVariables("ASPNETCORE_")
+            .AddCommandLine(args)
+            .Build()[HostDefaults.EnvironmentKey];
+        var launchDefault = Environment.GetEnvironmentVariable(LaunchEnvironmentVariable);
+        return new WebApplicationOptions
+        {
+            Args = args,
+            EnvironmentName = string.IsNullOrEmpty(configured) && !string.IsNullOrEmpty(launchDefault) ? launchDefault : null,
+        };
+    }
+
     private static async Task PrepareStoreAsync(IServiceProvider services, CancellationToken ct)
     {
+        var hsa = services.GetRequiredService<IHsa>();
         await using (var db = services.GetRequiredService<KmsDbFactory>().Create())
         {
-            await db.Database.MigrateAsync(ct);
-            if (db.Database.IsSqlite())
+            try
             {
-                // WAL lets readers run while one writer commits.
-                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+                await RootKeyCheck.VerifyBeforeMigrationAsync(db, hsa, ct);
+                await db.Database.MigrateAsync(ct);
+                if (db.Database.IsSqlite())
+                {
+                    // WAL lets readers run while one writer commits.
+                    await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+                }
+
+                await RootKeyCheck.EnsureRecordedAsync(db, hsa, ct);
+            }
+            catch (StartupException)
+            {
+                // A root key generated by this very start (Development) is of no use to this store: leave nothing behind.
+                services.GetRequiredService<RootKeySource>().DeleteIfGenerated();
+                throw;
             }
         }
 
@@ -101,8 +153,7 @@ internal static class KmsApp
         switch (options.Store.ToLowerInvariant())
         {
             case "sqlite":
-                Directory.CreateDirectory(options.DataDir);
-                var file = Path.GetFullPath(Path.Combine(options.DataDir, "kms.db"));
+                var file = Path.GetFullPath(Path.Combine(options.DataDir, DataFolder.DatabaseFile));
                 services.AddPooledDbContextFactory<SqliteKmsDbContext>(o => o.UseSqlite($"Data Source={file};Pooling=True"));
                 services.AddSingleton(sp => KmsDbFactory.For(sp.GetRequiredService<IDbContextFactory<SqliteKmsDbContext>>()));
                 break;
@@ -147,25 +198,55 @@ internal static class KmsApp
         return new IdentityStore(accessKeys, allowUnknown ? IdentityStore.DevelopmentRoot : null);
     }
 
-    private static KeyMaterial LoadRootKey(KmsOptions options, bool isDevelopment)
+    private static RootKeySource LoadRootKey(KmsOptions options, bool isDevelopment)
     {
-        if (!string.IsNullOrWhiteSpace(options.RootKey))
+        try
         {
-            return RootKeyFile.FromBase64(options.RootKey);
+            if (!string.IsNullOrWhiteSpace(options.RootKey))
+            {
+                return new RootKeySource(RootKeyFile.FromBase64(options.RootKey), GeneratedFile: null);
+            }
+
+            if (isDevelopment)
+            {
+                var path = Path.GetFullPath(options.RootKeyFile ?? Path.Combine(options.DataDir, "root.key"));
+                var material = RootKeyFile.LoadOrCreate(path, out var created);
+                return new RootKeySource(material, created ? path : null);
+            }
+
+            if (!string.IsNullOrWhiteSpace(options.RootKeyFile))
+            {
+                return File.Exists(options.RootKeyFile)
+                    ? new RootKeySource(RootKeyFile.LoadOrCreate(options.RootKeyFile), GeneratedFile: null)
+                    : throw new StartupException($"Kms:RootKeyFile '{options.RootKeyFile}' does not exist. Outside Development the root key is never generated: create it (32 random bytes, base64) and restrict it to the service's user.");
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            // A malformed key file or value: the message names the setting or the path, never the content.
+            throw new StartupException(e.Message);
         }
 
-        if (isDevelopment)
+        throw new StartupException("No root key: outside Development set Kms:RootKeyFile (a mounted secret holding base64 of 32 random bytes, e.g. from `openssl rand -base64 32`) or Kms:RootKey.");
+    }
+
+    /// <summary>The root key's base64 text has done its job once the HSA holds the key: it is dropped from the options
+    /// and from every configuration source (and the process environment), so no long-lived object keeps it.</summary>
+    private static void ForgetRootKeySecret(ConfigurationManager configuration, KmsOptions options)
+    {
+        options.RootKey = null;
+        if (configuration[KmsOptions.Section + ":RootKey"] is not null)
         {
-            return RootKeyFile.LoadOrCreate(options.RootKeyFile ?? Path.Combine(options.DataDir, "root.key"));
+            configuration[KmsOptions.Section + ":RootKey"] = null;
         }
 
-        if (!string.IsNullOrWhiteSpace(options.RootKeyFile))
+        // Environment variables are read case-insensitively, with "__" for ":".
+        foreach (var name in Environment.GetEnvironmentVariables().Keys.OfType<string>().ToList())
         {
-            return File.Exists(options.RootKeyFile)
-                ? RootKeyFile.LoadOrCreate(options.RootKeyFile)
-                : throw new StartupException($"Kms:RootKeyFile '{options.RootKeyFile}' does not exist. Outside Development the root key is never generated: create it (32 random bytes, base64) and restrict it to the service's user.");
+            if (name.Replace("__", ":", StringComparison.Ordinal).Equals(KmsOptions.Section + ":RootKey", StringComparison.OrdinalIgnoreCase))
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
         }
-
-        throw new StartupException("No root key: outside Development set Kms:RootKey (Kms__RootKey, base64 of 32 random bytes, e.g. from `openssl rand -base64 32`) or Kms:RootKeyFile.");
     }
 }

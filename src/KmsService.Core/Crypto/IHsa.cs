@@ -27,4 +27,12 @@ public interface IHsa
 
     /// <summary>Drops every cached unwrapped backing key of <paramref name="keyArn"/> (key deletion, key disabled).</summary>
     void Evict(string keyArn);
+
+    /// <summary>A key-check value of the root key: a MAC under it of a fixed label. Stored with the data, it tells at
+    /// start-up whether the HSA holds the root key the store was written under, and reveals nothing about it.</summary>
+    byte[] RootKeyCheckValue();
+
+    /// <summary>True when <paramref name="backingKey"/> unwraps under the root key for <paramref name="keyArn"/>
+    /// (a store written before it had a key-check value is checked this way). Nothing leaves the HSA.</summary>
+    bool Unwraps(string keyArn, WrappedBackingKey backingKey);
 }

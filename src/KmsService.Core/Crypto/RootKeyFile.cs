@@ -14,15 +14,14 @@ public static class RootKeyFile
 
     /// <summary>Loads the root key from <paramref name="path"/>, first creating the file (mode 0600) with 32 random bytes if it does not exist.</summary>
     /// <exception cref="InvalidOperationException">The file exists but does not hold the base64 encoding of exactly 32 bytes.</exception>
-    public static KeyMaterial LoadOrCreate(string path)
+    public static KeyMaterial LoadOrCreate(string path) => LoadOrCreate(path, out _);
+
+    /// <summary>As <see cref="LoadOrCreate(string)"/>; <paramref name="created"/> tells whether this call created the file.</summary>
+    public static KeyMaterial LoadOrCreate(string path, out bool created)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         path = Path.GetFullPath(path);
-        if (!File.Exists(path))
-        {
-            TryCreate(path);
-        }
-
+        created = !File.Exists(path) && TryCreate(path);
         return Load(path);
     }
 
@@ -87,8 +86,9 @@ public static class RootKeyFile
     }
 
     // Writes a temporary file (created 0600, never wider) and moves it into place without overwriting, so that a
-    // crash leaves no half-written key and two instances starting together agree on one key.
-    private static void TryCreate(string path)
+    // crash leaves no half-written key and two instances starting together agree on one key. True when this call
+    // created it.
+    private static bool TryCreate(string path)
     {
         var directory = Path.GetDirectoryName(path)!;
         if (OperatingSystem.IsWindows())
@@ -123,10 +123,12 @@ public static class RootKeyFile
             }
 
             File.Move(temporary, path, overwrite: false);
+            return true;
         }
         catch (IOException) when (File.Exists(path))
         {
             // Another instance created the key first; use that one.
+            return false;
         }
         finally
         {

@@ -56,6 +56,9 @@ public sealed class SoftwareHsa : IHsa, IDisposable
 
     internal BackingKeyCache Cache => _cache;
 
+    // A label no other use of the root key MACs: the root key only ever wraps (AES-GCM) otherwise.
+    private static ReadOnlySpan<byte> RootKeyCheckLabel => "KmsService root key check v1"u8;
+
     // INVARIANT: KdfInputLength counts these 21 bytes.
     private static ReadOnlySpan<byte> KdfLabel => "KmsService encrypt v1"u8;
 
@@ -444,6 +447,38 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         {
             CryptographicOperations.ZeroMemory(plain);
             _root.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public byte[] RootKeyCheckValue()
+    {
+        ThrowIfDisposed();
+        AcquireRoot();
+        try
+        {
+            return HMACSHA256.HashData(_root.Span, RootKeyCheckLabel);
+        }
+        finally
+        {
+            _root.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Unwraps(string keyArn, WrappedBackingKey backingKey)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(backingKey);
+        ValidateKeyArn(keyArn);
+        try
+        {
+            using var material = Unwrap(keyArn, backingKey);
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            return false;
         }
     }
 

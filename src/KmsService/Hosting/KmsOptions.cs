@@ -34,6 +34,11 @@ internal sealed class KmsOptions
     /// (for test suites). Default false.</summary>
     public bool EnableResetEndpoint { get; set; }
 
+    /// <summary>Principal ARNs that may call <c>POST /_kms/reset</c> (a signed request with one of their access keys).
+    /// Default: in Development the development account's root; outside it, none, and enabling the endpoint without
+    /// naming any stops start-up.</summary>
+    public List<string> ResetPrincipals { get; set; } = [];
+
     /// <summary>A file holding the base64 root key. In Development it is created (mode 0600) if missing;
     /// default <c>DataDir/root.key</c> there.</summary>
     public string? RootKeyFile { get; set; }

@@ -35,6 +35,9 @@ internal sealed class IdentityStore
     /// <summary>Where <c>Kms:AllowUnknownAccessKeys</c> is on, the principal an unknown access key acts as, unverified.</summary>
     public Principal? UnknownKeyPrincipal { get; }
 
+    /// <summary>True when nobody could sign a request: no access key, and no unknown-key fallback.</summary>
+    public bool IsEmpty => _accessKeys.Count == 0 && UnknownKeyPrincipal is null;
+
     public bool TryGet(string accessKeyId, out AccessKey accessKey) =>
         _accessKeys.TryGetValue(accessKeyId, out accessKey!);
 

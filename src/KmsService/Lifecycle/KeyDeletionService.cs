@@ -1,4 +1,5 @@
 using KmsService.Core.Crypto;
+using KmsService.Hosting;
 using KmsService.Storage;
 
 namespace KmsService.Lifecycle;
@@ -29,9 +30,9 @@ internal sealed partial class KeyDeletionService(KeyStore store, IHsa hsa, TimeP
 
     protected override void OnSweepFailed(Exception exception) => LogSweepFailed(logger, exception);
 
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Deleted key {KeyArn}: its deletion window has passed")]
+    [LoggerMessage(EventId = EventIds.KeyDeleted, Level = LogLevel.Information, Message = "Deleted key {KeyArn}: its deletion window has passed")]
     private static partial void LogDeleted(ILogger logger, string keyArn);
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Key deletion sweep failed; retrying on the next tick")]
+    [LoggerMessage(EventId = EventIds.DeletionSweepFailed, Level = LogLevel.Warning, Message = "Key deletion sweep failed; retrying on the next tick")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }

@@ -1,4 +1,5 @@
 using KmsService.Core.Crypto;
+using KmsService.Hosting;
 using KmsService.Storage;
 
 namespace KmsService.Lifecycle;
@@ -33,9 +34,9 @@ internal sealed partial class KeyRotationService(RotationStore rotations, IHsa h
 
     protected override void OnSweepFailed(Exception exception) => LogSweepFailed(logger, exception);
 
-    [LoggerMessage(EventId = 2100, Level = LogLevel.Information, Message = "Rotated key {KeyArn} automatically: new key material {KeyMaterialId}")]
+    [LoggerMessage(EventId = EventIds.KeyRotated, Level = LogLevel.Information, Message = "Rotated key {KeyArn} automatically: new key material {KeyMaterialId}")]
     private static partial void LogRotated(ILogger logger, string keyArn, string keyMaterialId);
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Key rotation sweep failed; retrying on the next tick")]
+    [LoggerMessage(EventId = EventIds.RotationSweepFailed, Level = LogLevel.Warning, Message = "Key rotation sweep failed; retrying on the next tick")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }

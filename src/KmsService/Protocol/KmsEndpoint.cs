@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
+using KmsService.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -69,13 +70,19 @@ internal sealed partial class KmsEndpoint(
         }
         catch (Exception e)
         {
-            LogInternalError(logger, requestId, e);
-            await WriteErrorAsync(http, StatusCodes.Status500InternalServerError, nameof(KMSInternalException),
-                "The request processing has failed because of an unknown error, exception or failure.");
+            await WriteInternalErrorAsync(http, logger, requestId, e);
         }
     }
 
-    private static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>Anything unexpected: KMSInternalException with a fixed message; the details go to the log only.</summary>
+    internal static Task WriteInternalErrorAsync(HttpContext http, ILogger logger, string requestId, Exception e)
+    {
+        LogInternalError(logger, requestId, e);
+        return WriteErrorAsync(http, StatusCodes.Status500InternalServerError, nameof(KMSInternalException),
+            "The request processing has failed because of an unknown error, exception or failure.");
+    }
+
+    internal static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength > MaxBodyBytes)
         {
@@ -116,7 +123,7 @@ internal sealed partial class KmsEndpoint(
     private static ValidationException TooLarge() =>
         new($"The request body is larger than the {MaxBodyBytes} bytes this service accepts.");
 
-    private static async Task WriteErrorAsync(HttpContext http, int status, string code, string? message)
+    internal static async Task WriteErrorAsync(HttpContext http, int status, string code, string? message)
     {
         if (http.Response.HasStarted)
         {
@@ -130,7 +137,7 @@ internal sealed partial class KmsEndpoint(
         await http.Response.Body.WriteAsync(body);
     }
 
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Request {RequestId} failed with an unexpected error")]
+    [LoggerMessage(EventId = EventIds.UnexpectedRequestError, Level = LogLevel.Error, Message = "Request {RequestId} failed with an unexpected error")]
     private static partial void LogInternalError(ILogger logger, string requestId, Exception exception);
 
     /// <summary>The HTTP Date header value (RFC 9110 IMF-fixdate), formatted once per second.</summary>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using KmsService.Core.Crypto;
+using KmsService.Hosting;
 using Npgsql;
 
 namespace KmsService.Storage;
@@ -131,12 +132,12 @@ internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, Gra
     private static TimeSpan WithJitter(TimeSpan delay) =>
         delay + TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32((int)delay.TotalMilliseconds / 2 + 1));
 
-    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Listening for cache invalidations on PostgreSQL channel {Channel}")]
+    [LoggerMessage(EventId = EventIds.ChangeFeedListening, Level = LogLevel.Information, Message = "Listening for cache invalidations on PostgreSQL channel {Channel}")]
     private static partial void LogListening(ILogger logger, string channel);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Lost the change feed's PostgreSQL connection; caches cleared and kept for at most a second until it reconnects")]
+    [LoggerMessage(EventId = EventIds.ChangeFeedLost, Level = LogLevel.Warning, Message = "Lost the change feed's PostgreSQL connection; caches cleared and kept for at most a second until it reconnects")]
     private static partial void LogConnectionLost(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Could not start the change feed's PostgreSQL LISTEN; retrying in {Delay}")]
+    [LoggerMessage(EventId = EventIds.ChangeFeedRetrying, Level = LogLevel.Warning, Message = "Could not start the change feed's PostgreSQL LISTEN; retrying in {Delay}")]
     private static partial void LogConnectFailed(ILogger logger, TimeSpan delay, Exception exception);
 }

@@ -95,3 +95,10 @@ internal sealed class GrantRow
     /// retries of a named CreateGrant, are not stored: every token carries the grant id).</summary>
     public required string GrantToken { get; set; }
 }
+
+/// <summary>A fact about the store itself, such as the key-check value of the root key it is written under.</summary>
+internal sealed class StoreMetaRow
+{
+    public required string Name { get; set; }
+    public required string Value { get; set; }
+}

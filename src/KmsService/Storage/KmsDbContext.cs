@@ -10,6 +10,7 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<AliasRow> Aliases => Set<AliasRow>();
     public DbSet<TagRow> Tags => Set<TagRow>();
     public DbSet<GrantRow> Grants => Set<GrantRow>();
+    public DbSet<StoreMetaRow> StoreMeta => Set<StoreMetaRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -83,6 +84,14 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
             e.HasIndex(g => new { g.KeyArn, g.CreationDate, g.GrantId });
             e.HasIndex(g => new { g.RetiringPrincipal, g.Region });
             e.HasOne<KeyRow>().WithMany().HasForeignKey(g => g.KeyArn).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<StoreMetaRow>(e =>
+        {
+            e.ToTable("store_meta");
+            e.HasKey(m => m.Name);
+            e.Property(m => m.Name).HasMaxLength(64);
+            e.Property(m => m.Value).HasMaxLength(1024);
         });
     }
 }

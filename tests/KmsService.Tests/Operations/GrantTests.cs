@@ -604,8 +604,7 @@ public abstract class GrantTests(StoreFixture fixture) : ServiceTests(fixture)
         await alice.CreateGrantAsync(new CreateGrantRequest { KeyId = TestSeed.PinnedKeyId, GranteePrincipal = TestSeed.CarolArn, Operations = ["Encrypt"] }, Ct);
         await carol.EncryptAsync(new EncryptRequest { KeyId = TestSeed.PinnedKeyArn, Plaintext = new MemoryStream([1]) }, Ct);
 
-        using var http = new HttpClient();
-        var response = await http.PostAsync(new Uri(isolated.Server.Url, "/_kms/reset"), null, Ct);
+        using var response = await ResetClient.ResetAsync(isolated.Server.Url, ct: Ct);
         response.EnsureSuccessStatusCode();
 
         Assert.Empty((await alice.ListGrantsAsync(new ListGrantsRequest { KeyId = TestSeed.PinnedKeyId }, Ct)).Grants);

@@ -1,6 +1,7 @@
 using KmsService.Hosting;
 using KmsService.Seed;
 using KmsService.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KmsService.Tests.Seed;
 
@@ -19,18 +20,63 @@ public sealed class StartupTests
     [Fact]
     public async Task Start_InProductionWithoutRootKey_FailsSayingWhatToSet()
     {
-        var e = await Assert.ThrowsAsync<StartupException>(() => KmsServer.StartAsync(extraArgs: ["--environment", "Production"]));
-        Assert.Contains("Kms:RootKey", e.Message, StringComparison.Ordinal);
+        var e = await Assert.ThrowsAsync<StartupException>(() => KmsServer.StartAsync(seedFile: TestSeed.Write(), extraArgs: ["--environment", "Production"]));
+        Assert.Contains("Kms:RootKeyFile", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_InProductionWithoutIdentities_FailsSayingWhatToDeclare()
+    {
+        var rootKey = Convert.ToBase64String(new byte[32]);
+        var e = await Assert.ThrowsAsync<StartupException>(() => KmsServer.StartAsync(extraArgs: ["--environment", "Production", "--Kms:RootKey", rootKey]));
+        Assert.StartsWith("No identities", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Start_InProduction_HasNoBuiltInCredentials()
     {
         var rootKey = Convert.ToBase64String(new byte[32]);
-        await using var server = await KmsServer.StartAsync(extraArgs: ["--environment", "Production", "--Kms:RootKey", rootKey]);
+        await using var server = await KmsServer.StartAsync(seedFile: TestSeed.Write(), extraArgs: ["--environment", "Production", "--Kms:RootKey", rootKey]);
         var e = await Assert.ThrowsAsync<Amazon.KeyManagementService.AmazonKeyManagementServiceException>(() =>
             server.Client().ListKeysAsync(new Amazon.KeyManagementService.Model.ListKeysRequest(), TestContext.Current.CancellationToken));
         Assert.Equal("UnrecognizedClientException", e.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Start_OnTheEmbeddedStore_KeepsItsFilesFromOtherUsers()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var dataDir = Path.Combine(Directory.CreateTempSubdirectory().FullName, "data");
+        await using (var server = await KmsServer.StartAsync(dataDir: dataDir))
+        {
+            await server.Client().CreateKeyAsync(new Amazon.KeyManagementService.Model.CreateKeyRequest(), TestContext.Current.CancellationToken);
+            const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            Assert.Equal(OwnerReadWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dataDir));
+            foreach (var name in new[] { "kms.db", "kms.db-wal", "kms.db-shm", "root.key" })
+            {
+                Assert.Equal(OwnerReadWrite, File.GetUnixFileMode(Path.Combine(dataDir, name)));
+            }
+        }
+
+        // A store file made readable by others (a copy, a restore) is narrowed again at the next start.
+        File.SetUnixFileMode(Path.Combine(dataDir, "kms.db"), (UnixFileMode)Convert.ToInt32("644", 8));
+        await using (await KmsServer.StartAsync(dataDir: dataDir))
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dataDir, "kms.db")));
+        }
+    }
+
+    [Fact]
+    public async Task Start_WithRootKeyOnTheCommandLine_KeepsNoCopyOfItsText()
+    {
+        var rootKey = Convert.ToBase64String(Enumerable.Repeat((byte)7, 32).ToArray());
+        await using var server = await KmsServer.StartAsync(extraArgs: ["--Kms:RootKey", rootKey]);
+        Assert.Null(server.Services.GetRequiredService<KmsOptions>().RootKey);
+        Assert.Null(server.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["Kms:RootKey"]);
     }
 
     [Fact]

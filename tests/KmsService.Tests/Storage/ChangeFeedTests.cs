@@ -133,8 +133,7 @@ public sealed class ChangeFeedTests_Postgres(PostgresFixture fixture) : ServiceT
         var key = await CreateKeyAsync(a.Client());
         await EncryptAsync(b.Client(), key.KeyId);
 
-        using var http = new HttpClient();
-        var response = await http.PostAsync(new Uri(a.Url, "/_kms/reset"), null, Ct);
+        using var response = await ResetClient.ResetAsync(a.Url, ct: Ct);
         response.EnsureSuccessStatusCode();
 
         var elapsed = await TimeUntilThrowsAsync<NotFoundException>(() => EncryptAsync(b.Client(), key.KeyId));

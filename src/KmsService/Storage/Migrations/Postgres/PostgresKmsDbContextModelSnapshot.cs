@@ -241,6 +241,22 @@ namespace KmsService.Storage.Migrations.Postgres
                     b.ToTable("keys", (string)null);
                 });
 
+            modelBuilder.Entity("KmsService.Storage.StoreMetaRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("store_meta", (string)null);
+                });
+
             modelBuilder.Entity("KmsService.Storage.TagRow", b =>
                 {
                     b.Property<string>("KeyArn")

@@ -236,6 +236,22 @@ namespace KmsService.Storage.Migrations.Sqlite
                     b.ToTable("keys", (string)null);
                 });
 
+            modelBuilder.Entity("KmsService.Storage.StoreMetaRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("store_meta", (string)null);
+                });
+
             modelBuilder.Entity("KmsService.Storage.TagRow", b =>
                 {
                     b.Property<string>("KeyArn")

@@ -1,0 +1,16 @@
+namespace KmsService.Hosting;
+
+/// <summary>Every log event id of the service, in one place so that none is used twice: 1xxx requests, 2xxx background
+/// sweeps, 3xxx the change feed.</summary>
+internal static class EventIds
+{
+    public const int UnexpectedRequestError = 1000;
+    public const int StoreReset = 1100;
+    public const int KeyDeleted = 2000;
+    public const int DeletionSweepFailed = 2001;
+    public const int KeyRotated = 2100;
+    public const int RotationSweepFailed = 2101;
+    public const int ChangeFeedListening = 3000;
+    public const int ChangeFeedLost = 3001;
+    public const int ChangeFeedRetrying = 3002;
+}
