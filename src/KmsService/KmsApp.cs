@@ -107,16 +107,22 @@ internal static class KmsApp
     // set does the launch profile's default apply. A published service has no launch profile: Production by default.
     private static WebApplicationOptions BuilderOptions(string[] args)
     {
-        var configured = new ConfigurationBuilder()
+        var host = new ConfigurationBuilder()
             .AddEnvironmentVariables("DOTNET_")
             .AddEnvironmentVariables("ASPNETCORE_")
             .AddCommandLine(args)
-            .Build()[HostDefaults.EnvironmentKey];
+            .Build();
+        var configured = host[HostDefaults.EnvironmentKey];
         var launchDefault = Environment.GetEnvironmentVariable(LaunchEnvironmentVariable);
         return new WebApplicationOptions
         {
             Args = args,
             EnvironmentName = string.IsNullOrEmpty(configured) && !string.IsNullOrEmpty(launchDefault) ? launchDefault : null,
+
+            // appsettings.json ships beside the binaries: read it from there, whatever the working directory (the
+            // default content root), unless a content root is configured. Kms:DataDir stays relative to the
+            // working directory.
+            ContentRootPath = string.IsNullOrEmpty(host[HostDefaults.ContentRootKey]) ? AppContext.BaseDirectory : null,
         };
     }
 
