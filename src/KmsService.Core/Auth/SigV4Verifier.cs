@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
+using KmsService.Core.Keys;
 
 namespace KmsService.Core.Auth;
 
@@ -56,7 +57,9 @@ public sealed class SigV4Verifier
     /// <param name="secretAccessKey">Secret of <see cref="SigV4Authorization.AccessKeyId"/>.</param>
     /// <param name="expectedService">Signing name the scope must carry, e.g. <c>kms</c>.</param>
     /// <param name="expectedRegion">Region the scope must carry; null accepts the client's region.</param>
-    /// <exception cref="InvalidSignatureException">Clock skew, wrong scope, unsigned host, payload hash or signature mismatch.</exception>
+    /// <exception cref="InvalidSignatureException">
+    /// Clock skew, unsigned host, wrong scope (a region that is no region name included), payload hash or signature mismatch.
+    /// </exception>
     public void Verify(
         SigV4Request request,
         SigV4Authorization authorization,
@@ -108,9 +111,27 @@ public sealed class SigV4Verifier
         throw new InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
     }
 
+    /// <summary>
+    /// For a request that is not verified (an unknown access key where the development fallback takes it): the scope's
+    /// region still names the request's region, and so the ARNs the request creates, so it must be a region name.
+    /// </summary>
+    /// <exception cref="InvalidSignatureException">The region is no region of any partition.</exception>
+    public static void CheckRegion(SigV4Authorization authorization)
+    {
+        ArgumentNullException.ThrowIfNull(authorization);
+        if (!Partition.IsValidRegion(authorization.Region))
+        {
+            throw new InvalidSignatureException(InvalidRegion(authorization.Region));
+        }
+    }
+
+    private static string InvalidRegion(string region) =>
+        $"Credential should be scoped to a valid region, not '{SigV4Parser.Excerpt(region, 64)}'. ";
+
     private static void CheckScope(SigV4Authorization auth, string expectedService, string? expectedRegion)
     {
-        var regionOk = auth.Region.Length != 0 && (expectedRegion is null || auth.Region == expectedRegion);
+        // A region must be a region name of some partition (Partition): it becomes part of every ARN the request names.
+        var regionOk = Partition.IsValidRegion(auth.Region) && (expectedRegion is null || auth.Region == expectedRegion);
         var serviceOk = auth.Service == expectedService;
         var terminatorOk = auth.Terminator == Terminator;
         var dateOk = auth.Date.Length == 8 && auth.AmzDate.AsSpan(0, 8).SequenceEqual(auth.Date);
@@ -123,7 +144,7 @@ public sealed class SigV4Verifier
         var message = new StringBuilder();
         if (!regionOk)
         {
-            message.Append(CultureInfo.InvariantCulture, $"Credential should be scoped to a valid region, not '{SigV4Parser.Excerpt(auth.Region, 64)}'. ");
+            message.Append(InvalidRegion(auth.Region));
         }
 
         if (!serviceOk)

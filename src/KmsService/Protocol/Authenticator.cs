@@ -32,6 +32,10 @@ internal sealed class Authenticator(IdentityStore identities, SigV4Verifier veri
             }
             else if (identities.UnknownKeyPrincipal is { } fallback)
             {
+                // Kms:AllowUnknownAccessKeys (on by default in Development only): any credentials people have act as the
+                // development root, unverified. Nothing here is verified, but the scope's region becomes the request's
+                // region and part of every ARN the request makes: it must be a region name.
+                SigV4Verifier.CheckRegion(auth);
                 principal = fallback;
             }
             else

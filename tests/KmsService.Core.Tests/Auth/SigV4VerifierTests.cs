@@ -317,6 +317,59 @@ public sealed class SigV4VerifierTests
             error.Message);
     }
 
+    // Regions of every partition (botocore data/partitions.json), and scope regions that are no region name.
+    [Theory]
+    [InlineData("eu-central-2")]
+    [InlineData("cn-north-1")]
+    [InlineData("us-gov-west-1")]
+    [InlineData("us-iso-east-1")]
+    [InlineData("us-isob-east-1")]
+    [InlineData("eu-isoe-west-1")]
+    [InlineData("us-isof-south-1")]
+    [InlineData("eusc-de-east-1")]
+    [InlineData("mx-central-1")]
+    public void Verify_ScopedToRegionOfAnyPartition_Succeeds(string region)
+    {
+        Verify(SigV4Signer.KmsRequest(ServerNow, region: region));
+    }
+
+    [Theory]
+    [InlineData("us-east-1:111122223333")]
+    [InlineData("")]
+    [InlineData("US-EAST-1")]
+    [InlineData("us_east_1")]
+    [InlineData("useast1")]
+    [InlineData("local")]
+    [InlineData("us-east-")]
+    [InlineData("xx-east-1")]
+    public void Verify_ScopeRegionNotARegionName_ThrowsWithAwsMessage(string region)
+    {
+        var request = SigV4Signer.KmsRequest(ServerNow, region: region);
+
+        var error = Assert.Throws<InvalidSignatureException>(() => Verify(request));
+
+        Assert.Equal($"Credential should be scoped to a valid region, not '{region}'. ", error.Message);
+    }
+
+    [Theory]
+    [InlineData("us-east-1:111122223333")]
+    [InlineData("")]
+    [InlineData("local")]
+    public void CheckRegion_NotARegionName_ThrowsWithAwsMessage(string region)
+    {
+        var auth = SigV4Parser.Parse(SigV4Signer.KmsRequest(ServerNow, region: region));
+
+        var error = Assert.Throws<InvalidSignatureException>(() => SigV4Verifier.CheckRegion(auth));
+
+        Assert.Equal($"Credential should be scoped to a valid region, not '{region}'. ", error.Message);
+    }
+
+    [Fact]
+    public void CheckRegion_RegionName_Returns()
+    {
+        SigV4Verifier.CheckRegion(SigV4Parser.Parse(SigV4Signer.KmsRequest(ServerNow, region: "us-gov-west-1")));
+    }
+
     [Fact]
     public void Verify_ClientRegionWhenNoneConfigured_Succeeds()
     {
@@ -464,7 +517,7 @@ public sealed class SigV4VerifierTests
     {
         for (var i = 0; i < SigV4Verifier.MaxCachedSigningKeys + 50; i++)
         {
-            Verify(SigV4Signer.KmsRequest(ServerNow, region: "region-" + i));
+            Verify(SigV4Signer.KmsRequest(ServerNow, region: "us-test-" + i));
         }
 
         Assert.InRange(_verifier.CachedSigningKeyCount, 1, SigV4Verifier.MaxCachedSigningKeys);

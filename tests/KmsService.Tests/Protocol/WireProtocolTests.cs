@@ -3,7 +3,10 @@ using System.Text;
 using System.Text.Json;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
+using KmsService.Storage;
 using KmsService.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KmsService.Tests.Protocol;
 
@@ -202,5 +205,42 @@ public sealed class WireProtocolTests(SqliteFixture fixture) : ServiceTests(fixt
         var client = Server.Client(TestSeed.AliceAccessKey, TestSeed.AliceSecret, "eu-central-1");
         var key = (await client.CreateKeyAsync(new CreateKeyRequest(), Ct)).KeyMetadata;
         Assert.StartsWith("arn:aws:kms:eu-central-1:111122223333:key/", key.Arn);
+    }
+
+    // ---- The scope's region must be a region name (botocore partitions.json), on every path.
+
+    [Theory]
+    [InlineData("test", "test")]
+    [InlineData(TestSeed.AliceAccessKey, TestSeed.AliceSecret)]
+    [InlineData("AKIDUNKNOWN", "not-verified")]
+    public async Task Raw_ScopeRegionNotARegionName_ThrowsInvalidSignatureAndCreatesNoKey(string accessKeyId, string secret)
+    {
+        var description = "region-probe-" + Guid.NewGuid().ToString("N");
+        var request = new RawKmsRequest(Server.Url, "CreateKey", $$"""{"Description":"{{description}}"}""")
+        {
+            AccessKeyId = accessKeyId,
+            SecretAccessKey = secret,
+            Region = "us-east-1:111122223333",
+        };
+
+        var (status, type, message) = await request.Sign().SendAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("InvalidSignatureException", type);
+        Assert.Equal("Credential should be scoped to a valid region, not 'us-east-1:111122223333'. ", message);
+        await using var db = Server.Services.GetRequiredService<KmsDbFactory>().Create();
+        Assert.False(await db.Keys.AnyAsync(k => k.Description == description, Ct));
+    }
+
+    [Fact]
+    public async Task Sdk_ClientInChinaRegion_GetsAwsCnArns()
+    {
+        var client = Server.Client(region: "cn-north-1");
+
+        var key = (await client.CreateKeyAsync(new CreateKeyRequest(), Ct)).KeyMetadata;
+        var described = (await client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.Arn }, Ct)).KeyMetadata;
+
+        Assert.StartsWith("arn:aws-cn:kms:cn-north-1:000000000000:key/", key.Arn);
+        Assert.Equal(key.Arn, described.Arn);
     }
 }
