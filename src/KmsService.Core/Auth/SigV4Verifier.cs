@@ -58,7 +58,8 @@ public sealed class SigV4Verifier
     /// <param name="expectedService">Signing name the scope must carry, e.g. <c>kms</c>.</param>
     /// <param name="expectedRegion">Region the scope must carry; null accepts the client's region.</param>
     /// <exception cref="InvalidSignatureException">
-    /// Clock skew, unsigned host, wrong scope (a region that is no region name included), payload hash or signature mismatch.
+    /// Clock skew, an unsigned <c>host</c> or <c>x-amz-*</c> header, wrong scope (a region that is no region name
+    /// included), payload hash or signature mismatch (a signed header missing from the request included).
     /// </exception>
     public void Verify(
         SigV4Request request,
@@ -72,9 +73,9 @@ public sealed class SigV4Verifier
         ArgumentNullException.ThrowIfNull(secretAccessKey);
         ArgumentNullException.ThrowIfNull(expectedService);
 
-        // Same order as AWS: time, host, scope, then the signature itself.
+        // Same order as AWS: time, required signed headers, scope, then the signature itself.
         CheckClock(authorization);
-        CheckHostSigned(authorization);
+        CheckRequiredHeadersSigned(request, authorization);
         CheckScope(authorization, expectedService, expectedRegion);
         CheckSignature(request, authorization, secretAccessKey);
     }
@@ -97,18 +98,44 @@ public sealed class SigV4Verifier
         }
     }
 
-    private static void CheckHostSigned(SigV4Authorization auth)
+    /// <summary>
+    /// IAM User Guide, "Create a signed AWS API request": "You must include the host header (HTTP/1.1) or the
+    /// :authority header (HTTP/2), and any x-amz-* headers in the signature." A header outside the signature can be
+    /// changed in transit: with only host signed, a captured DescribeKey could be replayed with
+    /// <c>X-Amz-Target: TrentService.DisableKey</c>.
+    /// </summary>
+    private static void CheckRequiredHeadersSigned(SigV4Request request, SigV4Authorization auth)
     {
         var signed = auth.SignedHeaders;
-        for (var i = 0; i < signed.Count; i++)
+        if (!IsSigned(signed, "host"))
         {
-            if (string.Equals(signed[i], "host", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
+        }
+
+        // Kestrel presents HTTP/2's :authority as Host. Only the "x-amz-" prefix: "x-amzn-trace-id", which botocore
+        // and the SDKs leave unsigned, is not an x-amz-* header.
+        foreach (var header in request.Lines)
+        {
+            if (header.Key.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase) && !IsSigned(signed, header.Key))
             {
-                return;
+                // The name as the client sent it (X-Amz-Target from the SDKs), bounded like any echoed input.
+                throw new InvalidSignatureException(
+                    $"'{SigV4Parser.Excerpt(header.Key, 64)}' must be a 'SignedHeader' in the AWS Authorization.");
+            }
+        }
+    }
+
+    private static bool IsSigned(IReadOnlyList<string> signedHeaders, string name)
+    {
+        for (var i = 0; i < signedHeaders.Count; i++)
+        {
+            if (string.Equals(signedHeaders[i], name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
             }
         }
 
-        throw new InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
+        return false;
     }
 
     /// <summary>
@@ -180,11 +207,14 @@ public sealed class SigV4Verifier
 
         // With x-amz-content-sha256 the client signs that value, so it must also be the real body hash.
         var declared = request.FirstHeader("x-amz-content-sha256")?.Trim();
+        bool complete;
 
         var w = new PooledUtf8Buffer(1024);
         try
         {
-            SigV4Canonical.WriteCanonicalRequest(ref w, request, auth, declared ?? (ReadOnlySpan<char>)bodyHex);
+            // A header named in SignedHeaders but absent would canonicalize as "name:" (an empty value), so removing a
+            // header signed empty would go unnoticed: an absent signed header fails the signature, whatever it computes.
+            complete = SigV4Canonical.WriteCanonicalRequest(ref w, request, auth, declared ?? (ReadOnlySpan<char>)bodyHex);
             Sha256(w.Written, canonicalHash);
             w.Length = 0;
             SigV4Canonical.WriteStringToSign(ref w, auth, canonicalHash);
@@ -208,7 +238,7 @@ public sealed class SigV4Verifier
             && written == 32;
         var matches = CryptographicOperations.FixedTimeEquals(computed, provided);
         CryptographicOperations.ZeroMemory(computed);
-        if (!(wellFormed & matches))
+        if (!(wellFormed & matches & complete))
         {
             throw new InvalidSignatureException(SignatureMismatch);
         }

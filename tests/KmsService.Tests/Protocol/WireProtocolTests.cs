@@ -207,6 +207,54 @@ public sealed class WireProtocolTests(SqliteFixture fixture) : ServiceTests(fixt
         Assert.StartsWith("arn:aws:kms:eu-central-1:111122223333:key/", key.Arn);
     }
 
+    // ---- SigV4: what must be signed (IAM User Guide, "Create a signed AWS API request": host and every x-amz-* header).
+
+    [Fact]
+    public async Task Raw_EveryHeaderSigned_Succeeds()
+    {
+        var key = await CreateKeyAsync();
+
+        var (status, type, _) = await Raw("DescribeKey", $$"""{"KeyId":"{{key.KeyId}}"}""").Sign().SendAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Null(type);
+    }
+
+    [Fact]
+    public async Task Raw_HostOnlySignedDescribeKeyReplayedAsDisableKey_ThrowsInvalidSignatureAndKeyStaysEnabled()
+    {
+        var key = await CreateKeyAsync();
+        var request = Raw("DescribeKey", $$"""{"KeyId":"{{key.KeyId}}"}""", signedHeaders: ["host"]).Sign();
+
+        var (status, type, message) = await request.Replace("X-Amz-Target", "TrentService.DisableKey").SendAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("InvalidSignatureException", type);
+        Assert.Matches("^'X-Amz-(Target|Date)' must be a 'SignedHeader' in the AWS Authorization\\.$", message);
+        var meta = (await Kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId }, Ct)).KeyMetadata;
+        Assert.Equal(KeyState.Enabled, meta.KeyState);
+    }
+
+    [Fact]
+    public async Task Raw_TargetNotSigned_ThrowsInvalidSignatureNamingIt()
+    {
+        var (status, type, message) = await Raw("ListKeys", "{}", signedHeaders: ["content-type", "host", "x-amz-date"]).Sign().SendAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("InvalidSignatureException", type);
+        Assert.Equal("'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.", message);
+    }
+
+    [Fact]
+    public async Task Raw_TraceIdNotSigned_Succeeds()
+    {
+        var request = Raw("ListKeys", "{}").Sign().Header("X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793");
+
+        var (status, _, _) = await request.SendAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
     // ---- The scope's region must be a region name (botocore partitions.json), on every path.
 
     [Theory]
@@ -243,4 +291,7 @@ public sealed class WireProtocolTests(SqliteFixture fixture) : ServiceTests(fixt
         Assert.StartsWith("arn:aws-cn:kms:cn-north-1:000000000000:key/", key.Arn);
         Assert.Equal(key.Arn, described.Arn);
     }
+
+    private RawKmsRequest Raw(string target, string body, IReadOnlyList<string>? signedHeaders = null) =>
+        new(Server.Url, target, body) { SignedHeaders = signedHeaders };
 }
