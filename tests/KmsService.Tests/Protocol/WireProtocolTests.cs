@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
+using Amazon.Runtime;
 using KmsService.Storage;
 using KmsService.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -255,6 +256,59 @@ public sealed class WireProtocolTests(SqliteFixture fixture) : ServiceTests(fixt
         Assert.Equal(HttpStatusCode.OK, status);
     }
 
+    // ---- Session tokens: every known access key is a long-term key (WIRE.md §7.6).
+
+    [Fact]
+    public async Task Sdk_DevelopmentKeyWithSessionToken_ThrowsUnrecognizedClient()
+    {
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            SessionClient("test", "test").ListKeysAsync(new ListKeysRequest(), Ct));
+
+        Assert.Equal("UnrecognizedClientException", e.ErrorCode);
+        Assert.Equal("The security token included in the request is invalid.", e.Message);
+    }
+
+    [Fact]
+    public async Task Sdk_SeededKeyWithSessionToken_ThrowsUnrecognizedClient()
+    {
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            SessionClient(TestSeed.AliceAccessKey, TestSeed.AliceSecret).ListKeysAsync(new ListKeysRequest(), Ct));
+
+        Assert.Equal("UnrecognizedClientException", e.ErrorCode);
+        Assert.Equal("The security token included in the request is invalid.", e.Message);
+    }
+
+    [Fact]
+    public async Task Sdk_SeededKeyWithSessionTokenAndWrongSecret_ThrowsInvalidSignature()
+    {
+        // The signature is checked before the token, as AWS does.
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            SessionClient(TestSeed.AliceAccessKey, "not-alices-secret").ListKeysAsync(new ListKeysRequest(), Ct));
+
+        Assert.Equal("InvalidSignatureException", e.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Sdk_UnknownKeyWithSessionTokenInDevelopment_ActsAsDevelopmentRoot()
+    {
+        var key = (await SessionClient("ASIAWHATEVER", "anything").CreateKeyAsync(new CreateKeyRequest(), Ct)).KeyMetadata;
+
+        Assert.Equal("000000000000", key.AWSAccountId);
+    }
+
+    [Fact]
+    public async Task Raw_KnownKeyWithUnsignedSessionToken_ThrowsInvalidSignatureNamingIt()
+    {
+        var request = Raw("ListKeys", "{}", signedHeaders: ["content-type", "host", "x-amz-date", "x-amz-target"])
+            .Header("X-Amz-Security-Token", "IQoJb3JpZ2luX2VjEXAMPLETOKEN")
+            .Sign();
+
+        var (_, type, message) = await request.SendAsync(Ct);
+
+        Assert.Equal("InvalidSignatureException", type);
+        Assert.Equal("'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization.", message);
+    }
+
     // ---- The scope's region must be a region name (botocore partitions.json), on every path.
 
     [Theory]
@@ -294,4 +348,12 @@ public sealed class WireProtocolTests(SqliteFixture fixture) : ServiceTests(fixt
 
     private RawKmsRequest Raw(string target, string body, IReadOnlyList<string>? signedHeaders = null) =>
         new(Server.Url, target, body) { SignedHeaders = signedHeaders };
+
+    private AmazonKeyManagementServiceClient SessionClient(string accessKeyId, string secret) =>
+        new(new SessionAWSCredentials(accessKeyId, secret, "IQoJb3JpZ2luX2VjEXAMPLETOKEN"), new AmazonKeyManagementServiceConfig
+        {
+            ServiceURL = Server.Url.ToString(),
+            AuthenticationRegion = "us-east-1",
+            MaxErrorRetry = 0,
+        });
 }
