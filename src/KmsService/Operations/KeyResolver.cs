@@ -41,12 +41,20 @@ internal sealed class KeyResolver(KeyStore store, AwsManagedKeyFactory awsManage
         }
     }
 
-    // A key of another account is found by ARN like any other; its key policy then decides (Authorizer).
+    // A key of another account is found by ARN like any other; its key policy then decides (Authorizer). A key of
+    // another region or partition is not: the ARN must name the caller's region, and so the caller's partition.
     private static void CheckArnScope(KeyIdentifier id, CallContext call)
     {
         if (id.Region != call.Region)
         {
             throw new NotFoundException($"Invalid arn {id.Region}");
+        }
+
+        // INVARIANT: KeyIdentifier.Parse refuses an ARN whose partition is not its region's, so this holds already;
+        // checked here too because the ARN is rebuilt from the region alone (KmsKey.BuildArn).
+        if (id.Partition != call.Partition)
+        {
+            throw new NotFoundException($"Invalid keyId '{id.Raw}'");
         }
     }
 
