@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Text;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
-using KmsService.Core.Keys;
 
 namespace KmsService.Core.Auth;
 
@@ -146,7 +145,7 @@ public sealed class SigV4Verifier
     public static void CheckRegion(SigV4Authorization authorization)
     {
         ArgumentNullException.ThrowIfNull(authorization);
-        if (!Partition.IsValidRegion(authorization.Region))
+        if (authorization.Partition is null)
         {
             throw new InvalidSignatureException(InvalidRegion(authorization.Region));
         }
@@ -157,8 +156,9 @@ public sealed class SigV4Verifier
 
     private static void CheckScope(SigV4Authorization auth, string expectedService, string? expectedRegion)
     {
-        // A region must be a region name of some partition (Partition): it becomes part of every ARN the request names.
-        var regionOk = Partition.IsValidRegion(auth.Region) && (expectedRegion is null || auth.Region == expectedRegion);
+        // A region must be a region name of some partition (the parser found which): it becomes part of every ARN the
+        // request names.
+        var regionOk = auth.Partition is not null && (expectedRegion is null || auth.Region == expectedRegion);
         var serviceOk = auth.Service == expectedService;
         var terminatorOk = auth.Terminator == Terminator;
         var dateOk = auth.Date.Length == 8 && auth.AmzDate.AsSpan(0, 8).SequenceEqual(auth.Date);

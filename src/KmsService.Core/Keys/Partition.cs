@@ -10,7 +10,9 @@ namespace KmsService.Core.Keys;
 /// <c>^us\-gov\-\w+\-\d+$</c>, aws-iso <c>^us\-iso\-\w+\-\d+$</c>, aws-iso-b <c>^us\-isob\-\w+\-\d+$</c>, aws-iso-e
 /// <c>^eu\-isoe\-\w+\-\d+$</c>, aws-iso-f <c>^us\-isof\-\w+\-\d+$</c>, aws-eusc <c>^eusc\-(de)\-\w+\-\d+$</c>; here
 /// <c>\w</c> is ASCII only (<c>[A-Za-z0-9_]</c>), <c>\d</c> is <c>[0-9]</c>, and <c>$</c> is the end of the string
-/// (Python's <c>$</c> also accepts a final newline; a region never has one).
+/// (Python's <c>$</c> also accepts a final newline; a region never has one). Requests do not pay for the check: the
+/// SigV4 parser looks a scope region up once per distinct name and keeps its partition with it (SigV4Strings), and the
+/// request carries that partition on (<c>CallContext.Partition</c>).
 /// </remarks>
 public static class Partition
 {
@@ -29,7 +31,8 @@ public static class Partition
     {
         ArgumentNullException.ThrowIfNull(region);
 
-        // INVARIANT: regions reach here only after the SigV4 scope, an ARN or the seed file was checked with IsValidRegion.
+        // INVARIANT: regions reach here from the seed file, checked with IsValidRegion, or from a request, whose scope
+        // region the authenticator refuses unless it has a partition.
         return TryForRegion(region, out var partition)
             ? partition
             : throw new ArgumentException("Not a region name of any AWS partition.", nameof(region));
@@ -43,72 +46,53 @@ public static class Partition
     {
         partition = null;
 
-        // Every pattern ends in \-\w+\-\d+$, and neither \w nor \d matches '-': the last field is the digits, the one
-        // before it the word, and what precedes them (the prefix) picks the partition. The prefixes differ in their
-        // number of dashes (us-east-1 vs us-gov-west-1), so no two patterns match one name and order does not matter.
-        var lastDash = region.LastIndexOf('-');
-        if (lastDash < 0 || !IsDigits(region[(lastDash + 1)..]))
+        // Every pattern ends in \-\w+\-\d+$, and neither \w nor \d matches '-': read from the end, the digits, a dash,
+        // the word, a dash; what precedes them (the prefix) picks the partition. The prefixes differ in their number
+        // of dashes (us-east-1 vs us-gov-west-1), so no two patterns match one name and their order does not matter.
+        var i = region.Length - 1;
+        while (i >= 0 && char.IsAsciiDigit(region[i]))
+        {
+            i--;
+        }
+
+        if (i == region.Length - 1 || i < 0 || region[i] != '-')
         {
             return false;
         }
 
-        var head = region[..lastDash];
-        var wordDash = head.LastIndexOf('-');
-        if (wordDash < 0 || !IsWord(head[(wordDash + 1)..]))
+        var wordEnd = --i;
+        while (i >= 0 && (char.IsAsciiLetterOrDigit(region[i]) || region[i] == '_'))
+        {
+            i--;
+        }
+
+        if (i == wordEnd || i < 0 || region[i] != '-')
         {
             return false;
         }
 
-        partition = head[..wordDash] switch
-        {
-            "us" or "eu" or "ap" or "sa" or "ca" or "me" or "af" or "il" or "mx" => Aws,
-            "cn" => AwsCn,
-            "us-gov" => AwsUsGov,
-            "us-iso" => AwsIso,
-            "us-isob" => AwsIsoB,
-            "eu-isoe" => AwsIsoE,
-            "us-isof" => AwsIsoF,
-            "eusc-de" => AwsEusc,
-            _ => null,
-        };
+        partition = OfPrefix(region[..i]);
         return partition is not null;
     }
 
-    // \d+ with \d = [0-9].
-    private static bool IsDigits(ReadOnlySpan<char> value)
+    // The prefix of a region name that matched \-\w+\-\d+$, by length then by its characters.
+    private static string? OfPrefix(ReadOnlySpan<char> prefix) => prefix.Length switch
     {
-        if (value.IsEmpty)
+        2 => (prefix[0], prefix[1]) switch
         {
-            return false;
-        }
-
-        foreach (var c in value)
-        {
-            if (!char.IsAsciiDigit(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    // \w+ with \w = [A-Za-z0-9_].
-    private static bool IsWord(ReadOnlySpan<char> value)
-    {
-        if (value.IsEmpty)
-        {
-            return false;
-        }
-
-        foreach (var c in value)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && c != '_')
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+            ('u', 's') or ('e', 'u') or ('a', 'p') or ('s', 'a') or ('c', 'a')
+                or ('m', 'e') or ('a', 'f') or ('i', 'l') or ('m', 'x') => Aws,
+            ('c', 'n') => AwsCn,
+            _ => null,
+        },
+        6 => prefix.SequenceEqual("us-gov") ? AwsUsGov
+            : prefix.SequenceEqual("us-iso") ? AwsIso
+            : null,
+        7 => prefix.SequenceEqual("us-isob") ? AwsIsoB
+            : prefix.SequenceEqual("eu-isoe") ? AwsIsoE
+            : prefix.SequenceEqual("us-isof") ? AwsIsoF
+            : prefix.SequenceEqual("eusc-de") ? AwsEusc
+            : null,
+        _ => null,
+    };
 }

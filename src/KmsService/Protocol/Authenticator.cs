@@ -63,11 +63,14 @@ internal sealed class Authenticator(IdentityStore identities, SigV4Verifier veri
             _threadHeaders = headers;
         }
 
+        // INVARIANT: both paths above refused a region that is no region name, the only case without a partition.
+        var partition = auth.Partition ?? throw new KMSInternalException("The request's region has no partition.");
         return new CallContext(
             principal.AccountId,
             principal.Arn,
             auth.AccessKeyId,
             auth.Region,
+            partition,
             http.Connection.RemoteIpAddress?.ToString(),
             requestId,
             http.Request.Headers.UserAgent.ToString(),

@@ -24,7 +24,7 @@ public sealed class PartitionTests
     public void ForRegion_RegionOfAPartition_ReturnsThatPartition(string region, string partition)
     {
         Assert.True(Partition.IsValidRegion(region));
-        Assert.True(Partition.TryForRegion(region, out var found));
+        Assert.True(Partition.TryForRegion($"[{region}]".AsSpan(1, region.Length), out var found));
         Assert.Equal(partition, found);
         Assert.Equal(partition, Partition.ForRegion(region));
     }
