@@ -4,10 +4,13 @@ namespace KmsService.Core.Auth;
 /// <remarks>Produced by <see cref="SigV4Parser.Parse"/>; nothing here is authenticated until <see cref="SigV4Verifier.Verify"/> succeeds.</remarks>
 public sealed class SigV4Authorization
 {
+    // The region with its partition, interned (SigV4Strings): one field for both.
+    private readonly ScopeRegion _region;
+
     internal SigV4Authorization(
         string accessKeyId,
         string date,
-        string region,
+        ScopeRegion region,
         string service,
         string terminator,
         IReadOnlyList<string> signedHeaders,
@@ -17,7 +20,7 @@ public sealed class SigV4Authorization
     {
         AccessKeyId = accessKeyId;
         Date = date;
-        Region = region;
+        _region = region;
         Service = service;
         Terminator = terminator;
         SignedHeaders = signedHeaders;
@@ -33,7 +36,11 @@ public sealed class SigV4Authorization
     public string Date { get; }
 
     /// <summary>Scope region as sent, e.g. <c>us-east-1</c>.</summary>
-    public string Region { get; }
+    public string Region => _region.Name;
+
+    /// <summary>The partition of <see cref="Region"/> (<c>aws</c>, <c>aws-cn</c>, …), or null when the region is no
+    /// region name (<see cref="Keys.Partition.TryForRegion"/>).</summary>
+    public string? Partition => _region.Partition;
 
     /// <summary>Scope service as sent, e.g. <c>kms</c>.</summary>
     public string Service { get; }

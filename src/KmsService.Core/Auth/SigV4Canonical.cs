@@ -15,9 +15,10 @@ internal static class SigV4Canonical
 
     /// <summary>
     /// Writes the canonical request. <paramref name="payloadHash"/> is the last line: the
-    /// <c>x-amz-content-sha256</c> value when the client sent one, else the hex SHA-256 of the body.
+    /// <c>x-amz-content-sha256</c> value when the client sent one, else the hex SHA-256 of the body. Returns false when
+    /// a header named in <c>SignedHeaders</c> is not in the request: the request is not the one that was signed.
     /// </summary>
-    public static void WriteCanonicalRequest(
+    public static bool WriteCanonicalRequest(
         ref PooledUtf8Buffer w, SigV4Request request, SigV4Authorization auth, scoped ReadOnlySpan<char> payloadHash)
     {
         w.Utf8(request.Method);
@@ -32,9 +33,10 @@ internal static class SigV4Canonical
         w.Byte((byte)'\n');
 
         var signed = auth.SignedHeaders;
+        var complete = true;
         for (var i = 0; i < signed.Count; i++)
         {
-            WriteCanonicalHeader(ref w, request.Lines, signed[i]);
+            complete &= WriteCanonicalHeader(ref w, request.Lines, signed[i]);
         }
 
         // The header block ends with its own newline, then the blank-line separator.
@@ -51,6 +53,7 @@ internal static class SigV4Canonical
 
         w.Byte((byte)'\n');
         w.Utf8(payloadHash);
+        return complete;
     }
 
     /// <summary>Writes <c>AWS4-HMAC-SHA256\n&lt;timestamp&gt;\n&lt;scope&gt;\n&lt;hex(hash(canonical request))&gt;</c>.</summary>
@@ -197,7 +200,7 @@ internal static class SigV4Canonical
         var w = new PooledUtf8Buffer(1024);
         try
         {
-            WriteCanonicalRequest(ref w, request, auth, payloadHash);
+            _ = WriteCanonicalRequest(ref w, request, auth, payloadHash);
             return Encoding.UTF8.GetString(w.Written);
         }
         finally
@@ -208,9 +211,9 @@ internal static class SigV4Canonical
 
     /// <summary>
     /// <c>name:value\n</c> for one signed header: every received line with that name, in order, each trimmed with
-    /// inner whitespace runs collapsed to one space, joined by commas.
+    /// inner whitespace runs collapsed to one space, joined by commas. False when the request has no line with that name.
     /// </summary>
-    private static void WriteCanonicalHeader(
+    private static bool WriteCanonicalHeader(
         ref PooledUtf8Buffer w, scoped ReadOnlySpan<KeyValuePair<string, string>> headers, string name)
     {
         w.Utf8(name);
@@ -233,6 +236,7 @@ internal static class SigV4Canonical
         }
 
         w.Byte((byte)'\n');
+        return !first;
     }
 
     private static void WriteTrimmedValue(ref PooledUtf8Buffer w, ReadOnlySpan<char> value)

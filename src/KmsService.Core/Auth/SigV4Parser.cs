@@ -114,7 +114,7 @@ public static class SigV4Parser
         // Access key id, date, region, service and terminator repeat on every request: they are interned.
         var accessKeyId = SigV4Strings.Intern(NextPart(ref scope));
         var date = SigV4Strings.Intern(NextPart(ref scope));
-        var region = SigV4Strings.Intern(NextPart(ref scope));
+        var region = SigV4Strings.Region(NextPart(ref scope));
         var service = SigV4Strings.Intern(NextPart(ref scope));
         var terminator = SigV4Strings.Intern(scope);
 

@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
+using KmsService.Core.Keys;
 
 namespace KmsService.Core.Auth;
 
 /// <summary>Interned copies of the parts of an <c>Authorization</c> header that repeat from request to request
-/// (credential scope parts, the signed-header list), so that parsing them does not allocate every time.</summary>
+/// (credential scope parts, the signed-header list), so that parsing them does not allocate every time, and the
+/// partition of each region, so that a region is validated once.</summary>
 /// <remarks>
-/// Values come from clients, so both tables are bounded in entries and in the length of what they keep; when one
+/// Values come from clients, so every table is bounded in entries and in the length of what they keep; when one
 /// fills it is emptied, as the scope date changes daily anyway. Only non-secret header text is interned: access key
 /// ids, dates, regions, service names and header names, never a signature.
 /// </remarks>
@@ -19,12 +21,19 @@ internal static class SigV4Strings
     private static readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> StringLookup =
         Strings.GetAlternateLookup<ReadOnlySpan<char>>();
 
+    // Interned scope regions, each with its partition, so that a region is validated once per distinct name rather
+    // than on every request.
+    private static readonly ConcurrentDictionary<string, ScopeRegion> Regions = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, ScopeRegion>.AlternateLookup<ReadOnlySpan<char>> RegionLookup =
+        Regions.GetAlternateLookup<ReadOnlySpan<char>>();
+
     private static readonly ConcurrentDictionary<string, string[]> Lists = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, string[]>.AlternateLookup<ReadOnlySpan<char>> ListLookup =
         Lists.GetAlternateLookup<ReadOnlySpan<char>>();
 
     // ConcurrentDictionary.Count takes every lock; these approximate it for the bound only.
     private static int _stringCount;
+    private static int _regionCount;
     private static int _listCount;
 
     /// <summary>The string with the characters of <paramref name="value"/>, shared when it was seen before.</summary>
@@ -47,6 +56,24 @@ internal static class SigV4Strings
 
         var created = value.ToString();
         Add(Strings, ref _stringCount, created, created);
+        return created;
+    }
+
+    /// <summary>The region of a credential scope and its partition, shared when it was seen before.</summary>
+    public static ScopeRegion Region(ReadOnlySpan<char> value)
+    {
+        if (RegionLookup.TryGetValue(value, out var known))
+        {
+            return known;
+        }
+
+        var name = value.IsEmpty ? string.Empty : value.ToString();
+        var created = new ScopeRegion(name, Partition.TryForRegion(value, out var partition) ? partition : null);
+        if (value.Length <= MaxLength)
+        {
+            Add(Regions, ref _regionCount, name, created);
+        }
+
         return created;
     }
 
@@ -89,4 +116,13 @@ internal static class SigV4Strings
             Interlocked.Decrement(ref count);
         }
     }
+}
+
+/// <summary>A credential scope's region as sent, and its partition (<see cref="Partition.TryForRegion"/>), or null when
+/// the region is no region name.</summary>
+internal sealed class ScopeRegion(string name, string? partition)
+{
+    public string Name { get; } = name;
+
+    public string? Partition { get; } = partition;
 }

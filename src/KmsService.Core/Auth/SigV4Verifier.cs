@@ -56,7 +56,10 @@ public sealed class SigV4Verifier
     /// <param name="secretAccessKey">Secret of <see cref="SigV4Authorization.AccessKeyId"/>.</param>
     /// <param name="expectedService">Signing name the scope must carry, e.g. <c>kms</c>.</param>
     /// <param name="expectedRegion">Region the scope must carry; null accepts the client's region.</param>
-    /// <exception cref="InvalidSignatureException">Clock skew, wrong scope, unsigned host, payload hash or signature mismatch.</exception>
+    /// <exception cref="InvalidSignatureException">
+    /// Clock skew, an unsigned <c>host</c> or <c>x-amz-*</c> header, wrong scope (a region that is no region name
+    /// included), payload hash or signature mismatch (a signed header missing from the request included).
+    /// </exception>
     public void Verify(
         SigV4Request request,
         SigV4Authorization authorization,
@@ -69,9 +72,9 @@ public sealed class SigV4Verifier
         ArgumentNullException.ThrowIfNull(secretAccessKey);
         ArgumentNullException.ThrowIfNull(expectedService);
 
-        // Same order as AWS: time, host, scope, then the signature itself.
+        // Same order as AWS: time, required signed headers, scope, then the signature itself.
         CheckClock(authorization);
-        CheckHostSigned(authorization);
+        CheckRequiredHeadersSigned(request, authorization);
         CheckScope(authorization, expectedService, expectedRegion);
         CheckSignature(request, authorization, secretAccessKey);
     }
@@ -94,23 +97,68 @@ public sealed class SigV4Verifier
         }
     }
 
-    private static void CheckHostSigned(SigV4Authorization auth)
+    /// <summary>
+    /// IAM User Guide, "Create a signed AWS API request": "You must include the host header (HTTP/1.1) or the
+    /// :authority header (HTTP/2), and any x-amz-* headers in the signature." A header outside the signature can be
+    /// changed in transit: with only host signed, a captured DescribeKey could be replayed with
+    /// <c>X-Amz-Target: TrentService.DisableKey</c>.
+    /// </summary>
+    private static void CheckRequiredHeadersSigned(SigV4Request request, SigV4Authorization auth)
     {
         var signed = auth.SignedHeaders;
-        for (var i = 0; i < signed.Count; i++)
+        if (!IsSigned(signed, "host"))
         {
-            if (string.Equals(signed[i], "host", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
+        }
+
+        // Kestrel presents HTTP/2's :authority as Host. Only the "x-amz-" prefix: "x-amzn-trace-id", which botocore
+        // and the SDKs leave unsigned, is not an x-amz-* header.
+        foreach (var header in request.Lines)
+        {
+            if (header.Key.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase) && !IsSigned(signed, header.Key))
             {
-                return;
+                // The name as the client sent it (X-Amz-Target from the SDKs), bounded like any echoed input.
+                throw new InvalidSignatureException(
+                    $"'{SigV4Parser.Excerpt(header.Key, 64)}' must be a 'SignedHeader' in the AWS Authorization.");
+            }
+        }
+    }
+
+    private static bool IsSigned(IReadOnlyList<string> signedHeaders, string name)
+    {
+        for (var i = 0; i < signedHeaders.Count; i++)
+        {
+            if (string.Equals(signedHeaders[i], name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
             }
         }
 
-        throw new InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
+        return false;
     }
+
+    /// <summary>
+    /// For a request that is not verified (an unknown access key where the development fallback takes it): the scope's
+    /// region still names the request's region, and so the ARNs the request creates, so it must be a region name.
+    /// </summary>
+    /// <exception cref="InvalidSignatureException">The region is no region of any partition.</exception>
+    public static void CheckRegion(SigV4Authorization authorization)
+    {
+        ArgumentNullException.ThrowIfNull(authorization);
+        if (authorization.Partition is null)
+        {
+            throw new InvalidSignatureException(InvalidRegion(authorization.Region));
+        }
+    }
+
+    private static string InvalidRegion(string region) =>
+        $"Credential should be scoped to a valid region, not '{SigV4Parser.Excerpt(region, 64)}'. ";
 
     private static void CheckScope(SigV4Authorization auth, string expectedService, string? expectedRegion)
     {
-        var regionOk = auth.Region.Length != 0 && (expectedRegion is null || auth.Region == expectedRegion);
+        // A region must be a region name of some partition (the parser found which): it becomes part of every ARN the
+        // request names.
+        var regionOk = auth.Partition is not null && (expectedRegion is null || auth.Region == expectedRegion);
         var serviceOk = auth.Service == expectedService;
         var terminatorOk = auth.Terminator == Terminator;
         var dateOk = auth.Date.Length == 8 && auth.AmzDate.AsSpan(0, 8).SequenceEqual(auth.Date);
@@ -123,7 +171,7 @@ public sealed class SigV4Verifier
         var message = new StringBuilder();
         if (!regionOk)
         {
-            message.Append(CultureInfo.InvariantCulture, $"Credential should be scoped to a valid region, not '{SigV4Parser.Excerpt(auth.Region, 64)}'. ");
+            message.Append(InvalidRegion(auth.Region));
         }
 
         if (!serviceOk)
@@ -159,11 +207,14 @@ public sealed class SigV4Verifier
 
         // With x-amz-content-sha256 the client signs that value, so it must also be the real body hash.
         var declared = request.FirstHeader("x-amz-content-sha256")?.Trim();
+        bool complete;
 
         var w = new PooledUtf8Buffer(1024);
         try
         {
-            SigV4Canonical.WriteCanonicalRequest(ref w, request, auth, declared ?? (ReadOnlySpan<char>)bodyHex);
+            // A header named in SignedHeaders but absent would canonicalize as "name:" (an empty value), so removing a
+            // header signed empty would go unnoticed: an absent signed header fails the signature, whatever it computes.
+            complete = SigV4Canonical.WriteCanonicalRequest(ref w, request, auth, declared ?? (ReadOnlySpan<char>)bodyHex);
             Sha256(w.Written, canonicalHash);
             w.Length = 0;
             SigV4Canonical.WriteStringToSign(ref w, auth, canonicalHash);
@@ -187,7 +238,7 @@ public sealed class SigV4Verifier
             && written == 32;
         var matches = CryptographicOperations.FixedTimeEquals(computed, provided);
         CryptographicOperations.ZeroMemory(computed);
-        if (!(wellFormed & matches))
+        if (!(wellFormed & matches & complete))
         {
             throw new InvalidSignatureException(SignatureMismatch);
         }

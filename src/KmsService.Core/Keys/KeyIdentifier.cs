@@ -10,8 +10,9 @@ public enum KeyIdentifierKind
     AliasArn,
 }
 
-/// <summary>A parsed <c>KeyId</c> value; <see cref="Region"/> and <see cref="Account"/> are set only for ARNs.</summary>
-public readonly record struct KeyIdentifier(KeyIdentifierKind Kind, string Raw, string? Region, string? Account, string Name)
+/// <summary>A parsed <c>KeyId</c> value; <see cref="Partition"/>, <see cref="Region"/> and <see cref="Account"/> are set only for ARNs.</summary>
+public readonly record struct KeyIdentifier(
+    KeyIdentifierKind Kind, string Raw, string? Partition, string? Region, string? Account, string Name)
 {
     /// <summary>Parses a KeyId parameter as AWS does: bare ids, key ARNs, <c>alias/…</c> names and alias ARNs.</summary>
     public static KeyIdentifier Parse(string value)
@@ -24,11 +25,11 @@ public readonly record struct KeyIdentifier(KeyIdentifierKind Kind, string Raw, 
         if (value.StartsWith("alias/", StringComparison.Ordinal))
         {
             return AliasNames.IsValid(value)
-                ? new(KeyIdentifierKind.AliasName, value, null, null, value)
+                ? new(KeyIdentifierKind.AliasName, value, null, null, null, value)
                 : Malformed(value);
         }
 
-        return IsKeyId(value) ? new(KeyIdentifierKind.KeyId, value, null, null, value) : Malformed(value);
+        return IsKeyId(value) ? new(KeyIdentifierKind.KeyId, value, null, null, null, value) : Malformed(value);
     }
 
     /// <summary>A lowercase UUID, or a multi-Region id <c>mrk-</c> + 32 lowercase hex.</summary>
@@ -79,15 +80,23 @@ public readonly record struct KeyIdentifier(KeyIdentifierKind Kind, string Raw, 
             return Malformed(value);
         }
 
+        // A region belongs to one partition (Partition): arn:aws-cn:kms:us-east-1:… names no key at all, and must not
+        // find the aws key of that id. A region that is no region name is left to the caller's region check
+        // ("Invalid arn <region>"), which no such region passes.
+        if (Keys.Partition.TryForRegion(parts[3], out var partition) && partition != parts[1])
+        {
+            return Malformed(value);
+        }
+
         var resource = parts[5];
         if (resource.StartsWith("key/", StringComparison.Ordinal) && IsKeyId(resource.AsSpan(4)))
         {
-            return new(KeyIdentifierKind.KeyArn, value, parts[3], parts[4], resource[4..]);
+            return new(KeyIdentifierKind.KeyArn, value, parts[1], parts[3], parts[4], resource[4..]);
         }
 
         if (resource.StartsWith("alias/", StringComparison.Ordinal) && AliasNames.IsValid(resource))
         {
-            return new(KeyIdentifierKind.AliasArn, value, parts[3], parts[4], resource);
+            return new(KeyIdentifierKind.AliasArn, value, parts[1], parts[3], parts[4], resource);
         }
 
         return Malformed(value);
@@ -112,5 +121,5 @@ public readonly record struct KeyIdentifier(KeyIdentifierKind Kind, string Raw, 
         return true;
     }
 
-    private static KeyIdentifier Malformed(string value) => new(KeyIdentifierKind.Malformed, value, null, null, value);
+    private static KeyIdentifier Malformed(string value) => new(KeyIdentifierKind.Malformed, value, null, null, null, value);
 }

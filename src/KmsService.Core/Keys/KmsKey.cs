@@ -33,8 +33,13 @@ public sealed record KmsKey(
     /// <summary>True only in state Enabled, as KeyMetadata.Enabled.</summary>
     public bool Enabled => KeyState == KeyState.Enabled;
 
+    /// <summary>The ARN of key <paramref name="keyId"/> in the partition of <paramref name="region"/>.</summary>
     public static string BuildArn(string region, string account, string keyId) =>
-        $"arn:{Partition.ForRegion(region)}:kms:{region}:{account}:key/{keyId}";
+        BuildArn(Partition.ForRegion(region), region, account, keyId);
+
+    /// <summary>The ARN of key <paramref name="keyId"/> where the region's partition is known already (a request's).</summary>
+    public static string BuildArn(string partition, string region, string account, string keyId) =>
+        $"arn:{partition}:kms:{region}:{account}:key/{keyId}";
 
     /// <summary>Key-state rule for Encrypt, Decrypt, ReEncrypt and GenerateDataKey* (AWS "Key states" table).</summary>
     public void EnsureUsableForCryptography()

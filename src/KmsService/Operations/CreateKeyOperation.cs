@@ -104,7 +104,7 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
         }
 
         var keyId = Guid.NewGuid().ToString("D");
-        var arn = KmsKey.BuildArn(call.Region, call.AccountId, keyId);
+        var arn = KmsKey.BuildArn(call.Partition, call.Region, call.AccountId, keyId);
         var backingKey = hsa.GenerateBackingKey(arn);
         var key = new KmsKey(
             arn,

@@ -22,40 +22,50 @@ internal sealed class KeyResolver(KeyStore store, AwsManagedKeyFactory awsManage
         var id = KeyIdentifier.Parse(keyId);
         switch (id.Kind)
         {
+            // ARNs are built in the caller's partition and region: past CheckArnScope an ARN names those too.
             case KeyIdentifierKind.KeyId:
-                return await FindKeyAsync(KmsKey.BuildArn(call.Region, call.AccountId, id.Name), ct);
+                return await FindKeyAsync(KmsKey.BuildArn(call.Partition, call.Region, call.AccountId, id.Name), ct);
 
             case KeyIdentifierKind.KeyArn:
                 CheckArnScope(id, call);
-                return await FindKeyAsync(KmsKey.BuildArn(id.Region!, id.Account!, id.Name), ct);
+                return await FindKeyAsync(KmsKey.BuildArn(call.Partition, call.Region, id.Account!, id.Name), ct);
 
             case KeyIdentifierKind.AliasName when allowAlias:
-                return await FindAliasAsync(call, call.AccountId, call.Region, id.Name, action, ct);
+                return await FindAliasAsync(call, call.AccountId, id.Name, action, ct);
 
             case KeyIdentifierKind.AliasArn when allowAlias:
                 CheckArnScope(id, call);
-                return await FindAliasAsync(call, id.Account!, id.Region!, id.Name, action, ct);
+                return await FindAliasAsync(call, id.Account!, id.Name, action, ct);
 
             default:
                 throw new NotFoundException($"Invalid keyId '{keyId}'");
         }
     }
 
-    // A key of another account is found by ARN like any other; its key policy then decides (Authorizer).
+    // A key of another account is found by ARN like any other; its key policy then decides (Authorizer). A key of
+    // another region or partition is not: the ARN must name the caller's region, and so the caller's partition.
     private static void CheckArnScope(KeyIdentifier id, CallContext call)
     {
         if (id.Region != call.Region)
         {
             throw new NotFoundException($"Invalid arn {id.Region}");
         }
+
+        // INVARIANT: KeyIdentifier.Parse refuses an ARN whose partition is not its region's, so this holds already;
+        // checked here too because the ARN is rebuilt without its partition field.
+        if (id.Partition != call.Partition)
+        {
+            throw new NotFoundException($"Invalid keyId '{id.Raw}'");
+        }
     }
 
     private async Task<KmsKey> FindKeyAsync(string arn, CancellationToken ct) =>
         await store.FindAsync(arn, ct) ?? throw new NotFoundException($"Key '{arn}' does not exist");
 
-    private async Task<KmsKey> FindAliasAsync(CallContext call, string account, string region, string aliasName, string action, CancellationToken ct)
+    private async Task<KmsKey> FindAliasAsync(CallContext call, string account, string aliasName, string action, CancellationToken ct)
     {
-        var aliasArn = $"arn:{Partition.ForRegion(region)}:kms:{region}:{account}:{aliasName}";
+        var region = call.Region;
+        var aliasArn = $"arn:{call.Partition}:kms:{region}:{account}:{aliasName}";
         var target = await store.FindAliasTargetAsync(account, region, aliasName, ct);
 
         // As on AWS, describing a predefined alias/aws/<service> creates that account's AWS managed key.

@@ -9,6 +9,11 @@ namespace KmsService.Protocol;
 /// region of the credential scope becomes the request's region.</summary>
 internal sealed class Authenticator(IdentityStore identities, SigV4Verifier verifier)
 {
+    /// <summary>AWS's answer to an unknown access key and to a session token it does not accept (WIRE.md §7.6).</summary>
+    private const string InvalidToken = "The security token included in the request is invalid.";
+
+    private const string SecurityTokenHeader = "X-Amz-Security-Token";
+
     // The header lines of the request being verified on this thread. Verification is synchronous and nothing keeps
     // the SigV4Request, so one list per thread serves every request; it is emptied after each.
     [ThreadStatic]
@@ -26,17 +31,30 @@ internal sealed class Authenticator(IdentityStore identities, SigV4Verifier veri
             auth = SigV4Parser.Parse(request);
             if (identities.TryGet(auth.AccessKeyId, out var accessKey))
             {
-                // Known access keys are always verified.
+                // Known access keys are always verified: the access key id, then the signature, then the session
+                // token, in AWS's order (WIRE.md §7.6). Every known key is a long-term key (seed file, test/test), and
+                // a long-term key carries no session token: a token means temporary credentials this service never
+                // issued. The verifier has already refused the token header if it was not signed.
                 verifier.Verify(request, auth, accessKey.SecretAccessKey, service);
+                if (request.FirstHeader(SecurityTokenHeader) is not null)
+                {
+                    throw new UnrecognizedClientException(InvalidToken);
+                }
+
                 principal = accessKey.Principal;
             }
             else if (identities.UnknownKeyPrincipal is { } fallback)
             {
+                // Kms:AllowUnknownAccessKeys (on by default in Development only): any credentials people have act as the
+                // development root, unverified, temporary ones too, so their session token is accepted whatever it is.
+                // Nothing here is verified, but the scope's region becomes the request's region and part of every ARN
+                // the request makes: it must be a region name.
+                SigV4Verifier.CheckRegion(auth);
                 principal = fallback;
             }
             else
             {
-                throw new UnrecognizedClientException("The security token included in the request is invalid.");
+                throw new UnrecognizedClientException(InvalidToken);
             }
         }
         finally
@@ -45,11 +63,14 @@ internal sealed class Authenticator(IdentityStore identities, SigV4Verifier veri
             _threadHeaders = headers;
         }
 
+        // INVARIANT: both paths above refused a region that is no region name, the only case without a partition.
+        var partition = auth.Partition ?? throw new KMSInternalException("The request's region has no partition.");
         return new CallContext(
             principal.AccountId,
             principal.Arn,
             auth.AccessKeyId,
             auth.Region,
+            partition,
             http.Connection.RemoteIpAddress?.ToString(),
             requestId,
             http.Request.Headers.UserAgent.ToString(),

@@ -91,9 +91,6 @@ internal static partial class SeedFileReader
     [GeneratedRegex(@"^arn:aws[a-z-]*:iam::(\d{12}):(root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)$")]
     private static partial Regex PrincipalArn();
 
-    [GeneratedRegex(@"^[a-z]{2}(-[a-z]+)+-\d+$")]
-    private static partial Regex RegionName();
-
     [GeneratedRegex(@"^[\w]{1,128}$")]
     private static partial Regex AccessKeyIdPattern();
 
@@ -229,9 +226,9 @@ internal static partial class SeedFileReader
             }
 
             var region = OptionalString(obj, path, "region") ?? defaultRegion;
-            if (!RegionName().IsMatch(region))
+            if (!Partition.IsValidRegion(region))
             {
-                throw Fail($"{path}.region", "must be a region name such as us-east-1");
+                throw Fail($"{path}.region", "must be a region name of an AWS partition such as us-east-1");
             }
 
             var keyId = RequiredString(obj, path, "keyId");

@@ -259,6 +259,37 @@ public sealed class SigV4ParserTests
         Assert.Equal(Signature, second.Signature);
     }
 
+    [Theory]
+    [InlineData("us-east-1", "aws")]
+    [InlineData("cn-north-1", "aws-cn")]
+    [InlineData("us-gov-west-1", "aws-us-gov")]
+    [InlineData("eusc-de-east-1", "aws-eusc")]
+    public void Parse_ScopeRegion_CarriesItsPartition(string region, string partition)
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            var auth = SigV4Parser.Parse(Request(WellFormed.Replace("/us-east-1/", $"/{region}/", StringComparison.Ordinal)));
+
+            Assert.Equal(region, auth.Region);
+            Assert.Equal(partition, auth.Partition);
+        }
+    }
+
+    [Theory]
+    [InlineData("us-east-1:111122223333")]
+    [InlineData("")]
+    [InlineData("local")]
+    public void Parse_ScopeRegionNotARegionName_HasNoPartitionAndLeavesTheCheckToTheVerifier(string region)
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            var auth = SigV4Parser.Parse(Request(WellFormed.Replace("/us-east-1/", $"/{region}/", StringComparison.Ordinal)));
+
+            Assert.Equal(region, auth.Region);
+            Assert.Null(auth.Partition);
+        }
+    }
+
     [Fact]
     public void Parse_SignedHeadersWithEmptyNames_KeepsThemAsSplitDoes()
     {

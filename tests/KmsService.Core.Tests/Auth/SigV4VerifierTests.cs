@@ -304,7 +304,7 @@ public sealed class SigV4VerifierTests
     {
         var request = WithAuthorization(
             SigV4Signer.KmsRequest(ServerNow),
-            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/b/c/d/e, SignedHeaders=host;x-amz-date, Signature=" + new string('0', 64));
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/b/c/d/e, SignedHeaders=host;x-amz-date;x-amz-target, Signature=" + new string('0', 64));
 
         var error = Assert.Throws<InvalidSignatureException>(() =>
             _verifier.Verify(request, SigV4Parser.Parse(request), Secret, "kms", expectedRegion: "us-east-1"));
@@ -315,6 +315,59 @@ public sealed class SigV4VerifierTests
             + "Credential should be scoped with a valid terminator: 'aws4_request', not 'e'. "
             + "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: 'b' != '20261129', from '20261129T011500Z'.",
             error.Message);
+    }
+
+    // Regions of every partition (botocore data/partitions.json), and scope regions that are no region name.
+    [Theory]
+    [InlineData("eu-central-2")]
+    [InlineData("cn-north-1")]
+    [InlineData("us-gov-west-1")]
+    [InlineData("us-iso-east-1")]
+    [InlineData("us-isob-east-1")]
+    [InlineData("eu-isoe-west-1")]
+    [InlineData("us-isof-south-1")]
+    [InlineData("eusc-de-east-1")]
+    [InlineData("mx-central-1")]
+    public void Verify_ScopedToRegionOfAnyPartition_Succeeds(string region)
+    {
+        Verify(SigV4Signer.KmsRequest(ServerNow, region: region));
+    }
+
+    [Theory]
+    [InlineData("us-east-1:111122223333")]
+    [InlineData("")]
+    [InlineData("US-EAST-1")]
+    [InlineData("us_east_1")]
+    [InlineData("useast1")]
+    [InlineData("local")]
+    [InlineData("us-east-")]
+    [InlineData("xx-east-1")]
+    public void Verify_ScopeRegionNotARegionName_ThrowsWithAwsMessage(string region)
+    {
+        var request = SigV4Signer.KmsRequest(ServerNow, region: region);
+
+        var error = Assert.Throws<InvalidSignatureException>(() => Verify(request));
+
+        Assert.Equal($"Credential should be scoped to a valid region, not '{region}'. ", error.Message);
+    }
+
+    [Theory]
+    [InlineData("us-east-1:111122223333")]
+    [InlineData("")]
+    [InlineData("local")]
+    public void CheckRegion_NotARegionName_ThrowsWithAwsMessage(string region)
+    {
+        var auth = SigV4Parser.Parse(SigV4Signer.KmsRequest(ServerNow, region: region));
+
+        var error = Assert.Throws<InvalidSignatureException>(() => SigV4Verifier.CheckRegion(auth));
+
+        Assert.Equal($"Credential should be scoped to a valid region, not '{region}'. ", error.Message);
+    }
+
+    [Fact]
+    public void CheckRegion_RegionName_Returns()
+    {
+        SigV4Verifier.CheckRegion(SigV4Parser.Parse(SigV4Signer.KmsRequest(ServerNow, region: "us-gov-west-1")));
     }
 
     [Fact]
@@ -349,6 +402,100 @@ public sealed class SigV4VerifierTests
         var error = Assert.Throws<InvalidSignatureException>(() => Verify(request));
 
         Assert.Equal("'Host' must be a 'SignedHeader' in the AWS Authorization.", error.Message);
+    }
+
+    // IAM User Guide, "Create a signed AWS API request": host and every x-amz-* header must be signed.
+    [Theory]
+    [InlineData("X-Amz-Target")]
+    [InlineData("X-Amz-Date")]
+    [InlineData("X-Amz-Security-Token")]
+    [InlineData("x-amz-content-sha256")]
+    [InlineData("x-amz-user-agent")]
+    public void Verify_XAmzHeaderNotSigned_ThrowsNamingTheHeader(string header)
+    {
+        var request = SignedWithAmzHeaders(header);
+
+        var error = Assert.Throws<InvalidSignatureException>(() => Verify(request));
+
+        Assert.Equal($"'{header}' must be a 'SignedHeader' in the AWS Authorization.", error.Message);
+    }
+
+    [Fact]
+    public void Verify_EveryXAmzHeaderSigned_Succeeds()
+    {
+        Verify(SignedWithAmzHeaders(unsignedHeader: null));
+    }
+
+    [Fact]
+    public void Verify_XAmznTraceIdNotSigned_Succeeds()
+    {
+        // botocore and the SDKs never sign X-Amzn-Trace-Id (Lambda and X-Ray add it in transit): it is not x-amz-*.
+        var signed = SigV4Signer.KmsRequest(ServerNow);
+        var request = new SigV4Request(signed.Method, signed.Path, signed.Query,
+            [.. signed.Headers, new("X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793")], signed.Body);
+
+        Verify(request);
+    }
+
+    [Fact]
+    public void Verify_UnsignedTargetAddedToHostOnlySignature_ThrowsNamingTheTarget()
+    {
+        // The replay the rule stops: a request signed with SignedHeaders=host, sent with an X-Amz-Target of choice.
+        var headers = new List<KeyValuePair<string, string>> { new("Host", "127.0.0.1:5000"), new("Date", "20261129T011500Z") };
+        var authorization = SigV4Signer.Authorization(
+            "POST", "/", "", headers, [], SigV4Signer.AccessKeyId, Secret, "us-east-1", "kms", "20261129T011500Z", ["host"]);
+        headers.Add(new("Authorization", authorization));
+        headers.Add(new("X-Amz-Target", "TrentService.DisableKey"));
+        var request = new SigV4Request("POST", "/", "", headers, ReadOnlyMemory<byte>.Empty);
+
+        var error = Assert.Throws<InvalidSignatureException>(() => Verify(request));
+
+        Assert.Equal("'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.", error.Message);
+    }
+
+    [Fact]
+    public void Verify_UnsignedXAmzHeaderAndExpired_ReportsTheClockFirst()
+    {
+        var request = SignedWithAmzHeaders("X-Amz-Target");
+        _clock.Now = ServerNow.AddMinutes(15);
+
+        var error = Assert.Throws<InvalidSignatureException>(() => Verify(request));
+
+        Assert.StartsWith("Signature expired: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_UnsignedXAmzHeaderAndWrongScope_ReportsTheHeaderBeforeTheScope()
+    {
+        var request = SignedWithAmzHeaders("X-Amz-Target", region: "local");
+
+        var error = Assert.Throws<InvalidSignatureException>(() => Verify(request));
+
+        Assert.Equal("'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.", error.Message);
+    }
+
+    [Fact]
+    public void Verify_SignedHeaderMissingFromRequest_ThrowsSignatureMismatch()
+    {
+        // Signed with an empty value, which canonicalizes as "my-header:" just as an absent header would.
+        var headers = new List<KeyValuePair<string, string>>
+        {
+            new("Host", "127.0.0.1:5000"),
+            new("My-Header", ""),
+            new("X-Amz-Date", "20261129T011500Z"),
+        };
+        var authorization = SigV4Signer.Authorization(
+            "POST", "/", "", headers, [], SigV4Signer.AccessKeyId, Secret, "us-east-1", "kms", "20261129T011500Z",
+            ["host", "my-header", "x-amz-date"]);
+        headers.Add(new("Authorization", authorization));
+        Verify(new SigV4Request("POST", "/", "", headers, ReadOnlyMemory<byte>.Empty));
+
+        headers.RemoveAll(h => h.Key == "My-Header");
+        var request = new SigV4Request("POST", "/", "", headers, ReadOnlyMemory<byte>.Empty);
+
+        var error = Assert.Throws<InvalidSignatureException>(() => Verify(request));
+
+        Assert.Equal(SigV4Verifier.SignatureMismatch, error.Message);
     }
 
     [Fact]
@@ -464,7 +611,7 @@ public sealed class SigV4VerifierTests
     {
         for (var i = 0; i < SigV4Verifier.MaxCachedSigningKeys + 50; i++)
         {
-            Verify(SigV4Signer.KmsRequest(ServerNow, region: "region-" + i));
+            Verify(SigV4Signer.KmsRequest(ServerNow, region: "us-test-" + i));
         }
 
         Assert.InRange(_verifier.CachedSigningKeyCount, 1, SigV4Verifier.MaxCachedSigningKeys);
@@ -507,6 +654,32 @@ public sealed class SigV4VerifierTests
 
     private void Verify(SigV4Request request, string secret = Secret, string? expectedRegion = null) =>
         _verifier.Verify(request, SigV4Parser.Parse(request), secret, "kms", expectedRegion);
+
+    /// <summary>A KMS request carrying the x-amz-* headers the SDKs send, all signed but <paramref name="unsignedHeader"/>.</summary>
+    private static SigV4Request SignedWithAmzHeaders(string? unsignedHeader, string region = "us-east-1")
+    {
+        var body = Encoding.UTF8.GetBytes("{}");
+        var headers = new List<KeyValuePair<string, string>>
+        {
+            new("Host", "127.0.0.1:5000"),
+            new("Content-Type", "application/x-amz-json-1.1"),
+            new("X-Amz-Target", "TrentService.DescribeKey"),
+            new("X-Amz-Date", "20261129T011500Z"),
+            new("X-Amz-Security-Token", "IQoJb3JpZ2luX2VjEXAMPLETOKEN"),
+            new("x-amz-content-sha256", SigV4Signer.HexSha256(body)),
+            new("x-amz-user-agent", "aws-sdk-js/3.700.0"),
+        };
+        var signed = headers
+            .Select(h => h.Key)
+            .Where(name => name != unsignedHeader)
+            .Select(name => name.ToLowerInvariant())
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var authorization = SigV4Signer.Authorization(
+            "POST", "/", "", headers, body, SigV4Signer.AccessKeyId, Secret, region, "kms", "20261129T011500Z", signed);
+        headers.Add(new("Authorization", authorization));
+        return new SigV4Request("POST", "/", "", headers, body);
+    }
 
     private static SigV4Request Received(string path, string body, params (string Name, string Value)[] headers) =>
         new("POST", path, "", headers.Select(h => new KeyValuePair<string, string>(h.Name, h.Value)).ToList(), Encoding.UTF8.GetBytes(body));

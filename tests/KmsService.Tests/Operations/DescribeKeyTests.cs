@@ -52,6 +52,24 @@ public abstract class DescribeKeyTests(StoreFixture fixture) : ServiceTests(fixt
         Assert.Equal("Invalid arn us-east-1", e.Message);
     }
 
+    [Theory]
+    [InlineData("arn:aws-cn:kms:us-east-1:111122223333:key/" + TestSeed.PinnedKeyId)]
+    [InlineData("arn:aws-us-gov:kms:us-east-1:111122223333:key/" + TestSeed.PinnedKeyId)]
+    [InlineData("arn:aws-cn:kms:us-east-1:111122223333:" + TestSeed.PinnedAlias)]
+    public async Task DescribeKey_ArnWhosePartitionIsNotItsRegions_ThrowsNotFoundInvalidKeyId(string arn)
+    {
+        var e = await Assert.ThrowsAsync<NotFoundException>(() => Alice.DescribeKeyAsync(new DescribeKeyRequest { KeyId = arn }, Ct));
+        Assert.Equal($"Invalid keyId '{arn}'", e.Message);
+    }
+
+    [Fact]
+    public async Task DescribeKey_ArnOfAnotherPartition_ThrowsNotFoundInvalidArn()
+    {
+        var arn = "arn:aws-cn:kms:cn-north-1:111122223333:key/" + TestSeed.PinnedKeyId;
+        var e = await Assert.ThrowsAsync<NotFoundException>(() => Alice.DescribeKeyAsync(new DescribeKeyRequest { KeyId = arn }, Ct));
+        Assert.Equal("Invalid arn cn-north-1", e.Message);
+    }
+
     [Fact]
     public async Task DescribeKey_BareIdOfAnotherRegion_ThrowsNotFound()
     {

@@ -3,7 +3,11 @@ using System.Text;
 using System.Text.Json;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
+using Amazon.Runtime;
+using KmsService.Storage;
 using KmsService.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KmsService.Tests.Protocol;
 
@@ -203,4 +207,153 @@ public sealed class WireProtocolTests(SqliteFixture fixture) : ServiceTests(fixt
         var key = (await client.CreateKeyAsync(new CreateKeyRequest(), Ct)).KeyMetadata;
         Assert.StartsWith("arn:aws:kms:eu-central-1:111122223333:key/", key.Arn);
     }
+
+    // ---- SigV4: what must be signed (IAM User Guide, "Create a signed AWS API request": host and every x-amz-* header).
+
+    [Fact]
+    public async Task Raw_EveryHeaderSigned_Succeeds()
+    {
+        var key = await CreateKeyAsync();
+
+        var (status, type, _) = await Raw("DescribeKey", $$"""{"KeyId":"{{key.KeyId}}"}""").Sign().SendAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Null(type);
+    }
+
+    [Fact]
+    public async Task Raw_HostOnlySignedDescribeKeyReplayedAsDisableKey_ThrowsInvalidSignatureAndKeyStaysEnabled()
+    {
+        var key = await CreateKeyAsync();
+        var request = Raw("DescribeKey", $$"""{"KeyId":"{{key.KeyId}}"}""", signedHeaders: ["host"]).Sign();
+
+        var (status, type, message) = await request.Replace("X-Amz-Target", "TrentService.DisableKey").SendAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("InvalidSignatureException", type);
+        Assert.Matches("^'X-Amz-(Target|Date)' must be a 'SignedHeader' in the AWS Authorization\\.$", message);
+        var meta = (await Kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.KeyId }, Ct)).KeyMetadata;
+        Assert.Equal(KeyState.Enabled, meta.KeyState);
+    }
+
+    [Fact]
+    public async Task Raw_TargetNotSigned_ThrowsInvalidSignatureNamingIt()
+    {
+        var (status, type, message) = await Raw("ListKeys", "{}", signedHeaders: ["content-type", "host", "x-amz-date"]).Sign().SendAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("InvalidSignatureException", type);
+        Assert.Equal("'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.", message);
+    }
+
+    [Fact]
+    public async Task Raw_TraceIdNotSigned_Succeeds()
+    {
+        var request = Raw("ListKeys", "{}").Sign().Header("X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793");
+
+        var (status, _, _) = await request.SendAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    // ---- Session tokens: every known access key is a long-term key (WIRE.md §7.6).
+
+    [Fact]
+    public async Task Sdk_DevelopmentKeyWithSessionToken_ThrowsUnrecognizedClient()
+    {
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            SessionClient("test", "test").ListKeysAsync(new ListKeysRequest(), Ct));
+
+        Assert.Equal("UnrecognizedClientException", e.ErrorCode);
+        Assert.Equal("The security token included in the request is invalid.", e.Message);
+    }
+
+    [Fact]
+    public async Task Sdk_SeededKeyWithSessionToken_ThrowsUnrecognizedClient()
+    {
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            SessionClient(TestSeed.AliceAccessKey, TestSeed.AliceSecret).ListKeysAsync(new ListKeysRequest(), Ct));
+
+        Assert.Equal("UnrecognizedClientException", e.ErrorCode);
+        Assert.Equal("The security token included in the request is invalid.", e.Message);
+    }
+
+    [Fact]
+    public async Task Sdk_SeededKeyWithSessionTokenAndWrongSecret_ThrowsInvalidSignature()
+    {
+        // The signature is checked before the token, as AWS does.
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            SessionClient(TestSeed.AliceAccessKey, "not-alices-secret").ListKeysAsync(new ListKeysRequest(), Ct));
+
+        Assert.Equal("InvalidSignatureException", e.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Sdk_UnknownKeyWithSessionTokenInDevelopment_ActsAsDevelopmentRoot()
+    {
+        var key = (await SessionClient("ASIAWHATEVER", "anything").CreateKeyAsync(new CreateKeyRequest(), Ct)).KeyMetadata;
+
+        Assert.Equal("000000000000", key.AWSAccountId);
+    }
+
+    [Fact]
+    public async Task Raw_KnownKeyWithUnsignedSessionToken_ThrowsInvalidSignatureNamingIt()
+    {
+        var request = Raw("ListKeys", "{}", signedHeaders: ["content-type", "host", "x-amz-date", "x-amz-target"])
+            .Header("X-Amz-Security-Token", "IQoJb3JpZ2luX2VjEXAMPLETOKEN")
+            .Sign();
+
+        var (_, type, message) = await request.SendAsync(Ct);
+
+        Assert.Equal("InvalidSignatureException", type);
+        Assert.Equal("'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization.", message);
+    }
+
+    // ---- The scope's region must be a region name (botocore partitions.json), on every path.
+
+    [Theory]
+    [InlineData("test", "test")]
+    [InlineData(TestSeed.AliceAccessKey, TestSeed.AliceSecret)]
+    [InlineData("AKIDUNKNOWN", "not-verified")]
+    public async Task Raw_ScopeRegionNotARegionName_ThrowsInvalidSignatureAndCreatesNoKey(string accessKeyId, string secret)
+    {
+        var description = "region-probe-" + Guid.NewGuid().ToString("N");
+        var request = new RawKmsRequest(Server.Url, "CreateKey", $$"""{"Description":"{{description}}"}""")
+        {
+            AccessKeyId = accessKeyId,
+            SecretAccessKey = secret,
+            Region = "us-east-1:111122223333",
+        };
+
+        var (status, type, message) = await request.Sign().SendAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("InvalidSignatureException", type);
+        Assert.Equal("Credential should be scoped to a valid region, not 'us-east-1:111122223333'. ", message);
+        await using var db = Server.Services.GetRequiredService<KmsDbFactory>().Create();
+        Assert.False(await db.Keys.AnyAsync(k => k.Description == description, Ct));
+    }
+
+    [Fact]
+    public async Task Sdk_ClientInChinaRegion_GetsAwsCnArns()
+    {
+        var client = Server.Client(region: "cn-north-1");
+
+        var key = (await client.CreateKeyAsync(new CreateKeyRequest(), Ct)).KeyMetadata;
+        var described = (await client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key.Arn }, Ct)).KeyMetadata;
+
+        Assert.StartsWith("arn:aws-cn:kms:cn-north-1:000000000000:key/", key.Arn);
+        Assert.Equal(key.Arn, described.Arn);
+    }
+
+    private RawKmsRequest Raw(string target, string body, IReadOnlyList<string>? signedHeaders = null) =>
+        new(Server.Url, target, body) { SignedHeaders = signedHeaders };
+
+    private AmazonKeyManagementServiceClient SessionClient(string accessKeyId, string secret) =>
+        new(new SessionAWSCredentials(accessKeyId, secret, "IQoJb3JpZ2luX2VjEXAMPLETOKEN"), new AmazonKeyManagementServiceConfig
+        {
+            ServiceURL = Server.Url.ToString(),
+            AuthenticationRegion = "us-east-1",
+            MaxErrorRetry = 0,
+        });
 }

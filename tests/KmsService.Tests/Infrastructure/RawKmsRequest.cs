@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace KmsService.Tests.Infrastructure;
+
+/// <summary>
+/// A KMS call sent as raw HTTP and signed by hand (AWS SigV4, "Create a signed AWS API request"), for what the SDK
+/// will not send: headers left out of <c>SignedHeaders</c>, a header changed after signing, a malformed scope region.
+/// </summary>
+public sealed class RawKmsRequest
+{
+    private readonly List<KeyValuePair<string, string>> _headers = [];
+
+    public RawKmsRequest(Uri server, string target, string body)
+    {
+        Server = server;
+        Body = body;
+        _headers.Add(new("Host", server.Authority));
+        _headers.Add(new("X-Amz-Target", "TrentService." + target));
+    }
+
+    public Uri Server { get; }
+
+    public string Body { get; }
+
+    public string AccessKeyId { get; init; } = "test";
+
+    public string SecretAccessKey { get; init; } = "test";
+
+    public string Region { get; init; } = "us-east-1";
+
+    /// <summary>The header names to sign, lowercase; null signs every header added before <see cref="Sign"/>.</summary>
+    public IReadOnlyList<string>? SignedHeaders { get; init; }
+
+    /// <summary>Adds a header line (sent, and signed when <see cref="SignedHeaders"/> is null or names it).</summary>
+    public RawKmsRequest Header(string name, string value)
+    {
+        _headers.Add(new(name, value));
+        return this;
+    }
+
+    /// <summary>Replaces a header's value after signing, as a party in the middle would.</summary>
+    public RawKmsRequest Replace(string name, string value)
+    {
+        var i = _headers.FindIndex(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+        _headers[i] = new(_headers[i].Key, value);
+        return this;
+    }
+
+    /// <summary>Adds X-Amz-Date and the Authorization header for the headers present now.</summary>
+    public RawKmsRequest Sign(DateTime? at = null)
+    {
+        var amzDate = (at ?? DateTime.UtcNow).ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        _headers.Add(new("X-Amz-Date", amzDate));
+        _headers.Add(new("Content-Type", "application/x-amz-json-1.1"));
+        var signed = SignedHeaders ?? [.. _headers.Select(h => h.Key.ToLowerInvariant()).Distinct().Order(StringComparer.Ordinal)];
+        var canonicalHeaders = string.Concat(signed.Select(name =>
+            name + ":" + string.Join(',', _headers.Where(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value.Trim())) + "\n"));
+        var canonicalRequest = string.Join('\n', "POST", "/", "", canonicalHeaders, string.Join(';', signed), Hex(SHA256.HashData(Encoding.UTF8.GetBytes(Body))));
+        var date = amzDate[..8];
+        var scope = $"{date}/{Region}/kms/aws4_request";
+        var stringToSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
+        var key = Encoding.UTF8.GetBytes("AWS4" + SecretAccessKey);
+        foreach (var part in new[] { date, Region, "kms", "aws4_request" })
+        {
+            key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
+        }
+
+        var signature = Hex(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign)));
+        _headers.Add(new("Authorization", $"AWS4-HMAC-SHA256 Credential={AccessKeyId}/{scope}, SignedHeaders={string.Join(';', signed)}, Signature={signature}"));
+        return this;
+    }
+
+    /// <summary>Sends the request as it stands; the response's status, <c>__type</c> and <c>message</c>.</summary>
+    public async Task<(HttpStatusCode Status, string? Type, string? Message)> SendAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, Server) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(Body)) };
+        foreach (var (name, value) in _headers)
+        {
+            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            {
+                request.Content.Headers.TryAddWithoutValidation(name, value);
+            }
+            else if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+            {
+                request.Headers.Host = value;
+            }
+            else
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        using var response = await http.SendAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        using var doc = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+        var root = doc.RootElement;
+        return (response.StatusCode,
+            root.TryGetProperty("__type", out var type) ? type.GetString() : null,
+            root.TryGetProperty("message", out var message) ? message.GetString() : null);
+    }
+
+    private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+}
