@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace KmsService.Core.Policy;
@@ -12,12 +13,14 @@ internal sealed class PolicyString
 
     private readonly Part[]? _parts;
     private readonly GlobPattern? _glob;
+    private readonly GlobSyntax _syntax;
 
-    private PolicyString(string text, Part[]? parts, GlobPattern? glob)
+    private PolicyString(string text, Part[]? parts, GlobPattern? glob, GlobSyntax? syntax)
     {
         Text = text;
         _parts = parts;
         _glob = glob;
+        _syntax = syntax ?? GlobSyntax.Plain;
     }
 
     /// <summary>The value as written in the policy.</summary>
@@ -34,10 +37,10 @@ internal sealed class PolicyString
         if (parts is [{ VariableKey: null } only])
         {
             // Only escapes such as ${*}: one literal part whose wildcards are already literal tokens.
-            return new PolicyString(only.Literal!, null, only.Tokens is null ? null : new GlobPattern(only.Tokens));
+            return new PolicyString(only.Literal!, null, syntax is { } s ? new GlobPattern(only.Tokens!, s) : null, syntax);
         }
 
-        return new PolicyString(text, parts, parts is null && syntax is { } g ? GlobPattern.Compile(text, g) : null);
+        return new PolicyString(text, parts, parts is null && syntax is { } g ? GlobPattern.Compile(text, g) : null, syntax);
     }
 
     /// <summary>Exact comparison (StringEquals, StringEqualsIgnoreCase, Bool).</summary>
@@ -78,15 +81,18 @@ internal sealed class PolicyString
         }
 
         var count = 0;
+        var required = 0;
         foreach (var part in _parts)
         {
             if (part.VariableKey is null)
             {
                 count += part.Tokens!.Length;
+                required += part.Required;
             }
             else if (TryResolve(part, request, out var value))
             {
                 count += value!.Length;
+                required += value.Length;
             }
             else
             {
@@ -94,9 +100,35 @@ internal sealed class PolicyString
             }
         }
 
-        Span<GlobToken> buffer = count <= StackTokens ? stackalloc GlobToken[StackTokens] : new GlobToken[count];
+        // Every token but a star takes one character: a pattern needing more than the input has cannot match, and
+        // this bounds the buffer by the input plus the policy's own stars, however often a long variable repeats.
+        if (required > input.Length)
+        {
+            return false;
+        }
+
+        GlobToken[]? rented = null;
+        Span<GlobToken> buffer = count <= StackTokens
+            ? stackalloc GlobToken[StackTokens]
+            : (rented = ArrayPool<GlobToken>.Shared.Rent(count));
+        try
+        {
+            return Glob.IsMatch(buffer[..Fill(buffer, request)], input, ignoreCase, _syntax);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<GlobToken>.Shared.Return(rented);
+            }
+        }
+    }
+
+    // Writes the pattern's tokens with each variable's value as literal tokens; returns how many were written.
+    private int Fill(Span<GlobToken> buffer, RequestContext request)
+    {
         var written = 0;
-        foreach (var part in _parts)
+        foreach (var part in _parts!)
         {
             if (part.VariableKey is null)
             {
@@ -114,7 +146,7 @@ internal sealed class PolicyString
             }
         }
 
-        return Glob.IsMatch(buffer[..written], input, ignoreCase);
+        return written;
     }
 
     private static bool TryResolve(Part part, RequestContext request, out string? value)
@@ -178,7 +210,7 @@ internal sealed class PolicyString
         if (comma < 0)
         {
             var name = inner.ToString();
-            return new Part(null, null, name, ConditionKey.Resolve(name), null);
+            return new Part(null, null, 0, name, ConditionKey.Resolve(name), null);
         }
 
         var key = inner[..comma].Trim().ToString();
@@ -188,7 +220,7 @@ internal sealed class PolicyString
             fallback = fallback[1..^1];
         }
 
-        return new Part(null, null, key, ConditionKey.Resolve(key), fallback.ToString());
+        return new Part(null, null, 0, key, ConditionKey.Resolve(key), fallback.ToString());
     }
 
     private static void Flush(List<Part> parts, StringBuilder literal, GlobSyntax? syntax, ref int colons)
@@ -206,7 +238,13 @@ internal sealed class PolicyString
             colons += c == ':' ? 1 : 0;
         }
 
-        parts.Add(new Part(Restore(raw), tokens, null, null, null));
+        var required = 0;
+        foreach (var token in tokens ?? [])
+        {
+            required += token.IsStar ? 0 : 1;
+        }
+
+        parts.Add(new Part(Restore(raw), tokens, required, null, null, null));
     }
 
     // Escaped wildcards are carried as \u0001 (*) and \u0002 (?) until tokenized, then become literal characters.
@@ -226,5 +264,7 @@ internal sealed class PolicyString
 
     private static string Restore(string raw) => raw.Replace('\u0001', '*').Replace('\u0002', '?');
 
-    private sealed record Part(string? Literal, GlobToken[]? Tokens, string? VariableKey, ConditionKey? Key, string? Default);
+    // Required: how many input characters the literal part's tokens take (all but its stars).
+    private sealed record Part(
+        string? Literal, GlobToken[]? Tokens, int Required, string? VariableKey, ConditionKey? Key, string? Default);
 }
