@@ -1,5 +1,12 @@
 namespace KmsService.Core.Policy;
 
+/// <summary>A statement that matched the request, and where it came from.</summary>
+/// <param name="Source">Key policy or identity policy.</param>
+/// <param name="PolicyIndex">The policy's position in the list it was given in (0 for the key policy).</param>
+/// <param name="Statement">The statement; <see cref="PolicyStatement.Sid"/> and <see cref="PolicyStatement.Index"/> identify it.</param>
+public readonly record struct StatementMatch(PolicySource Source, int PolicyIndex, PolicyStatement Statement);
+
+
 /// <summary>The outcome of <see cref="KmsAuthorization.Decide"/>.</summary>
 /// <param name="Decision">Allow, ExplicitDeny or ImplicitDeny.</param>
 /// <param name="Reason">Why a request was denied; <see cref="DenialReason.None"/> when allowed.</param>

@@ -51,7 +51,7 @@ public sealed class ConditionTests
     }
 
     [Fact]
-    public void PolicyEvaluator_DenyAnywhere_Wins()
+    public void Decide_DenyInAnyIdentityPolicy_Wins()
     {
         var allow = PolicyDocument.Parse("""{"Statement":{"Sid":"A","Effect":"Allow","Action":"kms:*","Resource":"*"}}""", PolicyKind.IdentityPolicy);
         var deny = PolicyDocument.Parse("""{"Statement":{"Sid":"D","Effect":"Deny","Action":"kms:Decrypt","Resource":"*"}}""", PolicyKind.IdentityPolicy);
@@ -60,15 +60,14 @@ public sealed class ConditionTests
             PrincipalArn = "arn:aws:iam::111122223333:user/alice",
             PrincipalAccount = "111122223333",
             Action = "kms:Decrypt",
-            ResourceArn = "arn:aws:kms:us-east-1:111122223333:key/k",
         };
 
-        var result = PolicyEvaluator.Evaluate(request, [allow, deny]);
+        var result = KmsAuthorization.Decide(request, keyPolicy: null, [allow, deny]);
 
         Assert.Equal(Decision.ExplicitDeny, result.Decision);
         Assert.Equal("D", result.DecidingStatement?.Statement.Sid);
         Assert.Equal(1, result.DecidingStatement?.PolicyIndex);
-        Assert.Equal(Decision.ImplicitDeny, PolicyEvaluator.Evaluate(request, []).Decision);
+        Assert.Equal(Decision.ImplicitDeny, KmsAuthorization.Decide(request, keyPolicy: null, []).Decision);
     }
 
     [Fact]
