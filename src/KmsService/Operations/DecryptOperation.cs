@@ -19,7 +19,10 @@ internal sealed record DecryptResponse(
     string KeyId,
     byte[] Plaintext,
     EncryptionAlgorithmSpec EncryptionAlgorithm,
-    string KeyMaterialId);
+    string KeyMaterialId) : IHoldsSecrets
+{
+    public void ClearSecrets() => SymmetricCrypto.Clear(Plaintext);
+}
 
 /// <summary>Decrypt: finds the key from the ciphertext blob (KeyId optional, but if given it must name that key)
 /// and returns the plaintext when the encryption context matches exactly.</summary>

@@ -11,7 +11,10 @@ internal sealed record EncryptRequest(
     Dictionary<string, string>? EncryptionContext,
     IReadOnlyList<string>? GrantTokens,
     string? EncryptionAlgorithm,
-    bool? DryRun);
+    bool? DryRun) : IHoldsSecrets
+{
+    public void ClearSecrets() => SymmetricCrypto.Clear(Plaintext);
+}
 
 internal sealed record EncryptResponse(byte[] CiphertextBlob, string KeyId, EncryptionAlgorithmSpec EncryptionAlgorithm);
 

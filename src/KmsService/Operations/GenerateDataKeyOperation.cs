@@ -14,7 +14,11 @@ internal sealed record GenerateDataKeyRequest(
     RecipientInfo? Recipient,
     bool? DryRun);
 
-internal sealed record GenerateDataKeyResponse(byte[] CiphertextBlob, byte[] Plaintext, string KeyId, string KeyMaterialId);
+internal sealed record GenerateDataKeyResponse(byte[] CiphertextBlob, byte[] Plaintext, string KeyId, string KeyMaterialId)
+    : IHoldsSecrets
+{
+    public void ClearSecrets() => SymmetricCrypto.Clear(Plaintext);
+}
 
 internal sealed record GenerateDataKeyWithoutPlaintextResponse(byte[] CiphertextBlob, string KeyId, string KeyMaterialId);
 
@@ -30,8 +34,17 @@ internal sealed class GenerateDataKeyOperation(KeyResolver keys, Authorizer auth
     public async Task<GenerateDataKeyResponse> ExecuteAsync(GenerateDataKeyRequest req, CallContext call, CancellationToken ct)
     {
         var (key, plaintext) = await DataKeys.PrepareAsync(req, call, "GenerateDataKey", keys, authz, ct);
-        var (blob, materialId) = await crypto.EncryptAsync(key, plaintext, SymmetricCrypto.Context(req.EncryptionContext), ct);
-        return new GenerateDataKeyResponse(blob, plaintext, key.Arn, materialId);
+        try
+        {
+            var (blob, materialId) = await crypto.EncryptAsync(key, plaintext, SymmetricCrypto.Context(req.EncryptionContext), ct);
+            return new GenerateDataKeyResponse(blob, plaintext, key.Arn, materialId);
+        }
+        catch
+        {
+            // Returned, the data key is the response's, zeroed once serialised; not returned, it is nobody's.
+            SymmetricCrypto.Clear(plaintext);
+            throw;
+        }
     }
 }
 

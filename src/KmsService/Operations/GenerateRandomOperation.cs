@@ -6,7 +6,10 @@ namespace KmsService.Operations;
 
 internal sealed record GenerateRandomRequest(int? NumberOfBytes, string? CustomKeyStoreId, RecipientInfo? Recipient);
 
-internal sealed record GenerateRandomResponse(byte[] Plaintext);
+internal sealed record GenerateRandomResponse(byte[] Plaintext) : IHoldsSecrets
+{
+    public void ClearSecrets() => SymmetricCrypto.Clear(Plaintext);
+}
 
 /// <summary>GenerateRandom: 1..1024 bytes from the platform's cryptographic random generator.</summary>
 internal sealed class GenerateRandomOperation(Authorizer authz) : IKmsOperation<GenerateRandomOperation, GenerateRandomRequest, GenerateRandomResponse>

@@ -7,14 +7,26 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace KmsService.Protocol;
 
-/// <summary>Runs one operation on a raw JSON body and returns the serialised response.</summary>
-internal delegate Task<byte[]> OperationHandler(ReadOnlyMemory<byte> body, CallContext call, CancellationToken ct);
+/// <summary>Runs one operation on a raw JSON body and writes the serialised response to <paramref name="response"/>.</summary>
+internal delegate Task OperationHandler(ReadOnlyMemory<byte> body, CallContext call, ZeroingBufferWriter response, CancellationToken ct);
 
 /// <summary>The one table of operations, keyed by <c>X-Amz-Target</c>. Every operation of the KMS model is here:
 /// those not built yet answer UnsupportedOperationException instead of UnknownOperationException.</summary>
 internal sealed class OperationTable
 {
     public const string TargetPrefix = "TrentService.";
+
+    /// <summary>The options JsonSerializer itself writes KmsJsonContext's output with (it validates what it writes, so
+    /// the writer need not again).</summary>
+    private static readonly JsonWriterOptions ResponseWriterOptions = new()
+    {
+        Encoder = KmsJsonContext.Default.Options.Encoder,
+        Indented = KmsJsonContext.Default.Options.WriteIndented,
+        SkipValidation = true,
+    };
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _threadWriter;
 
     /// <summary>The operations of the KMS model; those not implemented answer UnsupportedOperationException.</summary>
     private static readonly string[] ModelOperations =
@@ -113,15 +125,25 @@ internal sealed class OperationTable
         services.AddSingleton<OperationTable>();
     }
 
-    /// <summary>The handler of one operation: reads the request, runs it, writes the response.</summary>
+    /// <summary>The handler of one operation: reads the request, runs it, writes the response, then zeroes the secrets
+    /// the request and the response held (<see cref="IHoldsSecrets"/>), whether the call succeeded or failed.</summary>
     internal static OperationHandler Handler<TReq, TResp>(
         Func<TReq, CallContext, CancellationToken, Task<TResp>> execute, JsonTypeInfo<TReq> reqInfo, JsonTypeInfo<TResp> respInfo)
         where TReq : class =>
-        async (body, call, ct) =>
+        async (body, call, output, ct) =>
         {
             var request = Deserialize(body, reqInfo);
-            var response = await execute(request, call, ct);
-            return JsonSerializer.SerializeToUtf8Bytes(response, respInfo);
+            TResp? response = default;
+            try
+            {
+                response = await execute(request, call, ct);
+                Serialize(response, respInfo, output);
+            }
+            finally
+            {
+                (request as IHoldsSecrets)?.ClearSecrets();
+                (response as IHoldsSecrets)?.ClearSecrets();
+            }
         };
 
     private static Registration Of<TOp>()
@@ -129,12 +151,15 @@ internal sealed class OperationTable
         new(TOp.Name, TOp.Quota, typeof(TOp), TOp.Bind);
 
     private static OperationHandler Unsupported(string name) =>
-        (_, _, _) => throw new UnsupportedOperationException($"KmsService does not support the {name} operation yet.");
+        (_, _, _, _) => throw new UnsupportedOperationException($"KmsService does not support the {name} operation yet.");
 
     private static TReq Deserialize<TReq>(ReadOnlyMemory<byte> body, JsonTypeInfo<TReq> info)
         where TReq : class
     {
         // An empty body is an empty input structure, as the SDKs send "{}" for operations without input.
+        // Out of reach here: System.Text.Json decodes base64 members through a scratch buffer that it clears when pooled
+        // (values over 256 characters) but leaves on the stack otherwise, and a body that fails to read after its
+        // Plaintext member was decoded leaves that array to the GC uncleared.
         var json = body.IsEmpty ? "{}"u8 : body.Span;
         try
         {
@@ -146,6 +171,17 @@ internal sealed class OperationTable
             // The reader's message names the member path and position; it never echoes values.
             throw new SerializationException($"The request body could not be read: {Describe(e)}");
         }
+    }
+
+    // Straight into the caller's zeroing buffer: JsonSerializer.SerializeToUtf8Bytes would leave a copy in a pooled
+    // buffer that goes back to the pool uncleared. One writer per thread, reset for every response, as the serializer
+    // itself caches them; no await runs between its Reset and its last write.
+    private static void Serialize<T>(T value, JsonTypeInfo<T> info, ZeroingBufferWriter output)
+    {
+        var writer = _threadWriter ??= new Utf8JsonWriter(output, ResponseWriterOptions);
+        writer.Reset(output);
+        JsonSerializer.Serialize(writer, value, info);
+        writer.Flush();
     }
 
     private static string Describe(JsonException e) =>
