@@ -71,7 +71,7 @@ internal static class KmsApp
         builder.Services.AddSingleton<KeyRotationService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyRotationService>());
         builder.Services.AddSingleton<Authenticator>();
-        builder.Services.AddSingleton(new RequestRateLimiter(options.RateLimits, isDevelopment));
+        builder.Services.AddSingleton(new RequestRateLimiter(options.RateLimits, isDevelopment, OperationTable.Quotas));
         builder.Services.AddSingleton<KmsEndpoint>();
         builder.Services.AddSingleton(ResetPrincipals.From(options, isDevelopment));
         builder.Services.AddSingleton<ResetEndpoint>();

@@ -42,8 +42,8 @@ internal sealed class ResetEndpoint(
         try
         {
             RefuseBrowsers(http.Request);
-            var body = await KmsEndpoint.ReadBodyAsync(http.Request, ct);
-            var call = authenticator.Authenticate(http, body, "kms", requestId);
+            using var body = await KmsEndpoint.ReadBodyAsync(http.Request, ct);
+            var call = authenticator.Authenticate(http, body.WrittenMemory, "kms", requestId);
 
             // INVARIANT: a known access key is always verified, so only a verified caller passes this check.
             if (!identities.TryGet(call.AccessKeyId, out var accessKey) || !allowed.Contains(accessKey.Principal.Arn))

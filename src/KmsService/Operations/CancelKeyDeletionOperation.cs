@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -7,8 +8,13 @@ internal sealed record CancelKeyDeletionResponse(string KeyId);
 
 /// <summary>CancelKeyDeletion: a key pending deletion is kept, in state Disabled.</summary>
 internal sealed class CancelKeyDeletionOperation(KeyResolver keys, Authorizer authz, KeyStore store)
-    : IKmsOperation<KeyIdRequest, CancelKeyDeletionResponse>
+    : IKmsOperation<CancelKeyDeletionOperation, KeyIdRequest, CancelKeyDeletionResponse>
 {
+    public static string Name => "CancelKeyDeletion";
+    public static RequestQuota Quota => RequestQuota.PerSecond(5);
+    public static JsonTypeInfo<KeyIdRequest> RequestType => KmsJsonContext.Default.KeyIdRequest;
+    public static JsonTypeInfo<CancelKeyDeletionResponse> ResponseType => KmsJsonContext.Default.CancelKeyDeletionResponse;
+
     public async Task<CancelKeyDeletionResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
     {
         new Validator().KeyId(req.KeyId, "keyId").ThrowIfAny();

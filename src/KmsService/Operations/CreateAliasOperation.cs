@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Hosting;
@@ -11,8 +12,13 @@ internal sealed record CreateAliasRequest(string? AliasName, string? TargetKeyId
 /// <summary>CreateAlias: a new alias name in the caller's account and region for a customer managed key given by
 /// key id or key ARN.</summary>
 internal sealed class CreateAliasOperation(KeyResolver keys, Authorizer authz, AliasStore aliases, TimeProvider time, KmsOptions options)
-    : IKmsOperation<CreateAliasRequest, EmptyResponse>
+    : IKmsOperation<CreateAliasOperation, CreateAliasRequest, EmptyResponse>
 {
+    public static string Name => "CreateAlias";
+    public static RequestQuota Quota => RequestQuota.PerSecond(5);
+    public static JsonTypeInfo<CreateAliasRequest> RequestType => KmsJsonContext.Default.CreateAliasRequest;
+    public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+
     public async Task<EmptyResponse> ExecuteAsync(CreateAliasRequest req, CallContext call, CancellationToken ct)
     {
         new Validator().AliasName(req.AliasName).KeyId(req.TargetKeyId, "targetKeyId").ThrowIfAny();

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Core.Grants;
 using KmsService.Core.Keys;
@@ -33,8 +34,13 @@ internal sealed record CreateGrantResponse(string GrantToken, string GrantId);
 /// </summary>
 internal sealed class CreateGrantOperation(
     KeyResolver keys, Authorizer authz, GrantStore grants, TimeProvider time, KmsOptions options, KnownPrincipals principals)
-    : IKmsOperation<CreateGrantRequest, CreateGrantResponse>
+    : IKmsOperation<CreateGrantOperation, CreateGrantRequest, CreateGrantResponse>
 {
+    public static string Name => "CreateGrant";
+    public static RequestQuota Quota => RequestQuota.PerSecond(50);
+    public static JsonTypeInfo<CreateGrantRequest> RequestType => KmsJsonContext.Default.CreateGrantRequest;
+    public static JsonTypeInfo<CreateGrantResponse> ResponseType => KmsJsonContext.Default.CreateGrantResponse;
+
     // KMS Developer Guide, "Using grant constraints": "Each grant constraint value can include up to 8 encryption
     // context pairs. The encryption context value in each grant constraint cannot exceed 384 characters."
     private const int MaxConstraintPairs = 8;

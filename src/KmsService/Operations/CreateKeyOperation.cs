@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
@@ -26,8 +27,13 @@ internal sealed record CreateKeyResponse(KeyMetadata KeyMetadata);
 /// <summary>CreateKey: a new customer managed key. Only symmetric encryption keys of origin AWS_KMS so far;
 /// other specs and origins answer UnsupportedOperationException.</summary>
 internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider time, KmsOptions options, Authorizer authz, KnownPrincipals principals)
-    : IKmsOperation<CreateKeyRequest, CreateKeyResponse>
+    : IKmsOperation<CreateKeyOperation, CreateKeyRequest, CreateKeyResponse>
 {
+    public static string Name => "CreateKey";
+    public static RequestQuota Quota => RequestQuota.PerSecond(5);
+    public static JsonTypeInfo<CreateKeyRequest> RequestType => KmsJsonContext.Default.CreateKeyRequest;
+    public static JsonTypeInfo<CreateKeyResponse> ResponseType => KmsJsonContext.Default.CreateKeyResponse;
+
     public async Task<CreateKeyResponse> ExecuteAsync(CreateKeyRequest req, CallContext call, CancellationToken ct)
     {
         new Validator()

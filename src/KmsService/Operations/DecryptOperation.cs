@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
@@ -18,13 +19,21 @@ internal sealed record DecryptResponse(
     string KeyId,
     byte[] Plaintext,
     EncryptionAlgorithmSpec EncryptionAlgorithm,
-    string KeyMaterialId);
+    string KeyMaterialId) : IHoldsSecrets
+{
+    public void ClearSecrets() => SymmetricCrypto.Clear(Plaintext);
+}
 
 /// <summary>Decrypt: finds the key from the ciphertext blob (KeyId optional, but if given it must name that key)
 /// and returns the plaintext when the encryption context matches exactly.</summary>
 internal sealed class DecryptOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
-    : IKmsOperation<DecryptRequest, DecryptResponse>
+    : IKmsOperation<DecryptOperation, DecryptRequest, DecryptResponse>
 {
+    public static string Name => "Decrypt";
+    public static RequestQuota Quota => RequestQuota.Cryptographic;
+    public static JsonTypeInfo<DecryptRequest> RequestType => KmsJsonContext.Default.DecryptRequest;
+    public static JsonTypeInfo<DecryptResponse> ResponseType => KmsJsonContext.Default.DecryptResponse;
+
     public const string IncorrectKeyMessage = "The key ID in the request does not identify a CMK that can perform this operation.";
 
     public async Task<DecryptResponse> ExecuteAsync(DecryptRequest req, CallContext call, CancellationToken ct)

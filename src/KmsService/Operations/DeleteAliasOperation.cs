@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -7,8 +8,13 @@ internal sealed record DeleteAliasRequest(string? AliasName);
 
 /// <summary>DeleteAlias: removes an alias of the caller's account and region; its key is not affected, whatever its state.</summary>
 internal sealed class DeleteAliasOperation(KeyStore keys, Authorizer authz, AliasStore aliases)
-    : IKmsOperation<DeleteAliasRequest, EmptyResponse>
+    : IKmsOperation<DeleteAliasOperation, DeleteAliasRequest, EmptyResponse>
 {
+    public static string Name => "DeleteAlias";
+    public static RequestQuota Quota => RequestQuota.PerSecond(5);
+    public static JsonTypeInfo<DeleteAliasRequest> RequestType => KmsJsonContext.Default.DeleteAliasRequest;
+    public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+
     public async Task<EmptyResponse> ExecuteAsync(DeleteAliasRequest req, CallContext call, CancellationToken ct)
     {
         new Validator().AliasName(req.AliasName).ThrowIfAny();

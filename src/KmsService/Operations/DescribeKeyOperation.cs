@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Protocol;
 
 namespace KmsService.Operations;
@@ -8,8 +9,13 @@ internal sealed record DescribeKeyResponse(KeyMetadata KeyMetadata);
 
 /// <summary>DescribeKey: the metadata of a key named by id, ARN, alias name or alias ARN.</summary>
 internal sealed class DescribeKeyOperation(KeyResolver keys, Authorizer authz)
-    : IKmsOperation<DescribeKeyRequest, DescribeKeyResponse>
+    : IKmsOperation<DescribeKeyOperation, DescribeKeyRequest, DescribeKeyResponse>
 {
+    public static string Name => "DescribeKey";
+    public static RequestQuota Quota => RequestQuota.PerSecond(2000);
+    public static JsonTypeInfo<DescribeKeyRequest> RequestType => KmsJsonContext.Default.DescribeKeyRequest;
+    public static JsonTypeInfo<DescribeKeyResponse> ResponseType => KmsJsonContext.Default.DescribeKeyResponse;
+
     public async Task<DescribeKeyResponse> ExecuteAsync(DescribeKeyRequest req, CallContext call, CancellationToken ct)
     {
         new Validator().KeyId(req.KeyId, "keyId").GrantTokens(req.GrantTokens).ThrowIfAny();

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -5,8 +6,13 @@ namespace KmsService.Operations;
 
 /// <summary>DisableKey: an Enabled key becomes Disabled; cryptographic operations then answer DisabledException.</summary>
 internal sealed class DisableKeyOperation(KeyResolver keys, Authorizer authz, KeyStore store)
-    : IKmsOperation<KeyIdRequest, EmptyResponse>
+    : IKmsOperation<DisableKeyOperation, KeyIdRequest, EmptyResponse>
 {
+    public static string Name => "DisableKey";
+    public static RequestQuota Quota => RequestQuota.PerSecond(5);
+    public static JsonTypeInfo<KeyIdRequest> RequestType => KmsJsonContext.Default.KeyIdRequest;
+    public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+
     public async Task<EmptyResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
     {
         new Validator().KeyId(req.KeyId, "keyId").ThrowIfAny();

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -6,8 +7,13 @@ namespace KmsService.Operations;
 /// <summary>DisableKeyRotation: automatic rotation stops; the key keeps its current material, and every earlier
 /// backing key still decrypts. Enabling again starts a new schedule from that date.</summary>
 internal sealed class DisableKeyRotationOperation(KeyResolver keys, Authorizer authz, RotationStore rotations)
-    : IKmsOperation<KeyIdRequest, EmptyResponse>
+    : IKmsOperation<DisableKeyRotationOperation, KeyIdRequest, EmptyResponse>
 {
+    public static string Name => "DisableKeyRotation";
+    public static RequestQuota Quota => RequestQuota.PerSecond(5);
+    public static JsonTypeInfo<KeyIdRequest> RequestType => KmsJsonContext.Default.KeyIdRequest;
+    public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+
     public async Task<EmptyResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
     {
         new Validator().KeyId(req.KeyId, "keyId").ThrowIfAny();

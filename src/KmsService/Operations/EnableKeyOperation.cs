@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -7,8 +8,13 @@ internal sealed record KeyIdRequest(string? KeyId);
 
 /// <summary>EnableKey: a Disabled key becomes Enabled again (no change if it already is).</summary>
 internal sealed class EnableKeyOperation(KeyResolver keys, Authorizer authz, KeyStore store)
-    : IKmsOperation<KeyIdRequest, EmptyResponse>
+    : IKmsOperation<EnableKeyOperation, KeyIdRequest, EmptyResponse>
 {
+    public static string Name => "EnableKey";
+    public static RequestQuota Quota => RequestQuota.PerSecond(5);
+    public static JsonTypeInfo<KeyIdRequest> RequestType => KmsJsonContext.Default.KeyIdRequest;
+    public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+
     public async Task<EmptyResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
     {
         new Validator().KeyId(req.KeyId, "keyId").ThrowIfAny();

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -8,8 +9,13 @@ internal sealed record EnableKeyRotationRequest(string? KeyId, int? RotationPeri
 /// <summary>EnableKeyRotation: the key's material rotates automatically every RotationPeriodInDays (90..2560, default
 /// 365), the first time that many days after this call.</summary>
 internal sealed class EnableKeyRotationOperation(KeyResolver keys, Authorizer authz, RotationStore rotations, TimeProvider time)
-    : IKmsOperation<EnableKeyRotationRequest, EmptyResponse>
+    : IKmsOperation<EnableKeyRotationOperation, EnableKeyRotationRequest, EmptyResponse>
 {
+    public static string Name => "EnableKeyRotation";
+    public static RequestQuota Quota => RequestQuota.PerSecond(5);
+    public static JsonTypeInfo<EnableKeyRotationRequest> RequestType => KmsJsonContext.Default.EnableKeyRotationRequest;
+    public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+
     public const int DefaultPeriodInDays = 365;
 
     public async Task<EmptyResponse> ExecuteAsync(EnableKeyRotationRequest req, CallContext call, CancellationToken ct)

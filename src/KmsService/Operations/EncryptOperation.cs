@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Crypto;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
@@ -10,14 +11,22 @@ internal sealed record EncryptRequest(
     Dictionary<string, string>? EncryptionContext,
     IReadOnlyList<string>? GrantTokens,
     string? EncryptionAlgorithm,
-    bool? DryRun);
+    bool? DryRun) : IHoldsSecrets
+{
+    public void ClearSecrets() => SymmetricCrypto.Clear(Plaintext);
+}
 
 internal sealed record EncryptResponse(byte[] CiphertextBlob, string KeyId, EncryptionAlgorithmSpec EncryptionAlgorithm);
 
 /// <summary>Encrypt: up to 4096 bytes under a symmetric key, bound to the encryption context.</summary>
 internal sealed class EncryptOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
-    : IKmsOperation<EncryptRequest, EncryptResponse>
+    : IKmsOperation<EncryptOperation, EncryptRequest, EncryptResponse>
 {
+    public static string Name => "Encrypt";
+    public static RequestQuota Quota => RequestQuota.Cryptographic;
+    public static JsonTypeInfo<EncryptRequest> RequestType => KmsJsonContext.Default.EncryptRequest;
+    public static JsonTypeInfo<EncryptResponse> ResponseType => KmsJsonContext.Default.EncryptResponse;
+
     public async Task<EncryptResponse> ExecuteAsync(EncryptRequest req, CallContext call, CancellationToken ct)
     {
         new Validator()

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
@@ -13,26 +14,49 @@ internal sealed record GenerateDataKeyRequest(
     RecipientInfo? Recipient,
     bool? DryRun);
 
-internal sealed record GenerateDataKeyResponse(byte[] CiphertextBlob, byte[] Plaintext, string KeyId, string KeyMaterialId);
+internal sealed record GenerateDataKeyResponse(byte[] CiphertextBlob, byte[] Plaintext, string KeyId, string KeyMaterialId)
+    : IHoldsSecrets
+{
+    public void ClearSecrets() => SymmetricCrypto.Clear(Plaintext);
+}
 
 internal sealed record GenerateDataKeyWithoutPlaintextResponse(byte[] CiphertextBlob, string KeyId, string KeyMaterialId);
 
 /// <summary>GenerateDataKey: a fresh random data key, returned in plaintext and encrypted under the KMS key.</summary>
 internal sealed class GenerateDataKeyOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
-    : IKmsOperation<GenerateDataKeyRequest, GenerateDataKeyResponse>
+    : IKmsOperation<GenerateDataKeyOperation, GenerateDataKeyRequest, GenerateDataKeyResponse>
 {
+    public static string Name => "GenerateDataKey";
+    public static RequestQuota Quota => RequestQuota.Cryptographic;
+    public static JsonTypeInfo<GenerateDataKeyRequest> RequestType => KmsJsonContext.Default.GenerateDataKeyRequest;
+    public static JsonTypeInfo<GenerateDataKeyResponse> ResponseType => KmsJsonContext.Default.GenerateDataKeyResponse;
+
     public async Task<GenerateDataKeyResponse> ExecuteAsync(GenerateDataKeyRequest req, CallContext call, CancellationToken ct)
     {
         var (key, plaintext) = await DataKeys.PrepareAsync(req, call, "GenerateDataKey", keys, authz, ct);
-        var (blob, materialId) = await crypto.EncryptAsync(key, plaintext, SymmetricCrypto.Context(req.EncryptionContext), ct);
-        return new GenerateDataKeyResponse(blob, plaintext, key.Arn, materialId);
+        try
+        {
+            var (blob, materialId) = await crypto.EncryptAsync(key, plaintext, SymmetricCrypto.Context(req.EncryptionContext), ct);
+            return new GenerateDataKeyResponse(blob, plaintext, key.Arn, materialId);
+        }
+        catch
+        {
+            // Returned, the data key is the response's, zeroed once serialised; not returned, it is nobody's.
+            SymmetricCrypto.Clear(plaintext);
+            throw;
+        }
     }
 }
 
 /// <summary>GenerateDataKeyWithoutPlaintext: as GenerateDataKey, but only the encrypted copy is returned.</summary>
 internal sealed class GenerateDataKeyWithoutPlaintextOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
-    : IKmsOperation<GenerateDataKeyRequest, GenerateDataKeyWithoutPlaintextResponse>
+    : IKmsOperation<GenerateDataKeyWithoutPlaintextOperation, GenerateDataKeyRequest, GenerateDataKeyWithoutPlaintextResponse>
 {
+    public static string Name => "GenerateDataKeyWithoutPlaintext";
+    public static RequestQuota Quota => RequestQuota.Cryptographic;
+    public static JsonTypeInfo<GenerateDataKeyRequest> RequestType => KmsJsonContext.Default.GenerateDataKeyRequest;
+    public static JsonTypeInfo<GenerateDataKeyWithoutPlaintextResponse> ResponseType => KmsJsonContext.Default.GenerateDataKeyWithoutPlaintextResponse;
+
     public async Task<GenerateDataKeyWithoutPlaintextResponse> ExecuteAsync(GenerateDataKeyRequest req, CallContext call, CancellationToken ct)
     {
         var (key, plaintext) = await DataKeys.PrepareAsync(req, call, "GenerateDataKeyWithoutPlaintext", keys, authz, ct);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Protocol;
 
@@ -5,11 +6,19 @@ namespace KmsService.Operations;
 
 internal sealed record GenerateRandomRequest(int? NumberOfBytes, string? CustomKeyStoreId, RecipientInfo? Recipient);
 
-internal sealed record GenerateRandomResponse(byte[] Plaintext);
+internal sealed record GenerateRandomResponse(byte[] Plaintext) : IHoldsSecrets
+{
+    public void ClearSecrets() => SymmetricCrypto.Clear(Plaintext);
+}
 
 /// <summary>GenerateRandom: 1..1024 bytes from the platform's cryptographic random generator.</summary>
-internal sealed class GenerateRandomOperation(Authorizer authz) : IKmsOperation<GenerateRandomRequest, GenerateRandomResponse>
+internal sealed class GenerateRandomOperation(Authorizer authz) : IKmsOperation<GenerateRandomOperation, GenerateRandomRequest, GenerateRandomResponse>
 {
+    public static string Name => "GenerateRandom";
+    public static RequestQuota Quota => RequestQuota.Cryptographic;
+    public static JsonTypeInfo<GenerateRandomRequest> RequestType => KmsJsonContext.Default.GenerateRandomRequest;
+    public static JsonTypeInfo<GenerateRandomResponse> ResponseType => KmsJsonContext.Default.GenerateRandomResponse;
+
     public Task<GenerateRandomResponse> ExecuteAsync(GenerateRandomRequest req, CallContext call, CancellationToken ct)
     {
         if (req.NumberOfBytes is null)

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Protocol;
 using KmsService.Storage;
@@ -10,8 +11,13 @@ internal sealed record GetKeyPolicyResponse(string Policy, string PolicyName);
 
 /// <summary>GetKeyPolicy: the key's policy document (the only policy name is <c>default</c>).</summary>
 internal sealed class GetKeyPolicyOperation(KeyResolver keys, Authorizer authz, KeyStore store)
-    : IKmsOperation<GetKeyPolicyRequest, GetKeyPolicyResponse>
+    : IKmsOperation<GetKeyPolicyOperation, GetKeyPolicyRequest, GetKeyPolicyResponse>
 {
+    public static string Name => "GetKeyPolicy";
+    public static RequestQuota Quota => RequestQuota.PerSecond(1000);
+    public static JsonTypeInfo<GetKeyPolicyRequest> RequestType => KmsJsonContext.Default.GetKeyPolicyRequest;
+    public static JsonTypeInfo<GetKeyPolicyResponse> ResponseType => KmsJsonContext.Default.GetKeyPolicyResponse;
+
     public async Task<GetKeyPolicyResponse> ExecuteAsync(GetKeyPolicyRequest req, CallContext call, CancellationToken ct)
     {
         new Validator().KeyId(req.KeyId, "keyId").PolicyName(req.PolicyName).ThrowIfAny();

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
 using KmsService.Storage;
@@ -15,8 +16,13 @@ internal sealed record GetKeyRotationStatusResponse(
 
 /// <summary>GetKeyRotationStatus: whether automatic rotation is on and, if so, its period and next date.</summary>
 internal sealed class GetKeyRotationStatusOperation(KeyResolver keys, Authorizer authz, RotationStore rotations)
-    : IKmsOperation<KeyIdRequest, GetKeyRotationStatusResponse>
+    : IKmsOperation<GetKeyRotationStatusOperation, KeyIdRequest, GetKeyRotationStatusResponse>
 {
+    public static string Name => "GetKeyRotationStatus";
+    public static RequestQuota Quota => RequestQuota.PerSecond(1000);
+    public static JsonTypeInfo<KeyIdRequest> RequestType => KmsJsonContext.Default.KeyIdRequest;
+    public static JsonTypeInfo<GetKeyRotationStatusResponse> ResponseType => KmsJsonContext.Default.GetKeyRotationStatusResponse;
+
     public async Task<GetKeyRotationStatusResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
     {
         new Validator().KeyId(req.KeyId, "keyId").ThrowIfAny();

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
@@ -23,8 +24,13 @@ internal sealed record ListAliasesResponse(IReadOnlyList<AliasListEntry> Aliases
 /// <summary>ListAliases: the caller's aliases in the request's region, or only those of one key (key id or key ARN),
 /// ordered by alias name, in pages of Limit (1..100, default 50).</summary>
 internal sealed class ListAliasesOperation(KeyResolver keys, Authorizer authz, AliasStore aliases)
-    : IKmsOperation<ListAliasesRequest, ListAliasesResponse>
+    : IKmsOperation<ListAliasesOperation, ListAliasesRequest, ListAliasesResponse>
 {
+    public static string Name => "ListAliases";
+    public static RequestQuota Quota => RequestQuota.PerSecond(100);
+    public static JsonTypeInfo<ListAliasesRequest> RequestType => KmsJsonContext.Default.ListAliasesRequest;
+    public static JsonTypeInfo<ListAliasesResponse> ResponseType => KmsJsonContext.Default.ListAliasesResponse;
+
     private const string MarkerPrefix = "a1.";
 
     public async Task<ListAliasesResponse> ExecuteAsync(ListAliasesRequest req, CallContext call, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Core.Grants;
 using KmsService.Protocol;
@@ -47,8 +48,13 @@ internal sealed record ListGrantsResponse(IReadOnlyList<GrantListEntry> Grants, 
 /// grant id or one grantee principal, in pages of Limit (1..100, default 50). A GrantId that is not a grant id at
 /// all is InvalidGrantIdException; one that names no grant of the key just lists nothing.</summary>
 internal sealed class ListGrantsOperation(KeyResolver keys, Authorizer authz, GrantStore grants)
-    : IKmsOperation<ListGrantsRequest, ListGrantsResponse>
+    : IKmsOperation<ListGrantsOperation, ListGrantsRequest, ListGrantsResponse>
 {
+    public static string Name => "ListGrants";
+    public static RequestQuota Quota => RequestQuota.PerSecond(100);
+    public static JsonTypeInfo<ListGrantsRequest> RequestType => KmsJsonContext.Default.ListGrantsRequest;
+    public static JsonTypeInfo<ListGrantsResponse> ResponseType => KmsJsonContext.Default.ListGrantsResponse;
+
     public async Task<ListGrantsResponse> ExecuteAsync(ListGrantsRequest req, CallContext call, CancellationToken ct)
     {
         new Validator()

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Protocol;
 
@@ -9,8 +10,13 @@ internal sealed record ListKeyPoliciesResponse(IReadOnlyList<string> PolicyNames
 
 /// <summary>ListKeyPolicies: always <c>["default"]</c>, the one policy a key has.</summary>
 internal sealed class ListKeyPoliciesOperation(KeyResolver keys, Authorizer authz)
-    : IKmsOperation<ListKeyPoliciesRequest, ListKeyPoliciesResponse>
+    : IKmsOperation<ListKeyPoliciesOperation, ListKeyPoliciesRequest, ListKeyPoliciesResponse>
 {
+    public static string Name => "ListKeyPolicies";
+    public static RequestQuota Quota => RequestQuota.PerSecond(100);
+    public static JsonTypeInfo<ListKeyPoliciesRequest> RequestType => KmsJsonContext.Default.ListKeyPoliciesRequest;
+    public static JsonTypeInfo<ListKeyPoliciesResponse> ResponseType => KmsJsonContext.Default.ListKeyPoliciesResponse;
+
     private static readonly IReadOnlyList<string> Names = [KeyPolicies.DefaultName];
 
     public async Task<ListKeyPoliciesResponse> ExecuteAsync(ListKeyPoliciesRequest req, CallContext call, CancellationToken ct)

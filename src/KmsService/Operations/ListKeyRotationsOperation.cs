@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Protocol;
 using KmsService.Storage;
@@ -46,8 +47,13 @@ internal sealed record ListKeyRotationsResponse(IReadOnlyList<RotationsListEntry
 /// <summary>ListKeyRotations: the key's completed rotations, oldest first, in pages of Limit (1..1000, default 100);
 /// with IncludeKeyMaterial ALL_KEY_MATERIAL the original material comes first.</summary>
 internal sealed class ListKeyRotationsOperation(KeyResolver keys, Authorizer authz, RotationStore rotations)
-    : IKmsOperation<ListKeyRotationsRequest, ListKeyRotationsResponse>
+    : IKmsOperation<ListKeyRotationsOperation, ListKeyRotationsRequest, ListKeyRotationsResponse>
 {
+    public static string Name => "ListKeyRotations";
+    public static RequestQuota Quota => RequestQuota.PerSecond(100);
+    public static JsonTypeInfo<ListKeyRotationsRequest> RequestType => KmsJsonContext.Default.ListKeyRotationsRequest;
+    public static JsonTypeInfo<ListKeyRotationsResponse> ResponseType => KmsJsonContext.Default.ListKeyRotationsResponse;
+
     public async Task<ListKeyRotationsResponse> ExecuteAsync(ListKeyRotationsRequest req, CallContext call, CancellationToken ct)
     {
         new Validator()

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
@@ -12,8 +13,13 @@ internal sealed record KeyListEntry(string KeyId, string KeyArn);
 internal sealed record ListKeysResponse(IReadOnlyList<KeyListEntry> Keys, string? NextMarker, bool Truncated);
 
 /// <summary>ListKeys: the caller's keys in the request's region, in pages of Limit (1..1000, default 100).</summary>
-internal sealed class ListKeysOperation(KeyStore store, Authorizer authz) : IKmsOperation<ListKeysRequest, ListKeysResponse>
+internal sealed class ListKeysOperation(KeyStore store, Authorizer authz) : IKmsOperation<ListKeysOperation, ListKeysRequest, ListKeysResponse>
 {
+    public static string Name => "ListKeys";
+    public static RequestQuota Quota => RequestQuota.PerSecond(100);
+    public static JsonTypeInfo<ListKeysRequest> RequestType => KmsJsonContext.Default.ListKeysRequest;
+    public static JsonTypeInfo<ListKeysResponse> ResponseType => KmsJsonContext.Default.ListKeysResponse;
+
     public async Task<ListKeysResponse> ExecuteAsync(ListKeysRequest req, CallContext call, CancellationToken ct)
     {
         new Validator().Range(req.Limit, 1, 1000, "limit").Length(req.Marker, 1, 1024, "marker").ThrowIfAny();

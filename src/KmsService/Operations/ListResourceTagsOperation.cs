@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -10,8 +11,13 @@ internal sealed record ListResourceTagsResponse(IReadOnlyList<Tag> Tags, string?
 /// <summary>ListResourceTags: a key's tags (key id or key ARN) in ascending tag-key order, in pages of Limit
 /// (1..50, default 50). Works in every key state.</summary>
 internal sealed class ListResourceTagsOperation(KeyResolver keys, Authorizer authz, TagStore tags)
-    : IKmsOperation<ListResourceTagsRequest, ListResourceTagsResponse>
+    : IKmsOperation<ListResourceTagsOperation, ListResourceTagsRequest, ListResourceTagsResponse>
 {
+    public static string Name => "ListResourceTags";
+    public static RequestQuota Quota => RequestQuota.PerSecond(100);
+    public static JsonTypeInfo<ListResourceTagsRequest> RequestType => KmsJsonContext.Default.ListResourceTagsRequest;
+    public static JsonTypeInfo<ListResourceTagsResponse> ResponseType => KmsJsonContext.Default.ListResourceTagsResponse;
+
     private const int DefaultLimit = 50;
 
     public async Task<ListResourceTagsResponse> ExecuteAsync(ListResourceTagsRequest req, CallContext call, CancellationToken ct)

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Core.Grants;
 using KmsService.Protocol;
@@ -15,8 +16,13 @@ internal sealed record ListRetirableGrantsRequest(int? Limit, string? Marker, st
 /// caller's permissions to verify their access to any KMS keys or grants that might be returned").
 /// </summary>
 internal sealed class ListRetirableGrantsOperation(Authorizer authz, GrantStore grants)
-    : IKmsOperation<ListRetirableGrantsRequest, ListGrantsResponse>
+    : IKmsOperation<ListRetirableGrantsOperation, ListRetirableGrantsRequest, ListGrantsResponse>
 {
+    public static string Name => "ListRetirableGrants";
+    public static RequestQuota Quota => RequestQuota.PerSecond(100);
+    public static JsonTypeInfo<ListRetirableGrantsRequest> RequestType => KmsJsonContext.Default.ListRetirableGrantsRequest;
+    public static JsonTypeInfo<ListGrantsResponse> ResponseType => KmsJsonContext.Default.ListGrantsResponse;
+
     public async Task<ListGrantsResponse> ExecuteAsync(ListRetirableGrantsRequest req, CallContext call, CancellationToken ct)
     {
         new Validator()

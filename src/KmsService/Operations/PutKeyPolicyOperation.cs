@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Identity;
 using KmsService.Protocol;
@@ -10,8 +11,13 @@ internal sealed record PutKeyPolicyRequest(string? KeyId, string? PolicyName, st
 /// <summary>PutKeyPolicy: replaces the key policy, refusing one that would lock the caller out of changing it again
 /// (the lockout safety check) unless BypassPolicyLockoutSafetyCheck is set.</summary>
 internal sealed class PutKeyPolicyOperation(KeyResolver keys, Authorizer authz, KeyStore store, KnownPrincipals principals)
-    : IKmsOperation<PutKeyPolicyRequest, EmptyResponse>
+    : IKmsOperation<PutKeyPolicyOperation, PutKeyPolicyRequest, EmptyResponse>
 {
+    public static string Name => "PutKeyPolicy";
+    public static RequestQuota Quota => RequestQuota.PerSecond(5);
+    public static JsonTypeInfo<PutKeyPolicyRequest> RequestType => KmsJsonContext.Default.PutKeyPolicyRequest;
+    public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+
     public async Task<EmptyResponse> ExecuteAsync(PutKeyPolicyRequest req, CallContext call, CancellationToken ct)
     {
         new Validator()

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
@@ -28,8 +29,13 @@ internal sealed record ReEncryptResponse(
 /// <summary>ReEncrypt: decrypts under the source key and encrypts under the destination key without the
 /// plaintext leaving the service.</summary>
 internal sealed class ReEncryptOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
-    : IKmsOperation<ReEncryptRequest, ReEncryptResponse>
+    : IKmsOperation<ReEncryptOperation, ReEncryptRequest, ReEncryptResponse>
 {
+    public static string Name => "ReEncrypt";
+    public static RequestQuota Quota => RequestQuota.Cryptographic;
+    public static JsonTypeInfo<ReEncryptRequest> RequestType => KmsJsonContext.Default.ReEncryptRequest;
+    public static JsonTypeInfo<ReEncryptResponse> ResponseType => KmsJsonContext.Default.ReEncryptResponse;
+
     public async Task<ReEncryptResponse> ExecuteAsync(ReEncryptRequest req, CallContext call, CancellationToken ct)
     {
         new Validator()

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Core.Grants;
 using KmsService.Protocol;
@@ -13,8 +14,13 @@ internal sealed record RetireGrantRequest(string? GrantToken, string? KeyId, str
 /// RetireGrant, and the account that issued it or owns the key (see <see cref="Authorizer.DemandRetire"/>).
 /// </summary>
 internal sealed class RetireGrantOperation(KeyResolver keys, KeyStore keyStore, Authorizer authz, GrantStore grants)
-    : IKmsOperation<RetireGrantRequest, EmptyResponse>
+    : IKmsOperation<RetireGrantOperation, RetireGrantRequest, EmptyResponse>
 {
+    public static string Name => "RetireGrant";
+    public static RequestQuota Quota => RequestQuota.PerSecond(30);
+    public static JsonTypeInfo<RetireGrantRequest> RequestType => KmsJsonContext.Default.RetireGrantRequest;
+    public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+
     public async Task<EmptyResponse> ExecuteAsync(RetireGrantRequest req, CallContext call, CancellationToken ct)
     {
         new Validator()

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -8,8 +9,13 @@ internal sealed record RevokeGrantRequest(string? KeyId, string? GrantId, bool? 
 /// <summary>RevokeGrant: deletes a grant of a key (key id or key ARN, also of another account), in any key state, for
 /// a caller whose policies allow kms:RevokeGrant on the key (KMS Developer Guide, "Retiring and revoking grants").</summary>
 internal sealed class RevokeGrantOperation(KeyResolver keys, Authorizer authz, GrantStore grants)
-    : IKmsOperation<RevokeGrantRequest, EmptyResponse>
+    : IKmsOperation<RevokeGrantOperation, RevokeGrantRequest, EmptyResponse>
 {
+    public static string Name => "RevokeGrant";
+    public static RequestQuota Quota => RequestQuota.PerSecond(30);
+    public static JsonTypeInfo<RevokeGrantRequest> RequestType => KmsJsonContext.Default.RevokeGrantRequest;
+    public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+
     public async Task<EmptyResponse> ExecuteAsync(RevokeGrantRequest req, CallContext call, CancellationToken ct)
     {
         new Validator()

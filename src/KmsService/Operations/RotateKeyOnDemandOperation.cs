@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Protocol;
@@ -12,8 +13,13 @@ internal sealed record RotateKeyOnDemandResponse(string KeyId);
 /// shows OnDemandRotationStartDate); ours is complete when this returns.</summary>
 internal sealed class RotateKeyOnDemandOperation(
     KeyResolver keys, Authorizer authz, RotationStore rotations, KeyStore store, IHsa hsa, TimeProvider time)
-    : IKmsOperation<KeyIdRequest, RotateKeyOnDemandResponse>
+    : IKmsOperation<RotateKeyOnDemandOperation, KeyIdRequest, RotateKeyOnDemandResponse>
 {
+    public static string Name => "RotateKeyOnDemand";
+    public static RequestQuota Quota => RequestQuota.PerSecond(5);
+    public static JsonTypeInfo<KeyIdRequest> RequestType => KmsJsonContext.Default.KeyIdRequest;
+    public static JsonTypeInfo<RotateKeyOnDemandResponse> ResponseType => KmsJsonContext.Default.RotateKeyOnDemandResponse;
+
     /// <summary>On-demand rotations allowed per key: 25 in the API reference and the service model's documentation;
     /// AWS was recorded enforcing 10 in 2025, the documented quota is kept here.</summary>
     public const int MaxOnDemandRotations = 25;

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
 using KmsService.Storage;
@@ -11,8 +12,13 @@ internal sealed record ScheduleKeyDeletionResponse(string KeyId, DateTimeOffset 
 /// <summary>ScheduleKeyDeletion: the key becomes PendingDeletion for 7..30 days (default 30); the deletion service
 /// then destroys it for good.</summary>
 internal sealed class ScheduleKeyDeletionOperation(KeyResolver keys, Authorizer authz, KeyStore store, TimeProvider time)
-    : IKmsOperation<ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse>
+    : IKmsOperation<ScheduleKeyDeletionOperation, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse>
 {
+    public static string Name => "ScheduleKeyDeletion";
+    public static RequestQuota Quota => RequestQuota.PerSecond(5);
+    public static JsonTypeInfo<ScheduleKeyDeletionRequest> RequestType => KmsJsonContext.Default.ScheduleKeyDeletionRequest;
+    public static JsonTypeInfo<ScheduleKeyDeletionResponse> ResponseType => KmsJsonContext.Default.ScheduleKeyDeletionResponse;
+
     public const int DefaultWindowDays = 30;
 
     public async Task<ScheduleKeyDeletionResponse> ExecuteAsync(ScheduleKeyDeletionRequest req, CallContext call, CancellationToken ct)

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -8,8 +9,13 @@ internal sealed record TagResourceRequest(string? KeyId, IReadOnlyList<Tag>? Tag
 /// <summary>TagResource: adds tags to a customer managed key (key id or key ARN), replacing the value of a tag key
 /// it already has; at most 50 tags per key.</summary>
 internal sealed class TagResourceOperation(KeyResolver keys, Authorizer authz, TagStore tags)
-    : IKmsOperation<TagResourceRequest, EmptyResponse>
+    : IKmsOperation<TagResourceOperation, TagResourceRequest, EmptyResponse>
 {
+    public static string Name => "TagResource";
+    public static RequestQuota Quota => RequestQuota.PerSecond(10);
+    public static JsonTypeInfo<TagResourceRequest> RequestType => KmsJsonContext.Default.TagResourceRequest;
+    public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+
     public async Task<EmptyResponse> ExecuteAsync(TagResourceRequest req, CallContext call, CancellationToken ct)
     {
         new Validator().KeyId(req.KeyId, "keyId").NotNull(req.Tags, "tags").Tags(req.Tags).ThrowIfAny();

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -8,8 +9,13 @@ internal sealed record UntagResourceRequest(string? KeyId, IReadOnlyList<string>
 /// <summary>UntagResource: removes tags, by tag key, from a customer managed key (key id or key ARN); tag keys the
 /// key does not have are ignored.</summary>
 internal sealed class UntagResourceOperation(KeyResolver keys, Authorizer authz, TagStore tags)
-    : IKmsOperation<UntagResourceRequest, EmptyResponse>
+    : IKmsOperation<UntagResourceOperation, UntagResourceRequest, EmptyResponse>
 {
+    public static string Name => "UntagResource";
+    public static RequestQuota Quota => RequestQuota.PerSecond(10);
+    public static JsonTypeInfo<UntagResourceRequest> RequestType => KmsJsonContext.Default.UntagResourceRequest;
+    public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+
     public async Task<EmptyResponse> ExecuteAsync(UntagResourceRequest req, CallContext call, CancellationToken ct)
     {
         new Validator().KeyId(req.KeyId, "keyId").NotNull(req.TagKeys, "tagKeys").TagKeys(req.TagKeys).ThrowIfAny();

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Hosting;
@@ -11,8 +12,13 @@ internal sealed record UpdateAliasRequest(string? AliasName, string? TargetKeyId
 /// <summary>UpdateAlias: points an existing alias at another key of the same account and region, of the same key
 /// type (symmetric, asymmetric or HMAC) and key usage as the current one.</summary>
 internal sealed class UpdateAliasOperation(KeyResolver resolver, KeyStore keys, Authorizer authz, AliasStore aliases, TimeProvider time, KmsOptions options)
-    : IKmsOperation<UpdateAliasRequest, EmptyResponse>
+    : IKmsOperation<UpdateAliasOperation, UpdateAliasRequest, EmptyResponse>
 {
+    public static string Name => "UpdateAlias";
+    public static RequestQuota Quota => RequestQuota.PerSecond(5);
+    public static JsonTypeInfo<UpdateAliasRequest> RequestType => KmsJsonContext.Default.UpdateAliasRequest;
+    public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+
     public async Task<EmptyResponse> ExecuteAsync(UpdateAliasRequest req, CallContext call, CancellationToken ct)
     {
         new Validator().AliasName(req.AliasName).KeyId(req.TargetKeyId, "targetKeyId").ThrowIfAny();

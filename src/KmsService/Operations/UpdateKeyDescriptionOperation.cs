@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -7,8 +8,13 @@ internal sealed record UpdateKeyDescriptionRequest(string? KeyId, string? Descri
 
 /// <summary>UpdateKeyDescription: replaces the description of a customer managed key (key id or key ARN).</summary>
 internal sealed class UpdateKeyDescriptionOperation(KeyResolver keys, Authorizer authz, TagStore tags, KeyStore store)
-    : IKmsOperation<UpdateKeyDescriptionRequest, EmptyResponse>
+    : IKmsOperation<UpdateKeyDescriptionOperation, UpdateKeyDescriptionRequest, EmptyResponse>
 {
+    public static string Name => "UpdateKeyDescription";
+    public static RequestQuota Quota => RequestQuota.PerSecond(5);
+    public static JsonTypeInfo<UpdateKeyDescriptionRequest> RequestType => KmsJsonContext.Default.UpdateKeyDescriptionRequest;
+    public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+
     public async Task<EmptyResponse> ExecuteAsync(UpdateKeyDescriptionRequest req, CallContext call, CancellationToken ct)
     {
         new Validator()

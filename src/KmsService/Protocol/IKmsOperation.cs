@@ -1,8 +1,38 @@
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace KmsService.Protocol;
 
-/// <summary>One KMS API operation: a typed request in, a typed response out; errors are thrown as KmsException.</summary>
-internal interface IKmsOperation<in TRequest, TResponse>
+/// <summary>What the operation table needs of an operation type: its model name, its request quota and its handler.</summary>
+internal interface IKmsOperation
 {
+    /// <summary>The operation's name in the KMS model, as sent in <c>X-Amz-Target</c> after <c>TrentService.</c>.</summary>
+    static abstract string Name { get; }
+
+    /// <summary>The AWS request quota the operation draws from.</summary>
+    static abstract RequestQuota Quota { get; }
+
+    /// <summary>The handler of the operation's calls, with the operation resolved from <paramref name="services"/>.</summary>
+    static abstract OperationHandler Bind(IServiceProvider services);
+}
+
+/// <summary>One KMS API operation: a typed request in, a typed response out; errors are thrown as KmsException. The
+/// type names itself (<typeparamref name="TSelf"/>) so that the table can register it with one line and resolve it
+/// as itself, a singleton of its own type.</summary>
+internal interface IKmsOperation<TSelf, TRequest, TResponse> : IKmsOperation
+    where TSelf : class, IKmsOperation<TSelf, TRequest, TResponse>
+    where TRequest : class
+{
+    /// <summary>The source-generated reader of the request (a <c>KmsJsonContext</c> member, so a shape missing from
+    /// the context does not compile).</summary>
+    static abstract JsonTypeInfo<TRequest> RequestType { get; }
+
+    /// <summary>The source-generated writer of the response.</summary>
+    static abstract JsonTypeInfo<TResponse> ResponseType { get; }
+
+    static OperationHandler IKmsOperation.Bind(IServiceProvider services) =>
+        OperationTable.Handler(services.GetRequiredService<TSelf>().ExecuteAsync, TSelf.RequestType, TSelf.ResponseType);
+
     Task<TResponse> ExecuteAsync(TRequest request, CallContext call, CancellationToken cancellationToken);
 }
 

@@ -39,8 +39,8 @@ internal sealed partial class KmsEndpoint(
         var ct = http.RequestAborted;
         try
         {
-            var body = await ReadBodyAsync(http.Request, ct);
-            var call = authenticator.Authenticate(http, body, "kms", requestId);
+            using var body = await ReadBodyAsync(http.Request, ct);
+            var call = authenticator.Authenticate(http, body.WrittenMemory, "kms", requestId);
             var target = http.Request.Headers["X-Amz-Target"].ToString();
             if (!operations.TryGet(target, out var handler))
             {
@@ -54,11 +54,15 @@ internal sealed partial class KmsEndpoint(
                 rateLimiter.Acquire(call.AccountId, target[OperationTable.TargetPrefix.Length..]);
             }
 
-            var response = await handler(body, call, ct);
+            // Both buffers are zeroed when this block ends, once the response is written. What is out of reach: Kestrel
+            // reuses its pooled pipe buffers (the request as received, the response as sent) without clearing them,
+            // and the GC may leave copies of a moved array behind.
+            using var response = new ZeroingBufferWriter();
+            await handler(body.WrittenMemory, call, response, ct);
             http.Response.StatusCode = StatusCodes.Status200OK;
             http.Response.ContentType = ContentType;
-            http.Response.ContentLength = response.Length;
-            await http.Response.BodyWriter.WriteAsync(response, ct);
+            http.Response.ContentLength = response.WrittenCount;
+            await http.Response.BodyWriter.WriteAsync(response.WrittenMemory, ct);
         }
         catch (KmsException e)
         {
@@ -82,7 +86,9 @@ internal sealed partial class KmsEndpoint(
             "The request processing has failed because of an unknown error, exception or failure.");
     }
 
-    internal static async ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>The whole request body, in a buffer the caller disposes (which zeroes it: an Encrypt body holds the
+    /// plaintext).</summary>
+    internal static async ValueTask<ZeroingBufferWriter> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength > MaxBodyBytes)
         {
@@ -110,7 +116,14 @@ internal sealed partial class KmsEndpoint(
 
             if (result.IsCompleted)
             {
-                var body = buffer.IsEmpty ? [] : buffer.ToArray();
+                var length = (int)buffer.Length;
+                var body = new ZeroingBufferWriter(length);
+                if (length > 0)
+                {
+                    buffer.CopyTo(body.GetSpan(length));
+                    body.Advance(length);
+                }
+
                 reader.AdvanceTo(buffer.End);
                 return body;
             }

@@ -12,7 +12,6 @@ namespace KmsService.Protocol;
     RespectNullableAnnotations = true,
     Converters = [typeof(EpochSecondsConverter)])]
 [JsonSerializable(typeof(ErrorBody))]
-[JsonSerializable(typeof(EmptyRequest))]
 [JsonSerializable(typeof(EmptyResponse))]
 [JsonSerializable(typeof(CreateKeyRequest))]
 [JsonSerializable(typeof(CreateKeyResponse))]
@@ -68,6 +67,3 @@ internal sealed partial class KmsJsonContext : JsonSerializerContext;
 internal sealed record ErrorBody(
     [property: JsonPropertyName("__type")] string Type,
     [property: JsonPropertyName("message")] string? Message);
-
-/// <summary>Request of operations we answer without reading members (the ones not supported yet).</summary>
-internal sealed record EmptyRequest;

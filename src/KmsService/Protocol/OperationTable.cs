@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace KmsService.Protocol;
 
-/// <summary>Runs one operation on a raw JSON body and returns the serialised response.</summary>
-internal delegate Task<byte[]> OperationHandler(ReadOnlyMemory<byte> body, CallContext call, CancellationToken ct);
+/// <summary>Runs one operation on a raw JSON body and writes the serialised response to <paramref name="response"/>.</summary>
+internal delegate Task OperationHandler(ReadOnlyMemory<byte> body, CallContext call, ZeroingBufferWriter response, CancellationToken ct);
 
 /// <summary>The one table of operations, keyed by <c>X-Amz-Target</c>. Every operation of the KMS model is here:
 /// those not built yet answer UnsupportedOperationException instead of UnknownOperationException.</summary>
@@ -16,6 +16,19 @@ internal sealed class OperationTable
 {
     public const string TargetPrefix = "TrentService.";
 
+    /// <summary>The options JsonSerializer itself writes KmsJsonContext's output with (it validates what it writes, so
+    /// the writer need not again).</summary>
+    private static readonly JsonWriterOptions ResponseWriterOptions = new()
+    {
+        Encoder = KmsJsonContext.Default.Options.Encoder,
+        Indented = KmsJsonContext.Default.Options.WriteIndented,
+        SkipValidation = true,
+    };
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _threadWriter;
+
+    /// <summary>The operations of the KMS model; those not implemented answer UnsupportedOperationException.</summary>
     private static readonly string[] ModelOperations =
     [
         "CancelKeyDeletion", "ConnectCustomKeyStore", "CreateAlias", "CreateCustomKeyStore", "CreateGrant", "CreateKey",
@@ -30,55 +43,58 @@ internal sealed class OperationTable
         "UpdateCustomKeyStore", "UpdateKeyDescription", "UpdatePrimaryRegion", "Verify", "VerifyMac",
     ];
 
+    /// <summary>Every operation built so far, one line each: the type declares its name, JSON shapes and quota.</summary>
+    private static readonly Registration[] Implemented =
+    [
+        Of<CreateKeyOperation>(),
+        Of<DescribeKeyOperation>(),
+        Of<ListKeysOperation>(),
+        Of<EncryptOperation>(),
+        Of<DecryptOperation>(),
+        Of<ReEncryptOperation>(),
+        Of<GenerateDataKeyOperation>(),
+        Of<GenerateDataKeyWithoutPlaintextOperation>(),
+        Of<GenerateRandomOperation>(),
+        Of<TagResourceOperation>(),
+        Of<UntagResourceOperation>(),
+        Of<ListResourceTagsOperation>(),
+        Of<UpdateKeyDescriptionOperation>(),
+        Of<CreateAliasOperation>(),
+        Of<UpdateAliasOperation>(),
+        Of<DeleteAliasOperation>(),
+        Of<ListAliasesOperation>(),
+        Of<GetKeyPolicyOperation>(),
+        Of<PutKeyPolicyOperation>(),
+        Of<ListKeyPoliciesOperation>(),
+        Of<EnableKeyOperation>(),
+        Of<DisableKeyOperation>(),
+        Of<ScheduleKeyDeletionOperation>(),
+        Of<CancelKeyDeletionOperation>(),
+        Of<EnableKeyRotationOperation>(),
+        Of<DisableKeyRotationOperation>(),
+        Of<GetKeyRotationStatusOperation>(),
+        Of<RotateKeyOnDemandOperation>(),
+        Of<ListKeyRotationsOperation>(),
+        Of<CreateGrantOperation>(),
+        Of<ListGrantsOperation>(),
+        Of<ListRetirableGrantsOperation>(),
+        Of<RetireGrantOperation>(),
+        Of<RevokeGrantOperation>(),
+    ];
+
     private readonly FrozenDictionary<string, OperationHandler> _handlers;
 
     public OperationTable(IServiceProvider services)
     {
-        var ctx = KmsJsonContext.Default;
         var table = new Dictionary<string, OperationHandler>(StringComparer.Ordinal);
-
-        void Add<TReq, TResp>(string name, JsonTypeInfo<TReq> req, JsonTypeInfo<TResp> resp)
-            where TReq : class
+        foreach (var op in Implemented)
         {
-            // Operations that share a request and response shape are registered under their name.
-            var op = services.GetKeyedService<IKmsOperation<TReq, TResp>>(name) ?? services.GetRequiredService<IKmsOperation<TReq, TResp>>();
-            table[TargetPrefix + name] = Handler(op, req, resp);
+            // A misspelt or repeated name would otherwise leave the model's operation unsupported without a word.
+            if (!ModelOperations.Contains(op.Name, StringComparer.Ordinal) || !table.TryAdd(TargetPrefix + op.Name, op.Bind(services)))
+            {
+                throw new InvalidOperationException($"{op.Type.Name} declares the name '{op.Name}', which is not a KMS model operation or is declared twice.");
+            }
         }
-
-        Add("CreateKey", ctx.CreateKeyRequest, ctx.CreateKeyResponse);
-        Add("DescribeKey", ctx.DescribeKeyRequest, ctx.DescribeKeyResponse);
-        Add("ListKeys", ctx.ListKeysRequest, ctx.ListKeysResponse);
-        Add("Encrypt", ctx.EncryptRequest, ctx.EncryptResponse);
-        Add("Decrypt", ctx.DecryptRequest, ctx.DecryptResponse);
-        Add("ReEncrypt", ctx.ReEncryptRequest, ctx.ReEncryptResponse);
-        Add("GenerateDataKey", ctx.GenerateDataKeyRequest, ctx.GenerateDataKeyResponse);
-        Add("GenerateDataKeyWithoutPlaintext", ctx.GenerateDataKeyRequest, ctx.GenerateDataKeyWithoutPlaintextResponse);
-        Add("GenerateRandom", ctx.GenerateRandomRequest, ctx.GenerateRandomResponse);
-        Add("TagResource", ctx.TagResourceRequest, ctx.EmptyResponse);
-        Add("UntagResource", ctx.UntagResourceRequest, ctx.EmptyResponse);
-        Add("ListResourceTags", ctx.ListResourceTagsRequest, ctx.ListResourceTagsResponse);
-        Add("UpdateKeyDescription", ctx.UpdateKeyDescriptionRequest, ctx.EmptyResponse);
-        Add("CreateAlias", ctx.CreateAliasRequest, ctx.EmptyResponse);
-        Add("UpdateAlias", ctx.UpdateAliasRequest, ctx.EmptyResponse);
-        Add("DeleteAlias", ctx.DeleteAliasRequest, ctx.EmptyResponse);
-        Add("ListAliases", ctx.ListAliasesRequest, ctx.ListAliasesResponse);
-        Add("GetKeyPolicy", ctx.GetKeyPolicyRequest, ctx.GetKeyPolicyResponse);
-        Add("PutKeyPolicy", ctx.PutKeyPolicyRequest, ctx.EmptyResponse);
-        Add("ListKeyPolicies", ctx.ListKeyPoliciesRequest, ctx.ListKeyPoliciesResponse);
-        Add("EnableKey", ctx.KeyIdRequest, ctx.EmptyResponse);
-        Add("DisableKey", ctx.KeyIdRequest, ctx.EmptyResponse);
-        Add("ScheduleKeyDeletion", ctx.ScheduleKeyDeletionRequest, ctx.ScheduleKeyDeletionResponse);
-        Add("CancelKeyDeletion", ctx.KeyIdRequest, ctx.CancelKeyDeletionResponse);
-        Add("EnableKeyRotation", ctx.EnableKeyRotationRequest, ctx.EmptyResponse);
-        Add("DisableKeyRotation", ctx.KeyIdRequest, ctx.EmptyResponse);
-        Add("GetKeyRotationStatus", ctx.KeyIdRequest, ctx.GetKeyRotationStatusResponse);
-        Add("RotateKeyOnDemand", ctx.KeyIdRequest, ctx.RotateKeyOnDemandResponse);
-        Add("ListKeyRotations", ctx.ListKeyRotationsRequest, ctx.ListKeyRotationsResponse);
-        Add("CreateGrant", ctx.CreateGrantRequest, ctx.CreateGrantResponse);
-        Add("ListGrants", ctx.ListGrantsRequest, ctx.ListGrantsResponse);
-        Add("ListRetirableGrants", ctx.ListRetirableGrantsRequest, ctx.ListGrantsResponse);
-        Add("RetireGrant", ctx.RetireGrantRequest, ctx.EmptyResponse);
-        Add("RevokeGrant", ctx.RevokeGrantRequest, ctx.EmptyResponse);
 
         foreach (var name in ModelOperations)
         {
@@ -88,45 +104,20 @@ internal sealed class OperationTable
         _handlers = table.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
+    /// <summary>The request quota of every implemented operation, by name.</summary>
+    public static IEnumerable<KeyValuePair<string, RequestQuota>> Quotas =>
+        Implemented.Select(op => KeyValuePair.Create(op.Name, op.Quota));
+
     public bool TryGet(string target, out OperationHandler handler) => _handlers.TryGetValue(target, out handler!);
 
-    /// <summary>The operations registered with a real implementation (for tests and docs).</summary>
+    /// <summary>Registers every implemented operation as a singleton of its own type, and what they share.</summary>
     public static void Register(IServiceCollection services)
     {
-        services.AddSingleton<IKmsOperation<CreateKeyRequest, CreateKeyResponse>, CreateKeyOperation>();
-        services.AddSingleton<IKmsOperation<DescribeKeyRequest, DescribeKeyResponse>, DescribeKeyOperation>();
-        services.AddSingleton<IKmsOperation<ListKeysRequest, ListKeysResponse>, ListKeysOperation>();
-        services.AddSingleton<IKmsOperation<EncryptRequest, EncryptResponse>, EncryptOperation>();
-        services.AddSingleton<IKmsOperation<DecryptRequest, DecryptResponse>, DecryptOperation>();
-        services.AddSingleton<IKmsOperation<ReEncryptRequest, ReEncryptResponse>, ReEncryptOperation>();
-        services.AddSingleton<IKmsOperation<GenerateDataKeyRequest, GenerateDataKeyResponse>, GenerateDataKeyOperation>();
-        services.AddSingleton<IKmsOperation<GenerateDataKeyRequest, GenerateDataKeyWithoutPlaintextResponse>, GenerateDataKeyWithoutPlaintextOperation>();
-        services.AddSingleton<IKmsOperation<GenerateRandomRequest, GenerateRandomResponse>, GenerateRandomOperation>();
-        services.AddSingleton<IKmsOperation<TagResourceRequest, EmptyResponse>, TagResourceOperation>();
-        services.AddSingleton<IKmsOperation<UntagResourceRequest, EmptyResponse>, UntagResourceOperation>();
-        services.AddSingleton<IKmsOperation<ListResourceTagsRequest, ListResourceTagsResponse>, ListResourceTagsOperation>();
-        services.AddSingleton<IKmsOperation<UpdateKeyDescriptionRequest, EmptyResponse>, UpdateKeyDescriptionOperation>();
-        services.AddSingleton<IKmsOperation<CreateAliasRequest, EmptyResponse>, CreateAliasOperation>();
-        services.AddSingleton<IKmsOperation<UpdateAliasRequest, EmptyResponse>, UpdateAliasOperation>();
-        services.AddSingleton<IKmsOperation<DeleteAliasRequest, EmptyResponse>, DeleteAliasOperation>();
-        services.AddSingleton<IKmsOperation<ListAliasesRequest, ListAliasesResponse>, ListAliasesOperation>();
-        services.AddSingleton<IKmsOperation<GetKeyPolicyRequest, GetKeyPolicyResponse>, GetKeyPolicyOperation>();
-        services.AddSingleton<IKmsOperation<PutKeyPolicyRequest, EmptyResponse>, PutKeyPolicyOperation>();
-        services.AddSingleton<IKmsOperation<ListKeyPoliciesRequest, ListKeyPoliciesResponse>, ListKeyPoliciesOperation>();
-        services.AddKeyedSingleton<IKmsOperation<KeyIdRequest, EmptyResponse>, EnableKeyOperation>("EnableKey");
-        services.AddKeyedSingleton<IKmsOperation<KeyIdRequest, EmptyResponse>, DisableKeyOperation>("DisableKey");
-        services.AddSingleton<IKmsOperation<ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse>, ScheduleKeyDeletionOperation>();
-        services.AddSingleton<IKmsOperation<KeyIdRequest, CancelKeyDeletionResponse>, CancelKeyDeletionOperation>();
-        services.AddSingleton<IKmsOperation<EnableKeyRotationRequest, EmptyResponse>, EnableKeyRotationOperation>();
-        services.AddKeyedSingleton<IKmsOperation<KeyIdRequest, EmptyResponse>, DisableKeyRotationOperation>("DisableKeyRotation");
-        services.AddSingleton<IKmsOperation<KeyIdRequest, GetKeyRotationStatusResponse>, GetKeyRotationStatusOperation>();
-        services.AddSingleton<IKmsOperation<KeyIdRequest, RotateKeyOnDemandResponse>, RotateKeyOnDemandOperation>();
-        services.AddSingleton<IKmsOperation<ListKeyRotationsRequest, ListKeyRotationsResponse>, ListKeyRotationsOperation>();
-        services.AddSingleton<IKmsOperation<CreateGrantRequest, CreateGrantResponse>, CreateGrantOperation>();
-        services.AddSingleton<IKmsOperation<ListGrantsRequest, ListGrantsResponse>, ListGrantsOperation>();
-        services.AddSingleton<IKmsOperation<ListRetirableGrantsRequest, ListGrantsResponse>, ListRetirableGrantsOperation>();
-        services.AddSingleton<IKmsOperation<RetireGrantRequest, EmptyResponse>, RetireGrantOperation>();
-        services.AddSingleton<IKmsOperation<RevokeGrantRequest, EmptyResponse>, RevokeGrantOperation>();
+        foreach (var op in Implemented)
+        {
+            services.AddSingleton(op.Type);
+        }
+
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<AwsManagedKeyFactory>();
         services.AddSingleton<Authorizer>();
@@ -134,22 +125,41 @@ internal sealed class OperationTable
         services.AddSingleton<OperationTable>();
     }
 
-    private static OperationHandler Handler<TReq, TResp>(IKmsOperation<TReq, TResp> op, JsonTypeInfo<TReq> reqInfo, JsonTypeInfo<TResp> respInfo)
+    /// <summary>The handler of one operation: reads the request, runs it, writes the response, then zeroes the secrets
+    /// the request and the response held (<see cref="IHoldsSecrets"/>), whether the call succeeded or failed.</summary>
+    internal static OperationHandler Handler<TReq, TResp>(
+        Func<TReq, CallContext, CancellationToken, Task<TResp>> execute, JsonTypeInfo<TReq> reqInfo, JsonTypeInfo<TResp> respInfo)
         where TReq : class =>
-        async (body, call, ct) =>
+        async (body, call, output, ct) =>
         {
             var request = Deserialize(body, reqInfo);
-            var response = await op.ExecuteAsync(request, call, ct);
-            return JsonSerializer.SerializeToUtf8Bytes(response, respInfo);
+            TResp? response = default;
+            try
+            {
+                response = await execute(request, call, ct);
+                Serialize(response, respInfo, output);
+            }
+            finally
+            {
+                (request as IHoldsSecrets)?.ClearSecrets();
+                (response as IHoldsSecrets)?.ClearSecrets();
+            }
         };
 
+    private static Registration Of<TOp>()
+        where TOp : class, IKmsOperation =>
+        new(TOp.Name, TOp.Quota, typeof(TOp), TOp.Bind);
+
     private static OperationHandler Unsupported(string name) =>
-        (_, _, _) => throw new UnsupportedOperationException($"KmsService does not support the {name} operation yet.");
+        (_, _, _, _) => throw new UnsupportedOperationException($"KmsService does not support the {name} operation yet.");
 
     private static TReq Deserialize<TReq>(ReadOnlyMemory<byte> body, JsonTypeInfo<TReq> info)
         where TReq : class
     {
         // An empty body is an empty input structure, as the SDKs send "{}" for operations without input.
+        // Out of reach here: System.Text.Json decodes base64 members through a scratch buffer that it clears when pooled
+        // (values over 256 characters) but leaves on the stack otherwise, and a body that fails to read after its
+        // Plaintext member was decoded leaves that array to the GC uncleared.
         var json = body.IsEmpty ? "{}"u8 : body.Span;
         try
         {
@@ -163,8 +173,22 @@ internal sealed class OperationTable
         }
     }
 
+    // Straight into the caller's zeroing buffer: JsonSerializer.SerializeToUtf8Bytes would leave a copy in a pooled
+    // buffer that goes back to the pool uncleared. One writer per thread, reset for every response, as the serializer
+    // itself caches them; no await runs between its Reset and its last write.
+    private static void Serialize<T>(T value, JsonTypeInfo<T> info, ZeroingBufferWriter output)
+    {
+        var writer = _threadWriter ??= new Utf8JsonWriter(output, ResponseWriterOptions);
+        writer.Reset(output);
+        JsonSerializer.Serialize(writer, value, info);
+        writer.Flush();
+    }
+
     private static string Describe(JsonException e) =>
         e.Path is { Length: > 1 } path
             ? $"unexpected or malformed value at {path}."
             : "it is not a JSON object in the shape of this operation's input.";
+
+    /// <summary>One implemented operation as its type declares it.</summary>
+    private sealed record Registration(string Name, RequestQuota Quota, Type Type, Func<IServiceProvider, OperationHandler> Bind);
 }

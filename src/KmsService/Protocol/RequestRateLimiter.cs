@@ -12,60 +12,44 @@ internal sealed class RequestRateLimiter : IDisposable
 {
     public const string Cryptographic = "CryptographicOperations";
 
-    /// <summary>Default requests per second of each operation's own quota (AWS developer guide, "Request quotas").</summary>
-    private static readonly FrozenDictionary<string, int> AwsDefaults = new Dictionary<string, int>(StringComparer.Ordinal)
-    {
-        ["CancelKeyDeletion"] = 5,
-        ["CreateAlias"] = 5,
-        ["CreateGrant"] = 50,
-        ["CreateKey"] = 5,
-        ["DeleteAlias"] = 5,
-        ["DescribeKey"] = 2000,
-        ["DisableKey"] = 5,
-        ["DisableKeyRotation"] = 5,
-        ["EnableKey"] = 5,
-        ["EnableKeyRotation"] = 5,
-        ["GetKeyPolicy"] = 1000,
-        ["GetKeyRotationStatus"] = 1000,
-        ["GetPublicKey"] = 2000,
-        ["ListAliases"] = 100,
-        ["ListGrants"] = 100,
-        ["ListKeyPolicies"] = 100,
-        ["ListKeyRotations"] = 100,
-        ["ListKeys"] = 100,
-        ["ListResourceTags"] = 100,
-        ["ListRetirableGrants"] = 100,
-        ["PutKeyPolicy"] = 5,
-        ["RetireGrant"] = 30,
-        ["RevokeGrant"] = 30,
-        ["RotateKeyOnDemand"] = 5,
-        ["ScheduleKeyDeletion"] = 5,
-        ["TagResource"] = 10,
-        ["UntagResource"] = 10,
-        ["UpdateAlias"] = 5,
-        ["UpdateKeyDescription"] = 5,
-    }.ToFrozenDictionary(StringComparer.Ordinal);
-
-    private static readonly FrozenSet<string> CryptographicOperations = new[]
-    {
-        "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateRandom",
-        "GenerateMac", "VerifyMac",
-    }.ToFrozenSet(StringComparer.Ordinal);
-
     private readonly PartitionedRateLimiter<(string Account, string Quota)>? _limiter;
+    private readonly FrozenDictionary<string, string> _quotaOf;
     private readonly FrozenDictionary<string, int> _rates;
 
-    public RequestRateLimiter(RateLimitOptions options, bool isDevelopment)
+    /// <summary>Quotas as the <paramref name="operations"/> declare them, with the configured rates overriding AWS's
+    /// defaults.</summary>
+    public RequestRateLimiter(RateLimitOptions options, bool isDevelopment, IEnumerable<KeyValuePair<string, RequestQuota>> operations)
     {
-        var rates = new Dictionary<string, int>(AwsDefaults, StringComparer.Ordinal)
+        var quotaOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        var rates = new Dictionary<string, int>(StringComparer.Ordinal)
         {
             [Cryptographic] = options.CryptographicOperationsPerSecond,
         };
-        foreach (var (operation, rate) in options.Operations)
+        foreach (var (operation, quota) in operations)
         {
-            rates[operation] = rate;
+            if (quota.IsCryptographic)
+            {
+                quotaOf[operation] = Cryptographic;
+            }
+            else if (quota.DefaultPerSecond > 0)
+            {
+                quotaOf[operation] = operation;
+                rates[operation] = quota.DefaultPerSecond;
+            }
         }
 
+        foreach (var (operation, rate) in options.Operations)
+        {
+            // A configured rate gives any other operation a quota of its own; the shared one is configured as a whole.
+            var quota = quotaOf.GetValueOrDefault(operation, operation);
+            if (quota != Cryptographic)
+            {
+                quotaOf[operation] = quota;
+                rates[quota] = rate;
+            }
+        }
+
+        _quotaOf = quotaOf.ToFrozenDictionary(StringComparer.Ordinal);
         _rates = rates.ToFrozenDictionary(StringComparer.Ordinal);
         if (options.Enabled ?? !isDevelopment)
         {
@@ -84,8 +68,7 @@ internal sealed class RequestRateLimiter : IDisposable
             return;
         }
 
-        var quota = CryptographicOperations.Contains(operation) ? Cryptographic : operation;
-        if (!_rates.ContainsKey(quota))
+        if (!_quotaOf.TryGetValue(operation, out var quota))
         {
             return;
         }
