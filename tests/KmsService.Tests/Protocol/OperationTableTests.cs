@@ -105,7 +105,7 @@ public sealed class OperationTableTests(SqliteFixture fixture) : ServiceTests(fi
             TOp.ResponseType);
         var caller = IdentityStore.DevelopmentRoot;
         var context = new CallContext(
-            caller.AccountId, caller.Arn, "test", "us-east-1", "127.0.0.1", Guid.NewGuid().ToString("D"), "tests", caller, SecureTransport: false);
+            caller.AccountId, caller.Arn, "test", "us-east-1", "aws", "127.0.0.1", Guid.NewGuid().ToString("D"), "tests", caller, SecureTransport: false);
 
         using var output = new ZeroingBufferWriter();
         KmsException? error = null;
