@@ -111,6 +111,22 @@ for size in (8191, 100_000):
     report(2, f"Encrypt with a {size}-character context under that policy", elapsed < 1.0,
            f"{outcome} in {elapsed * 1000:.0f} ms")
 
+many = ",".join(f'"*{i % 10}?{i // 10}*"' for i in range(3300))
+costly = admin.create_key(Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWNER}:user/admin"}, "Action": "kms:Encrypt",
+     "Resource": "*", "Condition": {"ForAnyValue:StringLike": {"kms:EncryptionContextKeys": "PLACEHOLDER"}}},
+    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWNER}:user/admin"}, "NotAction": "kms:Encrypt",
+     "Resource": "*"}]}).replace('"PLACEHOLDER"', f"[{many}]"))["KeyMetadata"]["KeyId"]
+keys = {chr(ord("a") + i % 26) * (1 + i // 26) + "x" * 124: "" for i in range(64)}
+started = time.monotonic()
+try:
+    client(ADMIN).encrypt(KeyId=costly, Plaintext=b"x", EncryptionContext=keys)
+    outcome = "encrypted"
+except ClientError as e:
+    outcome = e.response["Error"]["Code"]
+elapsed = time.monotonic() - started
+report(2, "Encrypt under 3,300 wildcard values with 64 long context keys", elapsed < 1.0,
+       f"{outcome} in {elapsed * 1000:.0f} ms")
 
 # 3. The reset endpoint.
 def post_reset(headers=None, data=None, sign_with=None):

@@ -232,6 +232,11 @@ internal static class KmsApp
             // A malformed key file or value: the message names the setting or the path, never the content.
             throw new StartupException(e.Message);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The key file could not be created or read (a folder in its place, no permission, a full disk).
+            throw new StartupException($"The root key file cannot be used: {e.Message}");
+        }
 
         throw new StartupException("No root key: outside Development set Kms:RootKeyFile (a mounted secret holding base64 of 32 random bytes, e.g. from `openssl rand -base64 32`) or Kms:RootKey.");
     }

@@ -161,26 +161,33 @@ internal sealed class ConditionClause
 
     /// <summary>Evaluates the clause: multiple policy values are OR-ed (negated operators: none may match).</summary>
     /// <param name="request">The request.</param>
-    /// <param name="everyAmbiguousValue">For a key the request gives several values under names that differ only in
-    /// case (<see cref="ConditionValue.IsAmbiguous"/>): true when the clause must hold for each value (Allow
-    /// statements), false when one value suffices (Deny statements), so that neither is weakened by the ambiguity.</param>
-    public bool Evaluate(RequestContext request, bool everyAmbiguousValue)
+    /// <param name="inAllow">True for a clause of an Allow statement, false for a Deny. Where the answer is in doubt
+    /// the clause fails closed: it does not hold in an Allow, it holds in a Deny. That is so for a key the request gives
+    /// several values under names that differ only in case (<see cref="ConditionValue.IsAmbiguous"/>: an Allow must
+    /// hold for each value, a Deny for one), and once the request's <see cref="RequestContext.ComparisonBudget"/> is
+    /// spent.</param>
+    public bool Evaluate(RequestContext request, bool inAllow)
     {
         var present = request.TryGet(_key, out var value) && value.Count > 0;
+        bool holds;
         if (present && value.IsAmbiguous)
         {
+            holds = inAllow;
             for (var i = 0; i < value.Count; i++)
             {
-                if (Evaluate(ConditionValue.Of(value[i]), present: true, request) != everyAmbiguousValue)
+                if (Evaluate(ConditionValue.Of(value[i]), present: true, request) != inAllow)
                 {
-                    return !everyAmbiguousValue;
+                    holds = !inAllow;
+                    break;
                 }
             }
-
-            return everyAmbiguousValue;
+        }
+        else
+        {
+            holds = Evaluate(value, present, request);
         }
 
-        return Evaluate(value, present, request);
+        return request.ComparisonBudgetExceeded ? !inAllow : holds;
     }
 
     private bool Evaluate(ConditionValue value, bool present, RequestContext request)
@@ -262,6 +269,12 @@ internal sealed class ConditionClause
     // True when the request value matches at least one policy value under the non-negated test.
     private bool MatchesAny(string actual, RequestContext request)
     {
+        // Every policy value may be compared with the whole request value: count that against the request's budget.
+        if (!request.Charge((long)actual.Length * Math.Max(1, _strings.Length)))
+        {
+            return false;
+        }
+
         switch (_op.Test)
         {
             case ConditionTest.StringEquals:

@@ -481,13 +481,17 @@ internal sealed class BitGlob
     private const int Ascii = 128;
 
     private readonly GlobToken[] _tokens;
-    private readonly ulong[] _exact = new ulong[Ascii];
-    private readonly ulong[] _folded = new ulong[Ascii];
     private readonly ulong _question;
     private readonly ulong _questionInSegment;
     private readonly ulong _star;
     private readonly ulong _starInSegment;
     private readonly ulong _accept;
+
+    // The per-character masks, built on first use for the case they are used with (conditions compare case-sensitively,
+    // actions ignoring case, so most patterns only ever build one), and kept small: a compiled policy may hold thousands
+    // of patterns, so each keeps a byte per ASCII character and one mask per distinct one, not 128 masks.
+    private MaskTable? _exact;
+    private MaskTable? _folded;
 
     private BitGlob(GlobToken[] tokens)
     {
@@ -495,8 +499,7 @@ internal sealed class BitGlob
         for (var i = 0; i < tokens.Length; i++)
         {
             var bit = 1UL << i;
-            var token = tokens[i];
-            switch (token.Kind)
+            switch (tokens[i].Kind)
             {
                 case GlobKind.Question:
                     _question |= bit;
@@ -504,36 +507,12 @@ internal sealed class BitGlob
                 case GlobKind.QuestionInSegment:
                     // Any character but ':' is a literal match for it, so it costs the hot loop nothing.
                     _questionInSegment |= bit;
-                    for (var c = 0; c < Ascii; c++)
-                    {
-                        if (c != ':')
-                        {
-                            _exact[c] |= bit;
-                            _folded[c] |= bit;
-                        }
-                    }
-
                     break;
                 case GlobKind.Star:
                     _star |= bit;
                     break;
                 case GlobKind.StarInSegment:
                     _starInSegment |= bit;
-                    break;
-                default:
-                    for (var c = 0; c < Ascii; c++)
-                    {
-                        if (token.Value == c)
-                        {
-                            _exact[c] |= bit;
-                        }
-
-                        if (char.ToUpperInvariant(token.Value) == char.ToUpperInvariant((char)c))
-                        {
-                            _folded[c] |= bit;
-                        }
-                    }
-
                     break;
             }
         }
@@ -545,12 +524,16 @@ internal sealed class BitGlob
 
     public bool IsMatch(ReadOnlySpan<char> input, bool ignoreCase)
     {
-        var table = ignoreCase ? _folded : _exact;
+        var table = ignoreCase
+            ? _folded ?? Interlocked.CompareExchange(ref _folded, MaskTable.Build(this, ignoreCase: true), null) ?? _folded!
+            : _exact ?? Interlocked.CompareExchange(ref _exact, MaskTable.Build(this, ignoreCase: false), null) ?? _exact!;
+        var slots = table.Slots;
+        var masks = table.Masks;
         var stars = _star | _starInSegment;
         var states = Close(1UL, stars);
         foreach (var c in input)
         {
-            var literal = c < Ascii ? table[c] : LiteralMask(c, ignoreCase);
+            var literal = c < Ascii ? masks[slots[c]] : LiteralMask(c, ignoreCase);
             var next = ((states & (literal | _question)) << 1) | (states & (c == ':' ? _star : stars));
             if (next == 0)
             {
@@ -593,5 +576,57 @@ internal sealed class BitGlob
         }
 
         return mask;
+    }
+
+    /// <summary>The literal mask of every ASCII character: <see cref="Slots"/> maps a character to its entry in
+    /// <see cref="Masks"/>, which holds each distinct mask once.</summary>
+    private sealed class MaskTable(byte[] slots, ulong[] masks)
+    {
+        public byte[] Slots { get; } = slots;
+
+        public ulong[] Masks { get; } = masks;
+
+        public static MaskTable Build(BitGlob glob, bool ignoreCase)
+        {
+            // At most 63 literal tokens, ':' and "none": fewer than 66 distinct masks.
+            Span<ulong> byChar = stackalloc ulong[Ascii];
+            for (var c = 0; c < Ascii; c++)
+            {
+                byChar[c] = c == ':' ? 0 : glob._questionInSegment;
+            }
+
+            for (var i = 0; i < glob._tokens.Length; i++)
+            {
+                var token = glob._tokens[i];
+                if (token.Kind != GlobKind.Literal)
+                {
+                    continue;
+                }
+
+                for (var c = 0; c < Ascii; c++)
+                {
+                    if (token.Value == c || (ignoreCase && char.ToUpperInvariant(token.Value) == char.ToUpperInvariant((char)c)))
+                    {
+                        byChar[c] |= 1UL << i;
+                    }
+                }
+            }
+
+            var slots = new byte[Ascii];
+            var distinct = new List<ulong>(8);
+            for (var c = 0; c < Ascii; c++)
+            {
+                var slot = distinct.IndexOf(byChar[c]);
+                if (slot < 0)
+                {
+                    slot = distinct.Count;
+                    distinct.Add(byChar[c]);
+                }
+
+                slots[c] = (byte)slot;
+            }
+
+            return new MaskTable(slots, [.. distinct]);
+        }
     }
 }

@@ -36,6 +36,7 @@ public readonly record struct AuthorizationResult(Decision Decision, DenialReaso
             DenialReason.ExplicitDenyInIdentityPolicy => prefix + " with an explicit deny in an identity-based policy",
             DenialReason.NoIdentityPolicyAllows => $"{prefix} because no identity-based policy allows the {request.Action} action",
             DenialReason.NotCrossAccountOperation => $"{prefix} because {request.Action} cannot be performed on a KMS key in another AWS account",
+            DenialReason.EvaluationLimitExceeded => $"{prefix} because evaluating the policies' conditions for this request compares more than this service allows; simplify the key or identity policy, or send a smaller encryption context",
             _ => $"{prefix} because no resource-based policy allows the {request.Action} action",
         };
     }
@@ -66,6 +67,21 @@ public static class KmsAuthorization
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(identityPolicies);
+        var result = DecideWithinBudget(request, keyPolicy, identityPolicies, matches);
+
+        // Conditions failed closed once the budget was spent, so whatever they decided is no answer: refuse, and let no
+        // grant allow it either.
+        return request.ComparisonBudgetExceeded
+            ? new AuthorizationResult(Decision.ExplicitDeny, DenialReason.EvaluationLimitExceeded, null)
+            : result;
+    }
+
+    private static AuthorizationResult DecideWithinBudget(
+        RequestContext request,
+        PolicyDocument? keyPolicy,
+        IReadOnlyList<PolicyDocument> identityPolicies,
+        ICollection<StatementMatch>? matches)
+    {
         var trace = matches is not null;
         var isService = request.PrincipalType == PrincipalType.Service;
         var sameAccount = keyPolicy is not null && (isService || ResourceAccount(request.ResourceArn).SequenceEqual(request.PrincipalAccount));

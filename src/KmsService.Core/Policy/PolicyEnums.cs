@@ -80,4 +80,8 @@ public enum DenialReason
     /// <summary>The key is in another account and the operation is not one KMS allows across accounts, whatever the
     /// policies say; nothing, not even a grant, can allow it.</summary>
     NotCrossAccountOperation,
+
+    /// <summary>Evaluating the policies for this request compared more than <see cref="RequestContext.ComparisonBudget"/>
+    /// characters: the request is refused rather than let a policy stall the service.</summary>
+    EvaluationLimitExceeded,
 }

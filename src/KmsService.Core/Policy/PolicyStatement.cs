@@ -108,8 +108,8 @@ public sealed class PolicyStatement
         // IAM: all operators of a Condition block must hold (AND); so must every key within an operator.
         foreach (var clause in _conditions)
         {
-            // An Allow needs its condition to hold for every value of an ambiguous key, a Deny for any.
-            if (!clause.Evaluate(request, everyAmbiguousValue: Effect == PolicyEffect.Allow))
+            // Where in doubt a clause fails closed, which depends on the statement's effect.
+            if (!clause.Evaluate(request, inAllow: Effect == PolicyEffect.Allow))
             {
                 return false;
             }

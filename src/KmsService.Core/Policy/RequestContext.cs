@@ -75,6 +75,27 @@ public sealed class RequestContext
     /// <summary>The ARN of the caller used in AccessDenied messages: the session ARN for roles, else PrincipalArn.</summary>
     public string CallerArn => SessionArn ?? PrincipalArn;
 
+    /// <summary>
+    /// Most characters of request values the condition operators may compare for one request, counted once per policy
+    /// value compared. Each comparison is linear, but a 32 KB policy of thousands of wildcard values against an 8192-
+    /// character encryption context would still cost a third of a second; typical policies compare a few hundred
+    /// characters. Beyond the budget every condition fails closed and the request is denied
+    /// (<see cref="DenialReason.EvaluationLimitExceeded"/>).
+    /// </summary>
+    public const long ComparisonBudget = 4_000_000;
+
+    private long _compared;
+
+    /// <summary>True once the conditions of this request compared more than <see cref="ComparisonBudget"/>.</summary>
+    public bool ComparisonBudgetExceeded => _compared > ComparisonBudget;
+
+    /// <summary>Counts <paramref name="characters"/> compared; false once the budget is spent.</summary>
+    internal bool Charge(long characters)
+    {
+        _compared += characters;
+        return _compared <= ComparisonBudget;
+    }
+
     /// <summary>Sets a single-valued condition key (names are case-insensitive, values are not).</summary>
     public RequestContext Set(string key, string value)
     {

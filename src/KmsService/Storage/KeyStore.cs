@@ -14,6 +14,11 @@ internal sealed class KeyStore
 {
     private static readonly TimeSpan BackingKeyTtl = TimeSpan.FromMinutes(10);
 
+    // Compiled key policies differ widely in size (a default policy keeps a few kilobytes alive, a 32 KB one of
+    // thousands of wildcards about two megabytes), so the key cache is bounded by their estimated weight too: keys made
+    // with large policies cannot fill memory, whatever their number.
+    private const long MaxCachedKeyBytes = 256L * 1024 * 1024;
+
     private readonly KmsDbFactory _db;
     private readonly ChangeFeed _changes;
     private readonly TtlCache<string, KmsKey> _keys;
@@ -24,7 +29,7 @@ internal sealed class KeyStore
     {
         _db = db;
         _changes = changes;
-        _keys = new(time, ChangeFeed.UnpushedTtl, 100_000);
+        _keys = new(time, ChangeFeed.UnpushedTtl, 100_000, KeyWeight, MaxCachedKeyBytes);
         _aliases = new(time, ChangeFeed.UnpushedTtl, 100_000);
         _backingKeys = new(time, BackingKeyTtl, 100_000);
     }
@@ -338,6 +343,8 @@ internal sealed class KeyStore
     };
 
     // Every stored policy was parsed before it was stored; one that no longer parses fails closed.
+    private static long KeyWeight(KmsKey key) => 1024 + (key.KeyPolicy?.EstimatedSize ?? 0);
+
     private static PolicyDocument ParsePolicy(string policy)
     {
         try

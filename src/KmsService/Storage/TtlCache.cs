@@ -10,11 +10,21 @@ namespace KmsService.Storage;
 /// query runs; the fill would then put the old value back. So a reader takes <see cref="Generation"/> before it
 /// queries and fills with <see cref="TrySet"/>, which drops the value if any invalidation happened since.
 /// </remarks>
-internal sealed class TtlCache<TKey, TValue>(TimeProvider time, TimeSpan ttl, int maxEntries)
+/// <param name="time">The clock entries expire by.</param>
+/// <param name="ttl">How long <see cref="Set"/> keeps an entry.</param>
+/// <param name="maxEntries">Most entries held; reaching it empties the cache.</param>
+/// <param name="weigh">The approximate bytes a value keeps alive, where values differ widely (compiled key policies).</param>
+/// <param name="maxWeight">Most bytes, by <paramref name="weigh"/>, held; reaching it empties the cache.</param>
+internal sealed class TtlCache<TKey, TValue>(
+    TimeProvider time, TimeSpan ttl, int maxEntries, Func<TValue, long>? weigh = null, long maxWeight = long.MaxValue)
     where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
     private long _generation;
+
+    // The weight of what was stored since the cache was last emptied: replaced and removed entries still count, so it
+    // only overstates what is held, and emptying resets it.
+    private long _weight;
 
     /// <summary>Counts invalidations (<see cref="Remove"/>, <see cref="Clear"/>); taken before a read that may fill.</summary>
     public long Generation => Volatile.Read(ref _generation);
@@ -69,14 +79,17 @@ internal sealed class TtlCache<TKey, TValue>(TimeProvider time, TimeSpan ttl, in
     {
         Interlocked.Increment(ref _generation);
         _entries.Clear();
+        Interlocked.Exchange(ref _weight, 0);
     }
 
     private Entry Store(TKey key, TValue value, TimeSpan timeToLive)
     {
-        if (_entries.Count >= maxEntries)
+        var weight = weigh?.Invoke(value) ?? 0;
+        if (_entries.Count >= maxEntries || Interlocked.Add(ref _weight, weight) > maxWeight)
         {
             // Bounded: dropping everything is crude but O(1) amortised and keeps memory flat.
             _entries.Clear();
+            Interlocked.Exchange(ref _weight, weight);
         }
 
         var expiresAt = time.GetTimestamp() + (long)(timeToLive.TotalSeconds * time.TimestampFrequency);

@@ -86,6 +86,69 @@ public sealed class GlobWorstCaseTests(ITestOutputHelper output)
         Assert.True(ms < LimitMs, $"{ms:F1} ms");
     }
 
+    [Theory]
+    [InlineData("ForAnyValue:StringLike", "kms:EncryptionContextKeys", false)]
+    [InlineData("StringLike", "kms:EncryptionContext:k", true)]
+    public void Decide_ThousandsOfWildcardValuesAgainstTheLargestContext_IsRefusedWithinTheLimit(string op, string key, bool oneLongValue)
+    {
+        // Each comparison is linear, but a 30 KB policy of ~3,300 distinct wildcard values against an 8,192-character
+        // context compares some 27 million characters (a third of a second): the comparison budget refuses it early.
+        var values = string.Join(",", Enumerable.Range(0, 3300).Select(i => $"\"*{i % 10}?{i / 10}*\""));
+        var keyPolicy = PolicyDocument.Parse("""
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+              "Principal": {"AWS": "arn:aws:iam::111122223333:user/alice"}, "Action": "kms:Decrypt", "Resource": "*",
+              "Condition": {"OP": {"KEY": [VALUES]}}}]}
+            """.Replace("OP", op, StringComparison.Ordinal).Replace("KEY", key, StringComparison.Ordinal).Replace("VALUES", values, StringComparison.Ordinal));
+        var context = oneLongValue
+            ? new Dictionary<string, string> { ["k"] = new string('a', 8191) }
+            : Enumerable.Range(0, 64).ToDictionary(i => new string((char)('a' + (i % 26)), 1 + (i / 26)) + new string('x', 124), _ => string.Empty);
+
+        AuthorizationResult result = default;
+        var ms = Time(
+            () =>
+            {
+                var request = new RequestContext
+                {
+                    PrincipalArn = "arn:aws:iam::111122223333:user/alice",
+                    PrincipalAccount = "111122223333",
+                    Action = "kms:Decrypt",
+                    ResourceArn = KeyArn,
+                }.SetEncryptionContext(context);
+                result = KmsAuthorization.Decide(request, keyPolicy, []);
+                return request.ComparisonBudgetExceeded;
+            },
+            true);
+
+        Assert.Equal(Decision.ExplicitDeny, result.Decision);
+        Assert.Equal(DenialReason.EvaluationLimitExceeded, result.Reason);
+        Assert.False(result.GrantMayAllow);
+        Assert.True(ms < LimitMs, $"{ms:F1} ms");
+    }
+
+    [Fact]
+    public void Decide_ManyValuesWithinTheBudget_DecidesAsUsual()
+    {
+        // 200 wildcard values against the largest context: 1.6 million characters, within the budget.
+        var values = string.Join(",", Enumerable.Range(0, 199).Select(i => $"\"*q?z{i}*\"").Append("\"a*b\""));
+        var keyPolicy = PolicyDocument.Parse("""
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:user/alice"}, "Action": "kms:Decrypt",
+               "Resource": "*", "Condition": {"StringLike": {"kms:EncryptionContext:k": [VALUES]}}},
+              {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*",
+               "Condition": {"StringLike": {"kms:EncryptionContext:k": [VALUES]}, "Bool": {"aws:SecureTransport": "true"}}}]}
+            """.Replace("VALUES", values, StringComparison.Ordinal));
+        var request = new RequestContext
+        {
+            PrincipalArn = "arn:aws:iam::111122223333:user/alice",
+            PrincipalAccount = "111122223333",
+            Action = "kms:Decrypt",
+            ResourceArn = KeyArn,
+        }.SetEncryptionContext(new Dictionary<string, string> { ["k"] = new string('a', 8190) + "b" }).Set("aws:SecureTransport", "false");
+
+        Assert.Equal(Decision.Allow, KmsAuthorization.Decide(request, keyPolicy, []).Decision);
+        Assert.False(request.ComparisonBudgetExceeded);
+    }
+
     // One statement whose StringLike condition fills the document (about 30 KB).
     [Fact]
     public void ThreadCpuTime_OnLinux_CountsThisThreadsWork()

@@ -162,4 +162,23 @@ public sealed class PolicyDocumentTests
 
     private static string Statement(string body) =>
         "{\"Version\":\"2012-10-17\",\"Statement\":[" + (body.StartsWith('{') ? body : "{" + body + "}") + "]}";
+
+    [Fact]
+    public void EstimatedSize_GrowsWithTheStringsCompiledNotOnlyTheText()
+    {
+        // A default key policy keeps a few kilobytes alive; 32 KB of thousands of short wildcard values about two
+        // megabytes (measured: 1.8 MB), which is what bounds the key cache.
+        var small = PolicyDocument.Parse("""
+            {"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{"Sid": "Enable IAM User Permissions",
+              "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}
+            """);
+        var values = string.Join(",", Enumerable.Range(0, 3300).Select(i => $"\"*{i % 10}?{i / 10}*\""));
+        var large = PolicyDocument.Parse("""
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt",
+              "Resource": "*", "Condition": {"StringLike": {"kms:EncryptionContext:k": [VALUES]}}}]}
+            """.Replace("VALUES", values, StringComparison.Ordinal));
+
+        Assert.InRange(small.EstimatedSize, 1_000, 16_000);
+        Assert.InRange(large.EstimatedSize, 1_800_000, 4_000_000);
+    }
 }

@@ -32,6 +32,15 @@ public sealed class ProcessStartupTests
     }
 
     [Fact]
+    public async Task Start_WithRootKeyFileThatIsAFolder_PrintsOneLineAndExitsNonZero()
+    {
+        var dir = Directory.CreateTempSubdirectory("kms-proc-").FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(dir, "root.key")).FullName;
+        var result = await RunServiceAsync(["--Kms:DataDir", dir, "--Kms:RootKeyFile", folder], ("ASPNETCORE_ENVIRONMENT", "Development"));
+        AssertRefused(result, "KmsService cannot start: The root key file cannot be used");
+    }
+
+    [Fact]
     public async Task Start_WithRootKeyOfWrongLength_PrintsOneLineAndExitsNonZero()
     {
         var dir = Directory.CreateTempSubdirectory("kms-proc-").FullName;

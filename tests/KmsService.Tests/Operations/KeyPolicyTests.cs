@@ -316,6 +316,33 @@ public abstract class KeyPolicyTests(StoreFixture fixture) : ServiceTests(fixtur
     }
 
     [Fact]
+    public async Task PolicyTooCostlyToEvaluate_RefusesTheRequestQuickly()
+    {
+        // ~3,300 wildcard values against 64 long context keys: linear comparisons, but 27 million characters of them.
+        var values = string.Join(",", Enumerable.Range(0, 3300).Select(i => $"\"*{i % 10}?{i / 10}*\""));
+        var key = await CreateKeyAsync(Alice);
+        await Alice.PutKeyPolicyAsync(new PutKeyPolicyRequest
+        {
+            KeyId = key.KeyId,
+            Policy = """
+                {"Version": "2012-10-17", "Statement": [
+                  {"Effect": "Allow", "Principal": {"AWS": "ALICE"}, "Action": "kms:Encrypt", "Resource": "*",
+                   "Condition": {"ForAnyValue:StringLike": {"kms:EncryptionContextKeys": [VALUES]}}},
+                  {"Effect": "Allow", "Principal": {"AWS": "ALICE"}, "NotAction": "kms:Encrypt", "Resource": "*"}]}
+                """.Replace("ALICE", TestSeed.AliceArn, StringComparison.Ordinal).Replace("VALUES", values, StringComparison.Ordinal),
+        }, Ct);
+        var context = Enumerable.Range(0, 64).ToDictionary(i => new string((char)('a' + (i % 26)), 1 + (i / 26)) + new string('x', 124), _ => string.Empty);
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var e = await DeniedAsync(() => Alice.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]), EncryptionContext = context }, Ct));
+        Assert.Contains("compares more than this service allows", e.Message, StringComparison.Ordinal);
+        Assert.True(started.ElapsedMilliseconds < 5000, $"{started.ElapsedMilliseconds} ms");
+
+        // A context the policy can be evaluated for is decided as usual.
+        await Alice.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]), EncryptionContext = new() { ["x0?1y"] = "v" } }, Ct);
+    }
+
+    [Fact]
     public async Task EncryptionContext_LargerThanTheBound_IsAValidationError()
     {
         var key = await CreateKeyAsync(Alice);

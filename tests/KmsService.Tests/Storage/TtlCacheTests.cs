@@ -43,6 +43,26 @@ public sealed class TtlCacheTests
     }
 
     [Fact]
+    public void Set_BeyondTheWeightBound_EmptiesTheCache()
+    {
+        // Values weigh their length; at most 10 in all. A heavy value pushes out what was there, never more.
+        var cache = new TtlCache<string, string>(_clock, TimeSpan.FromSeconds(30), 100, v => v.Length, maxWeight: 10);
+        cache.Set("a", "1234");
+        cache.Set("b", "1234");
+        Assert.True(cache.TryGet("a", out _) && cache.TryGet("b", out _));
+
+        cache.Set("c", "1234");
+        Assert.False(cache.TryGet("a", out _));
+        Assert.False(cache.TryGet("b", out _));
+        Assert.True(cache.TryGet("c", out _));
+
+        cache.Clear();
+        cache.Set("d", "12345");
+        cache.Set("e", "12345");
+        Assert.True(cache.TryGet("d", out _) && cache.TryGet("e", out _));
+    }
+
+    [Fact]
     public void TrySet_KeepsTheValueForTheGivenTime()
     {
         _cache.TrySet("k", "v", TimeSpan.FromSeconds(30), _cache.Generation);
