@@ -20,7 +20,7 @@ internal static class Common
 
     /// <summary>An EncryptionContextType member: at most <see cref="MaxEncryptionContextCharacters"/> characters of
     /// keys and values together. The value is never echoed.</summary>
-    public static Validator EncryptionContext(this Validator v, IReadOnlyDictionary<string, string>? pairs, string member)
+    public static Validator EncryptionContext(this Validator v, Dictionary<string, string>? pairs, string member)
     {
         if (pairs is null)
         {
@@ -33,9 +33,9 @@ internal static class Common
             characters += key.Length + (value?.Length ?? 0);
         }
 
-        return v.Check(
-            characters <= MaxEncryptionContextCharacters,
-            $"Value at '{member}' failed to satisfy constraint: Member must have keys and values of at most {MaxEncryptionContextCharacters} characters together");
+        return characters <= MaxEncryptionContextCharacters
+            ? v
+            : v.Check(false, $"Value at '{member}' failed to satisfy constraint: Member must have keys and values of at most {MaxEncryptionContextCharacters} characters together");
     }
 
     /// <summary>GrantTokens: at most 10, each 1..8192 characters.</summary>
