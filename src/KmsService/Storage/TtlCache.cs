@@ -22,8 +22,10 @@ internal sealed class TtlCache<TKey, TValue>(
     private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
     private long _generation;
 
-    // The weight of what was stored since the cache was last emptied: replaced and removed entries still count, so it
-    // only overstates what is held, and emptying resets it.
+    // Writes (fills after a miss, invalidations) take this lock to keep the total weight exact; reads take no lock.
+    private readonly Lock _writes = new();
+
+    // The weight of the entries held (expired ones too, until replaced or dropped: they are still in memory).
     private long _weight;
 
     /// <summary>Counts invalidations (<see cref="Remove"/>, <see cref="Clear"/>); taken before a read that may fill.</summary>
@@ -62,7 +64,14 @@ internal sealed class TtlCache<TKey, TValue>(
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _generation) != generation)
         {
-            _entries.TryRemove(new KeyValuePair<TKey, Entry>(key, entry));
+            lock (_writes)
+            {
+                if (_entries.TryRemove(new KeyValuePair<TKey, Entry>(key, entry)))
+                {
+                    _weight -= entry.Weight;
+                }
+            }
+
             return false;
         }
 
@@ -72,31 +81,47 @@ internal sealed class TtlCache<TKey, TValue>(
     public void Remove(TKey key)
     {
         Interlocked.Increment(ref _generation);
-        _entries.TryRemove(key, out _);
+        lock (_writes)
+        {
+            if (_entries.TryRemove(key, out var removed))
+            {
+                _weight -= removed.Weight;
+            }
+        }
     }
 
     public void Clear()
     {
         Interlocked.Increment(ref _generation);
-        _entries.Clear();
-        Interlocked.Exchange(ref _weight, 0);
+        lock (_writes)
+        {
+            _entries.Clear();
+            _weight = 0;
+        }
     }
 
     private Entry Store(TKey key, TValue value, TimeSpan timeToLive)
     {
         var weight = weigh?.Invoke(value) ?? 0;
-        if (_entries.Count >= maxEntries || Interlocked.Add(ref _weight, weight) > maxWeight)
+        var expiresAt = time.GetTimestamp() + (long)(timeToLive.TotalSeconds * time.TimestampFrequency);
+        var entry = new Entry(value, expiresAt, weight);
+        lock (_writes)
         {
-            // Bounded: dropping everything is crude but O(1) amortised and keeps memory flat.
-            _entries.Clear();
-            Interlocked.Exchange(ref _weight, weight);
+            var replaced = _entries.TryGetValue(key, out var old) ? old.Weight : 0;
+            if (_entries.Count >= maxEntries || _weight - replaced + weight > maxWeight)
+            {
+                // Bounded: dropping everything is crude but O(1) amortised and keeps memory flat.
+                _entries.Clear();
+                _weight = 0;
+                replaced = 0;
+            }
+
+            _entries[key] = entry;
+            _weight += weight - replaced;
         }
 
-        var expiresAt = time.GetTimestamp() + (long)(timeToLive.TotalSeconds * time.TimestampFrequency);
-        var entry = new Entry(value, expiresAt);
-        _entries[key] = entry;
         return entry;
     }
 
-    private readonly record struct Entry(TValue Value, long ExpiresAt);
+    private readonly record struct Entry(TValue Value, long ExpiresAt, long Weight);
 }

@@ -60,6 +60,16 @@ public sealed class TtlCacheTests
         cache.Set("d", "12345");
         cache.Set("e", "12345");
         Assert.True(cache.TryGet("d", out _) && cache.TryGet("e", out _));
+
+        // Replacing or removing an entry gives its weight back: refreshing the same keys never empties the cache.
+        for (var i = 0; i < 100; i++)
+        {
+            cache.Set("d", "12345");
+            cache.Remove("e");
+            cache.Set("e", "12345");
+        }
+
+        Assert.True(cache.TryGet("d", out _) && cache.TryGet("e", out _));
     }
 
     [Fact]
