@@ -219,8 +219,9 @@ internal sealed class OperationTable
             throw new UnsupportedOperationException($"KmsService does not support the {name} operation yet.");
         };
 
-    /// <summary>Reads the whole body as JSON, every string decoded (so invalid UTF-8 and lone surrogates fail here as
-    /// they do for the operations that read their members), and requires one object.</summary>
+    /// <summary>Requires one well-formed JSON object, as the deserializer of a built operation does. Strings are not
+    /// decoded: an operation decodes only the members it reads (invalid UTF-8 or a lone surrogate there is
+    /// SerializationException) and skips unknown ones unread, and an operation not built yet reads none.</summary>
     private static void EnsureJsonObject(ReadOnlySpan<byte> body)
     {
         if (body.IsEmpty)
@@ -231,23 +232,23 @@ internal sealed class OperationTable
         try
         {
             var reader = new Utf8JsonReader(body);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
             {
-                throw new SerializationException("The request body could not be read: it is not a JSON object in the shape of this operation's input.");
-            }
+                reader.Skip();
 
-            while (reader.Read())
-            {
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
+                // Read throws on anything but whitespace after the object.
+                if (!reader.Read())
                 {
-                    reader.GetString();
+                    return;
                 }
             }
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (JsonException)
         {
-            throw new SerializationException("The request body could not be read: it is not a JSON object in the shape of this operation's input.");
+            // Answered below.
         }
+
+        throw new SerializationException($"The request body could not be read: {Describe(null)}");
     }
 
     // Straight into the caller's zeroing buffer: JsonSerializer.SerializeToUtf8Bytes would leave a copy in a pooled
