@@ -191,3 +191,12 @@ public sealed class ConflictException(string? message = null) : KmsException(mes
 {
     public override string ErrorCode => nameof(ConflictException);
 }
+
+/// <summary>AWS error <c>RequestTimeoutException</c> (408): the request body did not arrive in time. Not a KMS model
+/// shape; the code the SDKs treat as transient (botocore's standard retry mode lists it).</summary>
+public sealed class RequestTimeoutException(string? message = null) : KmsException(message)
+{
+    public override string ErrorCode => nameof(RequestTimeoutException);
+
+    public override int HttpStatus => 408;
+}

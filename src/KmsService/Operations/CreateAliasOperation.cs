@@ -62,7 +62,7 @@ internal static class AliasRules
             .Length(value, 1, 256, "aliasName")
             .Check(
                 value is null || MatchesPattern(value),
-                $"Value '{value}' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: {NamePattern}");
+                $"Value '{Validator.Echo(value ?? string.Empty)}' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: {NamePattern}");
 
     /// <summary>Service rules after the model constraints: the <c>alias/</c> prefix with a name after it, and not
     /// the <c>alias/aws/</c> prefix that AWS reserves for AWS managed keys.</summary>

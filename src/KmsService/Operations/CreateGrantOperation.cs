@@ -240,13 +240,13 @@ internal static class GrantRules
         return v
             .Check(operations.Count > 0, "Value '[]' at 'operations' failed to satisfy constraint: Member must have length greater than or equal to 1")
             .Check(operations.All(o => WireNames<GrantOperation>.TryParse(o, out _)),
-                $"Value '[{string.Join(", ", operations)}]' at 'operations' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{string.Join(", ", names)}]]");
+                $"Value '{Validator.Echo($"[{string.Join(", ", operations)}]")}' at 'operations' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{string.Join(", ", names)}]]");
     }
 
     /// <summary>A string member that must match the model's pattern (AWS's wording).</summary>
     public static Validator Pattern(this Validator v, string? value, Func<string, bool> matches, string pattern, string member) =>
         v.Check(value is null || value.Length == 0 || matches(value),
-            $"Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}");
+            $"Value '{Validator.Echo(value ?? string.Empty)}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}");
 
     private static bool IsPrincipalId(string value)
     {

@@ -54,7 +54,7 @@ internal sealed class DecryptOperation(KeyResolver keys, Authorizer authz, Symme
             .ThrowIfAny();
         foreach (var modifier in req.DryRunModifiers ?? [])
         {
-            v.Check(modifier == "IGNORE_CIPHERTEXT", $"Value '{modifier}' at 'dryRunModifiers' failed to satisfy constraint: Member must satisfy enum value set: [IGNORE_CIPHERTEXT]");
+            v.Check(modifier == "IGNORE_CIPHERTEXT", $"Value '{Validator.Echo(modifier)}' at 'dryRunModifiers' failed to satisfy constraint: Member must satisfy enum value set: [IGNORE_CIPHERTEXT]");
         }
 
         v.ThrowIfAny();

@@ -52,7 +52,7 @@ internal static class KeyPolicies
     public static Validator PolicyName(this Validator v, string? name) =>
         v.Length(name, 1, 128, "policyName")
          .Check(name is null || name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'),
-            $"Value '{name}' at 'policyName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w]+");
+            $"Value '{Validator.Echo(name ?? string.Empty)}' at 'policyName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w]+");
 
     public static void EnsureDefaultName(string? name)
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text.Json;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
@@ -87,7 +88,7 @@ internal sealed partial class KmsEndpoint(
     }
 
     /// <summary>The whole request body, in a buffer the caller disposes (which zeroes it: an Encrypt body holds the
-    /// plaintext).</summary>
+    /// plaintext). A body that fails to arrive is the client's error: see <see cref="BodyReadFailed"/>.</summary>
     internal static async ValueTask<ZeroingBufferWriter> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength > MaxBodyBytes)
@@ -96,28 +97,31 @@ internal sealed partial class KmsEndpoint(
         }
 
         // Straight from the connection's pipe (no Stream adapter): a request whose Content-Length bytes have all
-        // arrived completes on the first read, and its body is copied out once.
+        // arrived completes on the first read, and its body is copied out once. A body that arrives in parts (a slow
+        // client, chunked encoding) is copied out part by part, so that the pipe, which stops taking data when full,
+        // never waits on this reader: an oversized chunked body is refused as soon as it passes the limit.
         var reader = request.BodyReader;
-        while (true)
+        ZeroingBufferWriter? body = null;
+        try
         {
-            var result = await reader.ReadAsync(ct);
-            var buffer = result.Buffer;
-            if (buffer.Length > MaxBodyBytes)
+            while (true)
             {
-                reader.AdvanceTo(buffer.Start);
-                throw TooLarge();
-            }
+                var result = await ReadAsync(reader, ct);
+                var buffer = result.Buffer;
+                if (result.IsCanceled)
+                {
+                    // As the request stream reports a canceled read.
+                    throw new OperationCanceledException("The read was canceled.");
+                }
 
-            if (result.IsCanceled)
-            {
-                // As the request stream reports a canceled read.
-                throw new OperationCanceledException("The read was canceled.");
-            }
+                if ((body?.WrittenCount ?? 0) + buffer.Length > MaxBodyBytes)
+                {
+                    reader.AdvanceTo(buffer.End);
+                    throw TooLarge();
+                }
 
-            if (result.IsCompleted)
-            {
                 var length = (int)buffer.Length;
-                var body = new ZeroingBufferWriter(length);
+                body ??= new ZeroingBufferWriter(result.IsCompleted ? length : ZeroingBufferWriter.DefaultCapacity);
                 if (length > 0)
                 {
                     buffer.CopyTo(body.GetSpan(length));
@@ -125,13 +129,41 @@ internal sealed partial class KmsEndpoint(
                 }
 
                 reader.AdvanceTo(buffer.End);
-                return body;
+                if (result.IsCompleted)
+                {
+                    return body;
+                }
             }
-
-            // Nothing consumed yet: ask for more than what is buffered.
-            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+        catch
+        {
+            body?.Dispose();
+            throw;
         }
     }
+
+    private static async ValueTask<ReadResult> ReadAsync(PipeReader reader, CancellationToken ct)
+    {
+        try
+        {
+            return await reader.ReadAsync(ct);
+        }
+        catch (BadHttpRequestException e)
+        {
+            throw BodyReadFailed(e);
+        }
+    }
+
+    /// <summary>Kestrel's verdict on a body that did not arrive as it should, as an AWS error: the client's fault, so a
+    /// 4xx, and nothing for the error log. Too slow (Kestrel's MinRequestBodyDataRate or request-body timeout) is
+    /// RequestTimeoutException (408), a code the SDKs retry; over Kestrel's own size limit is the same
+    /// ValidationException as over ours; malformed framing (a bad chunk) is SerializationException.</summary>
+    private static KmsException BodyReadFailed(BadHttpRequestException e) => e.StatusCode switch
+    {
+        StatusCodes.Status408RequestTimeout => new RequestTimeoutException("The request body was not received in time."),
+        StatusCodes.Status413PayloadTooLarge => TooLarge(),
+        _ => new SerializationException("The request body could not be read: its HTTP framing is malformed."),
+    };
 
     private static ValidationException TooLarge() =>
         new($"The request body is larger than the {MaxBodyBytes} bytes this service accepts.");

@@ -5,12 +5,15 @@ namespace KmsService.Protocol;
 
 /// <summary>Source-generated (de)serialisers for every request and response shape: member names as in the model,
 /// absent members omitted, enums as their wire names, timestamps as epoch seconds, null not accepted where the
-/// model has a value.</summary>
+/// model has a value, nor as a list element or map value, nor U+0000 in a string (<see cref="RequestContent"/>).</summary>
 [JsonSourceGenerationOptions(
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UseStringEnumConverter = true,
     RespectNullableAnnotations = true,
-    Converters = [typeof(EpochSecondsConverter)])]
+    Converters = [
+        typeof(EpochSecondsConverter), typeof(RequestStringConverter), typeof(RequestStringMapConverter),
+        typeof(RequestListConverter<string>), typeof(RequestListConverter<Tag>),
+    ])]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(EmptyResponse))]
 [JsonSerializable(typeof(CreateKeyRequest))]

@@ -150,9 +150,6 @@ internal sealed class OperationTable
         where TOp : class, IKmsOperation =>
         new(TOp.Name, TOp.Quota, typeof(TOp), TOp.Bind);
 
-    private static OperationHandler Unsupported(string name) =>
-        (_, _, _, _) => throw new UnsupportedOperationException($"KmsService does not support the {name} operation yet.");
-
     private static TReq Deserialize<TReq>(ReadOnlyMemory<byte> body, JsonTypeInfo<TReq> info)
         where TReq : class
     {
@@ -166,11 +163,92 @@ internal sealed class OperationTable
             return JsonSerializer.Deserialize(json, info)
                 ?? throw new SerializationException("The request body must be a JSON object, not null.");
         }
+        catch (RequestContentException e) when (e.Violation is not null)
+        {
+            var value = e.Violation is RequestContent.NotNull or RequestContent.MapValueNotNull ? "Value null" : "Value";
+            throw new ValidationException($"1 validation error detected: {value} at '{MemberName(e.FullPath)}' failed to satisfy constraint: {e.Violation}");
+        }
+        catch (RequestContentException e)
+        {
+            throw new SerializationException($"The request body could not be read: {Describe(e.FullPath)}");
+        }
         catch (JsonException e)
         {
             // The reader's message names the member path and position; it never echoes values.
-            throw new SerializationException($"The request body could not be read: {Describe(e)}");
+            throw new SerializationException($"The request body could not be read: {Describe(e.Path)}");
         }
+    }
+
+    /// <summary>A JSON path of the request (<c>$.Tags[0].TagKey</c>) as AWS names the member in validation messages
+    /// (<c>tags.1.member.tagKey</c>): members in camel case, list elements numbered from 1.</summary>
+    internal static string MemberName(string jsonPath)
+    {
+        var name = new System.Text.StringBuilder(jsonPath.Length + 8);
+        var path = jsonPath.AsSpan(jsonPath.StartsWith('$') ? 1 : 0);
+        while (!path.IsEmpty)
+        {
+            if (path[0] == '[')
+            {
+                var end = path.IndexOf(']');
+                var index = int.Parse(path[1..end], System.Globalization.CultureInfo.InvariantCulture);
+                name.Append('.').Append(index + 1).Append(".member");
+                path = path[(end + 1)..];
+                continue;
+            }
+
+            path = path[0] == '.' ? path[1..] : path;
+            var next = path.IndexOfAny('.', '[');
+            var segment = next < 0 ? path : path[..next];
+            if (!segment.IsEmpty)
+            {
+                name.Append(name.Length == 0 ? string.Empty : ".").Append(char.ToLowerInvariant(segment[0])).Append(segment[1..]);
+            }
+
+            path = next < 0 ? [] : path[next..];
+        }
+
+        return name.ToString();
+    }
+
+    /// <summary>The operations not built yet: the body must still be a JSON object (SerializationException, as for any
+    /// operation), and then the answer is UnsupportedOperationException, before any member is validated.</summary>
+    private static OperationHandler Unsupported(string name) =>
+        (body, _, _, _) =>
+        {
+            EnsureJsonObject(body.Span);
+            throw new UnsupportedOperationException($"KmsService does not support the {name} operation yet.");
+        };
+
+    /// <summary>Requires one well-formed JSON object, as the deserializer of a built operation does. Strings are not
+    /// decoded: an operation decodes only the members it reads (invalid UTF-8 or a lone surrogate there is
+    /// SerializationException) and skips unknown ones unread, and an operation not built yet reads none.</summary>
+    private static void EnsureJsonObject(ReadOnlySpan<byte> body)
+    {
+        if (body.IsEmpty)
+        {
+            return;
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            {
+                reader.Skip();
+
+                // Read throws on anything but whitespace after the object.
+                if (!reader.Read())
+                {
+                    return;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Answered below.
+        }
+
+        throw new SerializationException($"The request body could not be read: {Describe(null)}");
     }
 
     // Straight into the caller's zeroing buffer: JsonSerializer.SerializeToUtf8Bytes would leave a copy in a pooled
@@ -184,8 +262,8 @@ internal sealed class OperationTable
         writer.Flush();
     }
 
-    private static string Describe(JsonException e) =>
-        e.Path is { Length: > 1 } path
+    private static string Describe(string? jsonPath) =>
+        jsonPath is { Length: > 1 } path
             ? $"unexpected or malformed value at {path}."
             : "it is not a JSON object in the shape of this operation's input.";
 

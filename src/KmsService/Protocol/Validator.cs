@@ -8,7 +8,25 @@ namespace KmsService.Protocol;
 /// "1 validation error detected: Value '0' at 'numberOfBytes' failed to satisfy constraint: …".</summary>
 internal sealed class Validator
 {
+    /// <summary>Most characters of a value that a message echoes (<see cref="Echo"/>): more than any echoed member
+    /// whose limit AWS's recorded messages show in full (a 257-character tag value) and than a Marker's 1024, far less
+    /// than a 131072-character policy, which would otherwise come back whole in the error body.</summary>
+    public const int MaxEchoedCharacters = 1024;
+
     private List<string>? _errors;
+
+    /// <summary>A request value as a message echoes it: whole up to <see cref="MaxEchoedCharacters"/>, else its first
+    /// characters and "..." (never half of a surrogate pair, which could not be written as JSON).</summary>
+    public static string Echo(string value)
+    {
+        if (value.Length <= MaxEchoedCharacters)
+        {
+            return value;
+        }
+
+        var cut = char.IsHighSurrogate(value[MaxEchoedCharacters - 1]) ? MaxEchoedCharacters - 1 : MaxEchoedCharacters;
+        return string.Concat(value.AsSpan(0, cut), "...");
+    }
 
     public Validator NotNull(object? value, string member)
     {
@@ -20,7 +38,7 @@ internal sealed class Validator
         return this;
     }
 
-    /// <summary>String length limits; the value is echoed, as AWS does for non-sensitive strings.</summary>
+    /// <summary>String length limits; the value is echoed (<see cref="Echo"/>), as AWS does for non-sensitive strings.</summary>
     public Validator Length(string? value, int min, int max, string member)
     {
         if (value is null)
@@ -30,11 +48,11 @@ internal sealed class Validator
 
         if (value.Length < min)
         {
-            Add($"Value '{value}' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to {min}");
+            Add($"Value '{Echo(value)}' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to {min}");
         }
         else if (value.Length > max)
         {
-            Add($"Value '{value}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}");
+            Add($"Value '{Echo(value)}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}");
         }
 
         return this;
@@ -105,7 +123,7 @@ internal sealed class Validator
     {
         if (value is not null && !WireNames<T>.TryParse(value, out _))
         {
-            Add($"Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", WireNames<T>.AllNames)}]");
+            Add($"Value '{Echo(value)}' at '{member}' failed to satisfy constraint: Member must satisfy enum value set: [{string.Join(", ", WireNames<T>.AllNames)}]");
         }
 
         return this;

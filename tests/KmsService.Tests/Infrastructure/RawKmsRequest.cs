@@ -14,17 +14,25 @@ public sealed class RawKmsRequest
 {
     private readonly List<KeyValuePair<string, string>> _headers = [];
 
+    private readonly byte[] _body;
+
     public RawKmsRequest(Uri server, string target, string body)
+        : this(server, target, Encoding.UTF8.GetBytes(body))
+    {
+    }
+
+    /// <summary>A request whose body is these bytes as they are (which need not be UTF-8).</summary>
+    public RawKmsRequest(Uri server, string target, byte[] body)
     {
         Server = server;
-        Body = body;
+        _body = body;
         _headers.Add(new("Host", server.Authority));
         _headers.Add(new("X-Amz-Target", "TrentService." + target));
     }
 
     public Uri Server { get; }
 
-    public string Body { get; }
+    public string Body => Encoding.UTF8.GetString(_body);
 
     public string AccessKeyId { get; init; } = "test";
 
@@ -59,7 +67,7 @@ public sealed class RawKmsRequest
         var signed = SignedHeaders ?? [.. _headers.Select(h => h.Key.ToLowerInvariant()).Distinct().Order(StringComparer.Ordinal)];
         var canonicalHeaders = string.Concat(signed.Select(name =>
             name + ":" + string.Join(',', _headers.Where(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value.Trim())) + "\n"));
-        var canonicalRequest = string.Join('\n', "POST", "/", "", canonicalHeaders, string.Join(';', signed), Hex(SHA256.HashData(Encoding.UTF8.GetBytes(Body))));
+        var canonicalRequest = string.Join('\n', "POST", "/", "", canonicalHeaders, string.Join(';', signed), Hex(SHA256.HashData(_body)));
         var date = amzDate[..8];
         var scope = $"{date}/{Region}/kms/aws4_request";
         var stringToSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
@@ -75,10 +83,15 @@ public sealed class RawKmsRequest
     }
 
     /// <summary>Sends the request as it stands; the response's status, <c>__type</c> and <c>message</c>.</summary>
-    public async Task<(HttpStatusCode Status, string? Type, string? Message)> SendAsync(CancellationToken ct)
+    public async Task<(HttpStatusCode Status, string? Type, string? Message)> SendAsync(CancellationToken ct) =>
+        await SendAsync(null, ct);
+
+    /// <summary>Sends the request on <paramref name="client"/> (a new one if null).</summary>
+    public async Task<(HttpStatusCode Status, string? Type, string? Message)> SendAsync(HttpClient? client, CancellationToken ct)
     {
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, Server) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(Body)) };
+        using var owned = client is null ? new HttpClient() : null;
+        var http = client ?? owned!;
+        using var request = new HttpRequestMessage(HttpMethod.Post, Server) { Content = new ByteArrayContent(_body) };
         foreach (var (name, value) in _headers)
         {
             if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
