@@ -114,13 +114,12 @@ internal sealed class RequestListConverter<T> : JsonConverter<IReadOnlyList<T>>
         var list = new List<T>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            var index = $"[{list.Count}]";
             if (reader.TokenType == JsonTokenType.Null)
             {
-                throw new RequestContentException(index, RequestContent.NotNull);
+                throw new RequestContentException(Index(list.Count), RequestContent.NotNull);
             }
 
-            list.Add(ReadElement(ref reader, options, index));
+            list.Add(ReadElement(ref reader, options, list.Count));
         }
 
         return list;
@@ -138,7 +137,10 @@ internal sealed class RequestListConverter<T> : JsonConverter<IReadOnlyList<T>>
         writer.WriteEndArray();
     }
 
-    private T ReadElement(ref Utf8JsonReader reader, JsonSerializerOptions options, string index)
+    // Formatted only for an error: valid lists cost no string per element.
+    private static string Index(int position) => $"[{position}]";
+
+    private T ReadElement(ref Utf8JsonReader reader, JsonSerializerOptions options, int position)
     {
         try
         {
@@ -155,16 +157,16 @@ internal sealed class RequestListConverter<T> : JsonConverter<IReadOnlyList<T>>
         catch (RequestContentException e)
         {
             // From a nested read its Path is relative to the element ("$.TagKey"); from ours it has none.
-            throw new RequestContentException(index + (e.Path?[1..] ?? string.Empty) + e.Suffix, e.Violation, e);
+            throw new RequestContentException(Index(position) + (e.Path?[1..] ?? string.Empty) + e.Suffix, e.Violation, e);
         }
         catch (JsonException e)
         {
-            throw new RequestContentException(index + (e.Path?[1..] ?? string.Empty), null, e);
+            throw new RequestContentException(Index(position) + (e.Path?[1..] ?? string.Empty), null, e);
         }
         catch (InvalidOperationException e)
         {
             // The reader's own errors (invalid UTF-8, a lone surrogate), as the serializer would report them.
-            throw new RequestContentException(index, null, e);
+            throw new RequestContentException(Index(position), null, e);
         }
     }
 
