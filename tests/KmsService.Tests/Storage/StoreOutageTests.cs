@@ -109,11 +109,16 @@ public sealed class StoreOutageTests_Postgres(PostgresFixture fixture) : Service
         return new TcpProxy(target.Host!, target.Port);
     }
 
-    // An instance on the fixture's database (sharing its root key) whose every connection goes through the proxy.
-    private Task<KmsServer> StartBehindAsync(TcpProxy proxy, LogCapture logs)
+    // An instance on the fixture's database (sharing its root key) whose every connection goes through the proxy. It
+    // is returned once its change feed listens: the feed's first LISTEN clears the caches, and a key cached before
+    // that would not be cached when the outage comes.
+    private async Task<KmsServer> StartBehindAsync(TcpProxy proxy, LogCapture logs)
     {
         var through = new NpgsqlConnectionStringBuilder(Postgres.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port };
-        return KmsServer.StartAsync(through.ConnectionString, TestSeed.Write(), Server.DataDir, logs.AddTo);
+        var server = await KmsServer.StartAsync(through.ConnectionString, TestSeed.Write(), Server.DataDir, logs.AddTo);
+        var feed = server.Services.GetRequiredService<ChangeFeed>();
+        await EventuallyAsync(() => feed.IsListening, "the change feed to listen", TimeSpan.FromSeconds(15));
+        return server;
     }
 
     private static async Task<byte[]> EncryptAsync(AmazonKeyManagementServiceClient client, string keyId)
