@@ -60,6 +60,9 @@ internal static class KmsApp
         builder.Services.AddSingleton(ChangeFeed.Create(options, builder.Configuration));
         builder.Services.AddSingleton<ChangeListener>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ChangeListener>());
+        builder.Services.AddSingleton(options.Cache);
+        builder.Services.AddSingleton<StoreProbe>();
+        builder.Services.AddSingleton<StoreOutage>();
         builder.Services.AddSingleton<KeyStore>();
         builder.Services.AddSingleton<TagStore>();
         builder.Services.AddSingleton<AliasStore>();
@@ -76,7 +79,11 @@ internal static class KmsApp
         builder.Services.AddSingleton(ResetPrincipals.From(options, isDevelopment));
         builder.Services.AddSingleton<ResetEndpoint>();
         OperationTable.Register(builder.Services);
-        builder.Services.AddHealthChecks();
+        HealthEndpoints.Add(builder.Services);
+
+        // Health outcomes are in the endpoints' answers, and a store outage is logged once by StoreOutage: a line per
+        // failed check (an error every probe while the store is out) would drown both.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None);
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -84,7 +91,7 @@ internal static class KmsApp
         var kms = app.Services.GetRequiredService<KmsEndpoint>();
         app.Use(next => http => KmsEndpoint.TakesBeforeRouting(http) ? kms.HandleAsync(http) : next(http));
         app.UseRouting();
-        app.MapHealthChecks("/_kms/health");
+        HealthEndpoints.Map(app);
         if (options.EnableResetEndpoint)
         {
             var reset = app.Services.GetRequiredService<ResetEndpoint>();
@@ -160,7 +167,9 @@ internal static class KmsApp
         {
             case "sqlite":
                 var file = Path.GetFullPath(Path.Combine(options.DataDir, DataFolder.DatabaseFile));
-                services.AddPooledDbContextFactory<SqliteKmsDbContext>(o => o.UseSqlite($"Data Source={file};Pooling=True"));
+                var readOnlyGuard = new SqliteReadOnlyGuard();
+                services.AddPooledDbContextFactory<SqliteKmsDbContext>(o => o.UseSqlite($"Data Source={file};Pooling=True")
+                    .AddInterceptors(readOnlyGuard).LogFailuresAtDebug());
                 services.AddSingleton(sp => KmsDbFactory.For(sp.GetRequiredService<IDbContextFactory<SqliteKmsDbContext>>()));
                 break;
             case "postgres":
@@ -170,7 +179,7 @@ internal static class KmsApp
                     throw new StartupException("Kms:Store is 'postgres' but ConnectionStrings:Kms is not set (e.g. ConnectionStrings__Kms=\"Host=localhost;Database=kms;Username=kms;Password=...\").");
                 }
 
-                services.AddPooledDbContextFactory<PostgresKmsDbContext>(o => o.UseNpgsql(cs));
+                services.AddPooledDbContextFactory<PostgresKmsDbContext>(o => o.UseNpgsql(cs).LogFailuresAtDebug());
                 services.AddSingleton(sp => KmsDbFactory.For(sp.GetRequiredService<IDbContextFactory<PostgresKmsDbContext>>()));
                 break;
             default:

@@ -89,8 +89,8 @@ internal sealed class ResetEndpoint(
             await tx.CommitAsync(ct);
         }
 
-        keys.ClearCaches();
-        grants.ClearCaches();
+        keys.DropCaches();
+        grants.DropCaches();
         await seeder.ApplyAsync(seed, ct);
     }
 

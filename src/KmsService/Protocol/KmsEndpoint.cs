@@ -5,17 +5,22 @@ using System.Text.Json;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Hosting;
+using KmsService.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace KmsService.Protocol;
 
 /// <summary>The AWS JSON 1.1 endpoint: reads the body (bounded), authenticates, dispatches on X-Amz-Target, and
-/// writes the response or an AWS-shaped error. Anything unexpected becomes KMSInternalException with a fixed
-/// message; details go to the log only.</summary>
+/// writes the response or an AWS-shaped error. A store outage is answered with AWS's retryable faults and logged once
+/// (<see cref="StoreOutage"/>); anything else unexpected becomes KMSInternalException with a fixed message, and its
+/// details go to the log only.</summary>
 internal sealed partial class KmsEndpoint(
-    OperationTable operations, Authenticator authenticator, RequestRateLimiter rateLimiter, ILogger<KmsEndpoint> logger)
+    OperationTable operations, Authenticator authenticator, RequestRateLimiter rateLimiter, StoreOutage storeOutage, ILogger<KmsEndpoint> logger)
 {
+    /// <summary>The message of every KMSInternalException this service answers for a failure it does not explain.</summary>
+    public const string InternalErrorMessage = "The request processing has failed because of an unknown error, exception or failure.";
+
     /// <summary>Largest body accepted: far above any valid request (a 131072-character policy, escaped).</summary>
     public const int MaxBodyBytes = 1024 * 1024;
 
@@ -73,6 +78,11 @@ internal sealed partial class KmsEndpoint(
         {
             // The client went away; nothing to answer.
         }
+        catch (Exception e) when (StoreFaults.Classify(e) != StoreFault.None)
+        {
+            var answer = storeOutage.FailCall(e);
+            await WriteErrorAsync(http, answer.HttpStatus, answer.ErrorCode, answer.Message);
+        }
         catch (Exception e)
         {
             await WriteInternalErrorAsync(http, logger, requestId, e);
@@ -83,8 +93,7 @@ internal sealed partial class KmsEndpoint(
     internal static Task WriteInternalErrorAsync(HttpContext http, ILogger logger, string requestId, Exception e)
     {
         LogInternalError(logger, requestId, e);
-        return WriteErrorAsync(http, StatusCodes.Status500InternalServerError, nameof(KMSInternalException),
-            "The request processing has failed because of an unknown error, exception or failure.");
+        return WriteErrorAsync(http, StatusCodes.Status500InternalServerError, nameof(KMSInternalException), InternalErrorMessage);
     }
 
     /// <summary>The whole request body, in a buffer the caller disposes (which zeroes it: an Encrypt body holds the

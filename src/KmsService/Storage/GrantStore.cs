@@ -38,18 +38,23 @@ internal sealed class GrantStore
 
     private readonly KmsDbFactory _db;
     private readonly ChangeFeed _changes;
+    private readonly StoreOutage _outage;
     private readonly TtlCache<string, IReadOnlyList<Grant>> _byKey;
 
-    public GrantStore(KmsDbFactory db, ChangeFeed changes, TimeProvider time)
+    public GrantStore(KmsDbFactory db, ChangeFeed changes, StoreOutage outage, TimeProvider time)
     {
         _db = db;
         _changes = changes;
+        _outage = outage;
         _byKey = new(time, ChangeFeed.UnpushedTtl, 100_000);
     }
 
-    /// <summary>Every grant of a key, oldest first (cached; see the class summary).</summary>
+    /// <summary>Every grant of a key, oldest first (cached; see the class summary). While the store is out, a list
+    /// up to <see cref="StoreOutage.MaxStaleness"/> past its time to live is served (as key records are).</summary>
     public ValueTask<IReadOnlyList<Grant>> ForKeyAsync(string keyArn, CancellationToken ct) =>
-        _byKey.TryGet(keyArn, out var cached) ? ValueTask.FromResult(cached) : new(LoadAsync(keyArn, ct));
+        _byKey.TryGet(keyArn, out var cached) || (_outage.IsActive && _byKey.TryGetStale(keyArn, _outage.MaxStaleness, out cached))
+            ? ValueTask.FromResult(cached)
+            : new(LoadOrStaleAsync(keyArn, ct));
 
     /// <summary>A grant by id, from the store (not the cache).</summary>
     public async Task<Grant?> FindAsync(string grantId, CancellationToken ct)
@@ -163,8 +168,23 @@ internal sealed class GrantStore
     /// <summary>Drops a key's grants from this instance's cache (after a change to them, here or on another instance).</summary>
     public void InvalidateGrants(string keyArn) => _byKey.Remove(keyArn);
 
-    /// <summary>Empties this instance's grant cache (after a reset of the whole store, or when changes may have been missed).</summary>
-    public void ClearCaches() => _byKey.Clear();
+    /// <summary>Expires this instance's grant cache when changes may have been missed (kept only as an outage fallback).</summary>
+    public void ClearCaches() => _byKey.ExpireAll();
+
+    /// <summary>Drops this instance's grant cache (after a reset of the whole store).</summary>
+    public void DropCaches() => _byKey.Clear();
+
+    private async Task<IReadOnlyList<Grant>> LoadOrStaleAsync(string keyArn, CancellationToken ct)
+    {
+        try
+        {
+            return await LoadAsync(keyArn, ct);
+        }
+        catch (Exception e) when (_outage.Notice(e) && _byKey.TryGetStale(keyArn, _outage.MaxStaleness, out var stale))
+        {
+            return stale;
+        }
+    }
 
     private async Task<IReadOnlyList<Grant>> LoadAsync(string keyArn, CancellationToken ct)
     {

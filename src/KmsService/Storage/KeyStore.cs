@@ -9,7 +9,9 @@ namespace KmsService.Storage;
 /// <summary>Reads and writes keys, backing keys, aliases and tags. Hot-path reads are served from bounded caches:
 /// key records and alias targets (dropped on every change, here and through the <see cref="ChangeFeed"/> on other
 /// instances; kept for <see cref="ChangeFeed.RecordTtl"/>), wrapped backing keys (immutable once written) for ten
-/// minutes. Every write that changes a cached row publishes the change inside its transaction.</summary>
+/// minutes. Every write that changes a cached row publishes the change inside its transaction. While the store is out
+/// (<see cref="StoreOutage"/>), reads fall back on entries up to <see cref="StoreOutage.MaxStaleness"/> past their
+/// time to live, so keys in use keep working; an entry dropped because its row changed is never served.</summary>
 internal sealed class KeyStore
 {
     private static readonly TimeSpan BackingKeyTtl = TimeSpan.FromMinutes(10);
@@ -21,14 +23,16 @@ internal sealed class KeyStore
 
     private readonly KmsDbFactory _db;
     private readonly ChangeFeed _changes;
+    private readonly StoreOutage _outage;
     private readonly TtlCache<string, KmsKey> _keys;
     private readonly TtlCache<(string Account, string Region, string Alias), string> _aliases;
     private readonly TtlCache<(string Arn, string MaterialId), WrappedBackingKey> _backingKeys;
 
-    public KeyStore(KmsDbFactory db, ChangeFeed changes, TimeProvider time)
+    public KeyStore(KmsDbFactory db, ChangeFeed changes, StoreOutage outage, TimeProvider time)
     {
         _db = db;
         _changes = changes;
+        _outage = outage;
         _keys = new(time, ChangeFeed.UnpushedTtl, 100_000, KeyWeight, MaxCachedKeyBytes);
         _aliases = new(time, ChangeFeed.UnpushedTtl, 100_000);
         _backingKeys = new(time, BackingKeyTtl, 100_000);
@@ -36,11 +40,23 @@ internal sealed class KeyStore
 
     public async Task<KmsKey?> FindAsync(string arn, CancellationToken ct)
     {
-        if (_keys.TryGet(arn, out var cached))
+        if (_keys.TryGet(arn, out var cached) || (_outage.IsActive && _keys.TryGetStale(arn, _outage.MaxStaleness, out cached)))
         {
             return cached;
         }
 
+        try
+        {
+            return await LoadAsync(arn, ct);
+        }
+        catch (Exception e) when (_outage.Notice(e) && _keys.TryGetStale(arn, _outage.MaxStaleness, out var stale))
+        {
+            return stale;
+        }
+    }
+
+    private async Task<KmsKey?> LoadAsync(string arn, CancellationToken ct)
+    {
         // Taken before the queries: a change invalidated while they run keeps what they read out of the cache.
         var generation = _keys.Generation;
         await using var db = _db.Create();
@@ -61,44 +77,58 @@ internal sealed class KeyStore
     public async Task<string?> FindAliasTargetAsync(string account, string region, string aliasName, CancellationToken ct)
     {
         var cacheKey = (account, region, aliasName);
-        if (_aliases.TryGet(cacheKey, out var cached))
+        if (_aliases.TryGet(cacheKey, out var cached) || (_outage.IsActive && _aliases.TryGetStale(cacheKey, _outage.MaxStaleness, out cached)))
         {
             return cached;
         }
 
-        var generation = _aliases.Generation;
-        await using var db = _db.Create();
-        var target = await db.Aliases.AsNoTracking()
-            .Where(a => a.AccountId == account && a.Region == region && a.AliasName == aliasName)
-            .Select(a => a.TargetKeyArn)
-            .FirstOrDefaultAsync(ct);
-        if (target is not null)
+        try
         {
-            _aliases.TrySet(cacheKey, target, _changes.RecordTtl, generation);
-        }
+            var generation = _aliases.Generation;
+            await using var db = _db.Create();
+            var target = await db.Aliases.AsNoTracking()
+                .Where(a => a.AccountId == account && a.Region == region && a.AliasName == aliasName)
+                .Select(a => a.TargetKeyArn)
+                .FirstOrDefaultAsync(ct);
+            if (target is not null)
+            {
+                _aliases.TrySet(cacheKey, target, _changes.RecordTtl, generation);
+            }
 
-        return target;
+            return target;
+        }
+        catch (Exception e) when (_outage.Notice(e) && _aliases.TryGetStale(cacheKey, _outage.MaxStaleness, out var stale))
+        {
+            return stale;
+        }
     }
 
     public async Task<WrappedBackingKey?> FindBackingKeyAsync(string arn, string materialId, CancellationToken ct)
     {
         var cacheKey = (arn, materialId);
-        if (_backingKeys.TryGet(cacheKey, out var cached))
+        if (_backingKeys.TryGet(cacheKey, out var cached) || (_outage.IsActive && _backingKeys.TryGetStale(cacheKey, _outage.MaxStaleness, out cached)))
         {
             return cached;
         }
 
-        await using var db = _db.Create();
-        var row = await db.BackingKeys.AsNoTracking()
-            .FirstOrDefaultAsync(b => b.KeyArn == arn && b.MaterialId == materialId, ct);
-        if (row is null)
+        try
         {
-            return null;
-        }
+            await using var db = _db.Create();
+            var row = await db.BackingKeys.AsNoTracking()
+                .FirstOrDefaultAsync(b => b.KeyArn == arn && b.MaterialId == materialId, ct);
+            if (row is null)
+            {
+                return null;
+            }
 
-        var wrapped = new WrappedBackingKey(row.MaterialId, row.Wrapped);
-        _backingKeys.Set(cacheKey, wrapped);
-        return wrapped;
+            var wrapped = new WrappedBackingKey(row.MaterialId, row.Wrapped);
+            _backingKeys.Set(cacheKey, wrapped);
+            return wrapped;
+        }
+        catch (Exception e) when (_outage.Notice(e) && _backingKeys.TryGetStale(cacheKey, _outage.MaxStaleness, out var stale))
+        {
+            return stale;
+        }
     }
 
     /// <summary>Stores a new key with its first backing key, tags and aliases in one transaction.</summary>
@@ -290,9 +320,17 @@ internal sealed class KeyStore
         _aliases.Clear();
     }
 
-    /// <summary>Empties this instance's caches (after a reset of the whole store, or when the change feed may have
-    /// missed changes).</summary>
+    /// <summary>Expires this instance's caches when the change feed may have missed changes: nothing cached is served
+    /// again, except as a fallback while the store is out (see the class summary).</summary>
     public void ClearCaches()
+    {
+        _keys.ExpireAll();
+        _aliases.ExpireAll();
+        _backingKeys.ExpireAll();
+    }
+
+    /// <summary>Drops everything this instance caches (after a reset of the whole store).</summary>
+    public void DropCaches()
     {
         _keys.Clear();
         _aliases.Clear();

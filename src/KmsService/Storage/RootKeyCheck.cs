@@ -70,6 +70,10 @@ internal static class RootKeyCheck
         }
     }
 
+    /// <summary>True when the store holds the HSA's key-check value (for readiness; start-up has recorded it).</summary>
+    public static async Task<bool> ChecksOutAsync(KmsDbContext db, IHsa hsa, CancellationToken ct) =>
+        await StoredAsync(db, ct) is { } stored && Matches(stored, hsa);
+
     private static Task<string?> StoredAsync(KmsDbContext db, CancellationToken ct) =>
         db.StoreMeta.AsNoTracking().Where(m => m.Name == MetaName).Select(m => m.Value).FirstOrDefaultAsync(ct);
 

@@ -9,6 +9,10 @@ namespace KmsService.Storage;
 /// A read that misses fills the entry after a database query, and a change may commit and be invalidated while that
 /// query runs; the fill would then put the old value back. So a reader takes <see cref="Generation"/> before it
 /// queries and fills with <see cref="TrySet"/>, which drops the value if any invalidation happened since.
+/// <para>While the store is unreachable (<see cref="StoreOutage"/>) a reader may fall back on an expired entry with
+/// <see cref="TryGetStale"/>, if it expired recently enough. <see cref="Remove"/> drops an entry for
+/// good (its row changed); <see cref="ExpireAll"/> only expires entries, so they stay available to that fallback;
+/// <see cref="Clear"/> drops everything.</para>
 /// </remarks>
 /// <param name="time">The clock entries expire by.</param>
 /// <param name="ttl">How long <see cref="Set"/> keeps an entry.</param>
@@ -34,6 +38,21 @@ internal sealed class TtlCache<TKey, TValue>(
     public bool TryGet(TKey key, out TValue value)
     {
         if (_entries.TryGetValue(key, out var entry) && time.GetTimestamp() < entry.ExpiresAt)
+        {
+            value = entry.Value;
+            return true;
+        }
+
+        value = default!;
+        return false;
+    }
+
+    /// <summary>An entry that has not expired or expired at most <paramref name="maxStaleness"/> ago: only for a
+    /// reader whose store is unreachable.</summary>
+    public bool TryGetStale(TKey key, TimeSpan maxStaleness, out TValue value)
+    {
+        if (_entries.TryGetValue(key, out var entry)
+            && time.GetTimestamp() - entry.ExpiresAt <= (long)(maxStaleness.TotalSeconds * time.TimestampFrequency))
         {
             value = entry.Value;
             return true;
@@ -86,6 +105,25 @@ internal sealed class TtlCache<TKey, TValue>(
             if (_entries.TryRemove(key, out var removed))
             {
                 _weight -= removed.Weight;
+            }
+        }
+    }
+
+    /// <summary>Expires every entry now, as <see cref="Clear"/> does for <see cref="TryGet"/>, but keeps them for
+    /// <see cref="TryGetStale"/>: for when changes may have been missed, not when they are known.</summary>
+    public void ExpireAll()
+    {
+        Interlocked.Increment(ref _generation);
+        lock (_writes)
+        {
+            var now = time.GetTimestamp();
+            foreach (var (key, entry) in _entries)
+            {
+                if (entry.ExpiresAt > now)
+                {
+                    // Under the lock no writer replaces or removes it meanwhile; a reader sees either entry.
+                    _entries.TryUpdate(key, entry with { ExpiresAt = now }, entry);
+                }
             }
         }
     }

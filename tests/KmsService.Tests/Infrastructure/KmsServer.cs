@@ -38,9 +38,6 @@ public sealed class KmsServer : IAsyncDisposable
             "--urls", "http://127.0.0.1:0",
             "--Kms:DataDir", dataDir,
             "--Logging:LogLevel:Default", "Warning",
-
-            // Expected conflicts (two creators of one alias) are handled, but EF Core logs them as errors.
-            "--Logging:LogLevel:Microsoft.EntityFrameworkCore", "None",
         };
         if (postgres is not null)
         {

@@ -92,7 +92,16 @@ public sealed class PostgresFixture : StoreFixture
 
     public override string StoreName => "postgres";
 
-    public string ConnectionString => _database?.ConnectionString ?? throw new InvalidOperationException(UnavailableReason);
+    /// <summary>The fixture's database; a test that asks for it where PostgreSQL is unavailable skips with the reason
+    /// (or fails, where PostgreSQL is required) instead of throwing.</summary>
+    public string ConnectionString
+    {
+        get
+        {
+            EnsureAvailable();
+            return _database?.ConnectionString ?? throw new InvalidOperationException(UnavailableReason);
+        }
+    }
 
     protected override async Task<string?> PrepareStoreAsync()
     {

@@ -127,4 +127,64 @@ public sealed class TtlCacheTests
             Assert.Equal(Volatile.Read(ref version).ToString(CultureInfo.InvariantCulture), cached);
         }
     }
+
+    [Fact]
+    public void TryGetStale_WithinMaxStalenessPastExpiry_ServesTheEntry()
+    {
+        _cache.Set("k", "v");
+        _clock.Advance(TimeSpan.FromSeconds(1) + TimeSpan.FromSeconds(10));
+
+        Assert.False(_cache.TryGet("k", out _));
+        Assert.True(_cache.TryGetStale("k", TimeSpan.FromSeconds(10), out var value));
+        Assert.Equal("v", value);
+    }
+
+    [Fact]
+    public void TryGetStale_BeyondMaxStaleness_MissesTheEntry()
+    {
+        _cache.Set("k", "v");
+        _clock.Advance(TimeSpan.FromSeconds(12));
+
+        Assert.False(_cache.TryGetStale("k", TimeSpan.FromSeconds(10), out _));
+    }
+
+    [Fact]
+    public void ExpireAll_ExpiresNowButKeepsForTheStaleFallback()
+    {
+        Assert.True(_cache.TrySet("k", "v", TimeSpan.FromHours(1), _cache.Generation));
+
+        _cache.ExpireAll();
+
+        Assert.False(_cache.TryGet("k", out _));
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.True(_cache.TryGetStale("k", TimeSpan.FromSeconds(5), out var value));
+        Assert.Equal("v", value);
+
+        // Staleness counts from the ExpireAll, not from the hour the entry was cached for.
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(_cache.TryGetStale("k", TimeSpan.FromSeconds(5), out _));
+    }
+
+    [Fact]
+    public void TrySet_AfterAnExpireAllDuringTheRead_IsNotServedFresh()
+    {
+        var generation = _cache.Generation;
+        _cache.ExpireAll();
+
+        Assert.False(_cache.TrySet("k", "v", TimeSpan.FromSeconds(30), generation));
+        Assert.False(_cache.TryGet("k", out _));
+    }
+
+    [Fact]
+    public void RemoveAndClear_DropTheStaleFallbackToo()
+    {
+        _cache.Set("removed", "v");
+        _cache.Set("cleared", "v");
+
+        _cache.Remove("removed");
+        Assert.False(_cache.TryGetStale("removed", TimeSpan.FromHours(1), out _));
+
+        _cache.Clear();
+        Assert.False(_cache.TryGetStale("cleared", TimeSpan.FromHours(1), out _));
+    }
 }
