@@ -62,7 +62,7 @@ internal sealed class CacheOptions
     /// <summary>While the store is unavailable, key records, alias targets, grants and wrapped backing keys already
     /// cached may be served up to this many seconds past their time to live, so that Encrypt and Decrypt of keys in use
     /// keep working through a short outage. 0 turns this off.</summary>
-    public int OutageStaleSeconds { get; set; } = 300;
+    public int OutageStaleSeconds { get; set; } = 30;
 }
 
 /// <summary><c>Kms:Quotas</c>: resource quotas, with AWS's defaults ("Resource quotas" in the KMS developer guide).</summary>
