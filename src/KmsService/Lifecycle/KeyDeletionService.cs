@@ -7,8 +7,8 @@ namespace KmsService.Lifecycle;
 /// <summary>Destroys keys whose deletion window has passed: backing keys, aliases and tags go with the key, in one
 /// transaction per key, so a crash leaves either the whole key or nothing and the next run finishes the job.
 /// Instances sharing a database may all run it; each key is deleted once.</summary>
-internal sealed partial class KeyDeletionService(KeyStore store, IHsa hsa, TimeProvider time, ILogger<KeyDeletionService> logger)
-    : SweepService(time)
+internal sealed partial class KeyDeletionService(KeyStore store, IHsa hsa, TimeProvider time, StoreOutage outage, ILogger<KeyDeletionService> logger)
+    : SweepService(time, outage)
 {
     /// <summary>One sweep; returns the keys this instance deleted.</summary>
     public override async Task<IReadOnlyList<string>> RunOnceAsync(CancellationToken ct)

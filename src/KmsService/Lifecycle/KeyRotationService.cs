@@ -9,8 +9,8 @@ namespace KmsService.Lifecycle;
 /// period on. Disabled keys and keys pending deletion are skipped but keep their date, so a key re-enabled after its
 /// date rotates on the next sweep and one re-enabled before it keeps its schedule (AWS API reference,
 /// GetKeyRotationStatus). Instances sharing a database may all run it; each due date gives one rotation.</summary>
-internal sealed partial class KeyRotationService(RotationStore rotations, IHsa hsa, TimeProvider time, ILogger<KeyRotationService> logger)
-    : SweepService(time)
+internal sealed partial class KeyRotationService(RotationStore rotations, IHsa hsa, TimeProvider time, StoreOutage outage, ILogger<KeyRotationService> logger)
+    : SweepService(time, outage)
 {
     private const int BatchSize = 100;
 

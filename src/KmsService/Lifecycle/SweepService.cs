@@ -1,9 +1,12 @@
+using KmsService.Storage;
+
 namespace KmsService.Lifecycle;
 
 /// <summary>A background job that sweeps the store once a minute of the injected clock (key deletion, rotation).
-/// A failed sweep is logged and retried on the next tick; instances sharing a database may all run it, so each
-/// sweep must claim what it changes.</summary>
-internal abstract class SweepService(TimeProvider time) : BackgroundService
+/// A failed sweep is retried on the next tick, and logged unless the store is out (<see cref="StoreOutage"/> logs an
+/// outage once, not once a minute per sweep); instances sharing a database may all run it, so each sweep must claim
+/// what it changes.</summary>
+internal abstract class SweepService(TimeProvider time, StoreOutage outage) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
 
@@ -25,8 +28,11 @@ internal abstract class SweepService(TimeProvider time) : BackgroundService
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // A failed sweep (database unavailable, …) is retried on the next tick.
-                OnSweepFailed(e);
+                // A failed sweep is retried on the next tick; a store outage is the outage's to log.
+                if (!outage.Notice(e))
+                {
+                    OnSweepFailed(e);
+                }
             }
 
             // A delay rather than a PeriodicTimer: when the clock jumps (a fake clock moved by days in tests), one
