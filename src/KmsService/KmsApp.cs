@@ -57,7 +57,7 @@ internal static class KmsApp
         // service's clock for key lifecycle (creation, deletion and rotation dates), which tests move forward.
         builder.Services.AddSingleton(new SigV4Verifier(TimeProvider.System));
         AddStore(builder.Services, options, builder.Configuration);
-        builder.Services.AddSingleton(ChangeFeed.Create(options, builder.Configuration));
+        builder.Services.AddSingleton(sp => ChangeFeed.Create(options, builder.Configuration, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ChangeListener>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ChangeListener>());
         builder.Services.AddSingleton<KeyStore>();
