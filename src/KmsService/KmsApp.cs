@@ -20,6 +20,7 @@ internal static class KmsApp
     {
         var builder = WebApplication.CreateBuilder(BuilderOptions(args));
         HotPathDefaults.Apply(builder);
+        var logGate = StartupLogGate.Install(builder);
         var options = builder.Configuration.GetSection(KmsOptions.Section).Get<KmsOptions>() ?? new KmsOptions();
         var isDevelopment = builder.Environment.IsDevelopment();
 
@@ -80,6 +81,7 @@ internal static class KmsApp
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
+        logGate.OpenWhenStarted(app.Lifetime);
         // KMS calls are taken before routing (KmsEndpoint.TakesBeforeRouting); routing then serves what is mapped below.
         var kms = app.Services.GetRequiredService<KmsEndpoint>();
         app.Use(next => http => KmsEndpoint.TakesBeforeRouting(http) ? kms.HandleAsync(http) : next(http));
