@@ -85,6 +85,7 @@ internal static class KmsApp
         // KMS calls are taken before routing (KmsEndpoint.TakesBeforeRouting); routing then serves what is mapped below.
         var kms = app.Services.GetRequiredService<KmsEndpoint>();
         app.Use(next => http => KmsEndpoint.TakesBeforeRouting(http) ? kms.HandleAsync(http) : next(http));
+        app.Use(next => http => ProtocolErrorBodies.InvokeAsync(http, next));
         app.UseRouting();
         app.MapHealthChecks("/_kms/health");
         if (options.EnableResetEndpoint)
