@@ -20,6 +20,7 @@ internal static class KmsApp
     {
         var builder = WebApplication.CreateBuilder(BuilderOptions(args));
         HotPathDefaults.Apply(builder);
+        var logGate = StartupLogGate.Install(builder);
         var options = builder.Configuration.GetSection(KmsOptions.Section).Get<KmsOptions>() ?? new KmsOptions();
         var isDevelopment = builder.Environment.IsDevelopment();
 
@@ -57,7 +58,7 @@ internal static class KmsApp
         // service's clock for key lifecycle (creation, deletion and rotation dates), which tests move forward.
         builder.Services.AddSingleton(new SigV4Verifier(TimeProvider.System));
         AddStore(builder.Services, options, builder.Configuration);
-        builder.Services.AddSingleton(ChangeFeed.Create(options, builder.Configuration));
+        builder.Services.AddSingleton(sp => ChangeFeed.Create(options, builder.Configuration, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ChangeListener>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ChangeListener>());
         builder.Services.AddSingleton(options.Cache);
@@ -87,9 +88,11 @@ internal static class KmsApp
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
+        logGate.OpenWhenStarted(app.Lifetime);
         // KMS calls are taken before routing (KmsEndpoint.TakesBeforeRouting); routing then serves what is mapped below.
         var kms = app.Services.GetRequiredService<KmsEndpoint>();
         app.Use(next => http => KmsEndpoint.TakesBeforeRouting(http) ? kms.HandleAsync(http) : next(http));
+        app.Use(next => http => ProtocolErrorBodies.InvokeAsync(http, next));
         app.UseRouting();
         HealthEndpoints.Map(app);
         if (options.EnableResetEndpoint)

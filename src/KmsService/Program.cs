@@ -1,29 +1,57 @@
 using KmsService.Hosting;
-using KmsService.Seed;
 
 namespace KmsService;
 
-/// <summary>Entry point: builds, prepares the store and runs the KMS host.</summary>
+/// <summary>Entry point: answers the command verbs, then builds, prepares the store and runs the KMS host. A start-up
+/// that fails, for whatever reason, is one line on standard error ("KmsService cannot start: …") and exit code 1.</summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        WebApplication app;
+        if (CommandLine.TryAnswer(args, Console.Out))
+        {
+            return 0;
+        }
+
+        WebApplication? app = null;
         try
         {
             app = await KmsApp.CreateAsync(args);
+            await app.StartAsync();
         }
-        catch (Exception e) when (e is StartupException or SeedFileException)
+        catch (Exception e)
         {
-            await Console.Error.WriteLineAsync($"KmsService cannot start: {e.Message}");
+            await Console.Error.WriteLineAsync($"KmsService cannot start: {StartupFailure.Describe(e)}");
+            await DisposeQuietlyAsync(app);
             return 1;
         }
 
         await using (app)
         {
-            await app.RunAsync();
+            await app.WaitForShutdownAsync();
         }
 
         return 0;
+    }
+
+    // Stopped before it is disposed, so that the background services already started end as in a normal shutdown
+    // (not logged as failures). What failed to start may fail to stop too: the line above is all the operator needs.
+    private static async Task DisposeQuietlyAsync(WebApplication? app)
+    {
+        if (app is null)
+        {
+            return;
+        }
+
+        try
+        {
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await app.StopAsync(stopping.Token);
+            await app.DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // Nothing more to report.
+        }
     }
 }

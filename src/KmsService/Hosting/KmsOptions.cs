@@ -50,9 +50,9 @@ internal sealed class KmsOptions
 /// <summary><c>Kms:Cache</c>: how long key records (state, policy, tags) and alias targets stay cached.</summary>
 internal sealed class CacheOptions
 {
-    /// <summary>Seconds an entry may stay cached on PostgreSQL while the change feed is listening, so that every change
-    /// is pushed to every instance as it commits. Without the feed (SQLite, or while it reconnects) entries stay at
-    /// most one second.</summary>
+    /// <summary>Seconds an entry may stay cached on PostgreSQL while the change feed is listening and its heartbeat
+    /// comes back within a second, so that every change is pushed to every instance as it commits. Without the feed
+    /// (SQLite, or while it is late or reconnects) entries are used for at most one second.</summary>
     public int KeyTtlSeconds { get; set; } = 30;
 
     /// <summary>On PostgreSQL, push every change to every instance with LISTEN/NOTIFY. Turn off only on a

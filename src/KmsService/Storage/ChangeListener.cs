@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using KmsService.Core.Crypto;
 using KmsService.Hosting;
@@ -6,15 +8,20 @@ using Npgsql;
 namespace KmsService.Storage;
 
 /// <summary>Holds the <see cref="ChangeFeed"/>'s LISTEN connection and drops the cache entries each published change
-/// names. When the connection is lost it clears every cache (notifications may have been missed meanwhile), logs a
-/// warning and reconnects with backoff; it clears them again once LISTENing, for what committed before that.</summary>
+/// names. Every <see cref="HeartbeatInterval"/> it notifies itself on a channel of its own and, when that comes back,
+/// confirms the feed fresh (<see cref="ChangeFeed.Confirm"/>). When the connection is lost or a heartbeat is not back
+/// within <see cref="HeartbeatTimeout"/>, it clears every cache (notifications may have been missed meanwhile), logs a
+/// warning, drops the connection and reconnects with backoff; it clears them again once LISTENing, for what committed
+/// before that.</summary>
 internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, GrantStore grants, IHsa hsa, ILogger<ChangeListener> logger)
     : BackgroundService
 {
-    // A connection that dies silently (a network partition) is noticed by the heartbeat: within about
-    // HeartbeatInterval + HeartbeatTimeout (+ Npgsql's cancellation timeout) rather than at the next TCP timeout.
-    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(2);
-    private const int HeartbeatTimeoutSeconds = 2;
+    // A heartbeat every quarter second keeps the feed's confirmation well inside its one-second trust window; one not
+    // back within a second means the connection is stalled or gone (caches already stopped trusting it): replace it.
+    // These are waits on the network, so they run on real time; the stamps come from the caches' clock.
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan HeartbeatTimeout = ChangeFeed.TrustWindow;
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(ChangeFeed.ConnectTimeoutSeconds);
 
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(15);
@@ -90,42 +97,112 @@ internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, Gra
 
     private async Task ListenAsync(string connectionString, CancellationToken ct)
     {
+        // A channel of this connection's own, so heartbeats reach no other instance.
+        var heartbeats = new Heartbeats("kms_heartbeat_" + RandomNumberGenerator.GetHexString(16, lowercase: true));
         await using var connection = new NpgsqlConnection(connectionString);
-        connection.Notification += OnNotification;
-        await connection.OpenAsync(ct);
-        await using (var listen = new NpgsqlCommand("LISTEN " + ChangeFeed.Channel, connection))
+        connection.Notification += (_, e) => OnNotification(e, heartbeats);
+        using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
-            await listen.ExecuteNonQueryAsync(ct);
+            connecting.CancelAfter(ConnectTimeout);
+            await connection.OpenAsync(connecting.Token);
+            await using var listen = new NpgsqlCommand($"LISTEN {ChangeFeed.Channel}; LISTEN {heartbeats.Channel}", connection);
+            await listen.ExecuteNonQueryAsync(connecting.Token);
         }
 
-        // Changes committed before the LISTEN took effect reached no one here: start from empty caches. Cache
-        // fills that began earlier are dropped by the clear, so none carries the long time to live.
+        // Changes committed before the LISTEN took effect reached no one here: start from empty caches. Cache fills
+        // that began earlier are dropped by the clear, so none is trusted by the first heartbeat.
         ClearCaches();
-        feed.MarkListening(connection.ProcessID);
-        LogListening(logger, ChangeFeed.Channel);
 
+        // The listen connection only ever waits: a wait is given up at once when late (no cancellation request that a
+        // stalled network would hold up too). Heartbeats are sent on another connection, which PostgreSQL orders with
+        // every other notifying transaction by commit.
+        var nextDue = Stopwatch.GetTimestamp();
+        Heartbeat? pending = null;
         while (true)
         {
-            if (!await connection.WaitAsync(HeartbeatInterval, ct))
+            var now = Stopwatch.GetTimestamp();
+            if (pending is null && now >= nextDue)
             {
-                await using var heartbeat = new NpgsqlCommand("SELECT 1", connection) { CommandTimeout = HeartbeatTimeoutSeconds };
-                await heartbeat.ExecuteNonQueryAsync(ct);
+                var sequence = ++heartbeats.Sent;
+                pending = new Heartbeat(sequence, feed.Timestamp(), now, SendHeartbeatAsync(heartbeats.Channel, sequence, ct));
+                nextDue = now + Ticks(HeartbeatInterval);
+            }
+
+            var until = pending is null ? nextDue : Math.Min(nextDue, pending.SentAt + Ticks(HeartbeatTimeout));
+            var wait = Stopwatch.GetElapsedTime(now, until);
+            await connection.WaitAsync(wait > TimeSpan.FromMilliseconds(1) ? wait : TimeSpan.FromMilliseconds(1), ct);
+            if (pending is null)
+            {
+                continue;
+            }
+
+            if (heartbeats.Received >= pending.Sequence)
+            {
+                // Every change committed before the heartbeat was sent has been applied above.
+                feed.Confirm(pending.Stamp);
+                pending = null;
+                if (!feed.IsListening)
+                {
+                    feed.MarkListening(connection.ProcessID);
+                    LogListening(logger, ChangeFeed.Channel);
+                }
+            }
+            else if (pending.Sending.IsFaulted)
+            {
+                await pending.Sending;
+            }
+            else if (Stopwatch.GetElapsedTime(pending.SentAt) >= HeartbeatTimeout)
+            {
+                throw new TimeoutException($"The change feed's heartbeat did not come back within {HeartbeatTimeout.TotalMilliseconds} ms.");
             }
         }
     }
 
-    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    /// <summary>Notifies <paramref name="channel"/> from a pooled connection of the feed's own (not the listen
+    /// connection, whose waits must stay cancellable at once; not the requests' pool, which may be busy).</summary>
+    private async Task SendHeartbeatAsync(string channel, long sequence, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(feed.HeartbeatConnectionString);
+        await connection.OpenAsync(ct);
+        await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @sequence)", connection);
+        notify.Parameters.AddWithValue("channel", channel);
+        notify.Parameters.AddWithValue("sequence", sequence.ToString(CultureInfo.InvariantCulture));
+        await notify.ExecuteNonQueryAsync(ct);
+    }
+
+    private void OnNotification(NpgsqlNotificationEventArgs e, Heartbeats heartbeats)
     {
         if (e.Channel == ChangeFeed.Channel)
         {
             Apply(StoreChange.Parse(e.Payload));
         }
+        else if (e.Channel == heartbeats.Channel && long.TryParse(e.Payload, CultureInfo.InvariantCulture, out var sequence))
+        {
+            heartbeats.Received = Math.Max(heartbeats.Received, sequence);
+        }
     }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
     private void ClearCaches()
     {
         keys.ClearCaches();
         grants.ClearCaches();
+    }
+
+    /// <summary>A heartbeat on its way: its sequence number, its stamp on the caches' clock, when it was sent (on the
+    /// real clock, for its timeout) and the sending.</summary>
+    private sealed record Heartbeat(long Sequence, long Stamp, long SentAt, Task Sending);
+
+    /// <summary>One connection's heartbeat channel and counters (used only by the listener's own loop, which is also
+    /// where Npgsql raises notifications).</summary>
+    private sealed class Heartbeats(string channel)
+    {
+        public string Channel { get; } = channel;
+
+        public long Sent { get; set; }
+
+        public long Received { get; set; }
     }
 
     // Up to half again as long, so instances that lost the database together do not reconnect in lockstep.
@@ -135,7 +212,7 @@ internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, Gra
     [LoggerMessage(EventId = EventIds.ChangeFeedListening, Level = LogLevel.Information, Message = "Listening for cache invalidations on PostgreSQL channel {Channel}")]
     private static partial void LogListening(ILogger logger, string channel);
 
-    [LoggerMessage(EventId = EventIds.ChangeFeedLost, Level = LogLevel.Warning, Message = "Lost the change feed's PostgreSQL connection; caches cleared and kept for at most a second until it reconnects")]
+    [LoggerMessage(EventId = EventIds.ChangeFeedLost, Level = LogLevel.Warning, Message = "Lost the change feed's PostgreSQL connection (closed, or its heartbeat late); caches cleared and trusted for at most a second until it reconnects")]
     private static partial void LogConnectionLost(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = EventIds.ChangeFeedRetrying, Level = LogLevel.Warning, Message = "Could not start the change feed's PostgreSQL LISTEN; retrying in {Delay}")]

@@ -46,7 +46,7 @@ internal sealed class GrantStore
         _db = db;
         _changes = changes;
         _outage = outage;
-        _byKey = new(time, ChangeFeed.UnpushedTtl, 100_000);
+        _byKey = new(time, ChangeFeed.UnpushedTtl, 100_000, feed: changes);
     }
 
     /// <summary>Every grant of a key, oldest first (cached; see the class summary). While the store is out, a list
@@ -189,14 +189,14 @@ internal sealed class GrantStore
     private async Task<IReadOnlyList<Grant>> LoadAsync(string keyArn, CancellationToken ct)
     {
         // Taken before the query: a change committed while it runs must not be overwritten by what it read.
-        var generation = _byKey.Generation;
+        var fill = _byKey.StartFill();
         await using var ctx = _db.Create();
         var rows = await ctx.Grants.AsNoTracking()
             .Where(g => g.KeyArn == keyArn)
             .OrderBy(g => g.CreationDate).ThenBy(g => g.GrantId)
             .ToListAsync(ct);
         var grants = rows.Count == 0 ? NoGrants : [.. rows.Select(ToGrant)];
-        _byKey.TrySet(keyArn, grants, _changes.RecordTtl, generation);
+        _byKey.TrySet(keyArn, grants, _changes.RecordTtl, fill);
         return grants;
     }
 

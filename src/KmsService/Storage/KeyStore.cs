@@ -33,8 +33,8 @@ internal sealed class KeyStore
         _db = db;
         _changes = changes;
         _outage = outage;
-        _keys = new(time, ChangeFeed.UnpushedTtl, 100_000, KeyWeight, MaxCachedKeyBytes);
-        _aliases = new(time, ChangeFeed.UnpushedTtl, 100_000);
+        _keys = new(time, ChangeFeed.UnpushedTtl, 100_000, KeyWeight, MaxCachedKeyBytes, changes);
+        _aliases = new(time, ChangeFeed.UnpushedTtl, 100_000, feed: changes);
         _backingKeys = new(time, BackingKeyTtl, 100_000);
     }
 
@@ -58,7 +58,7 @@ internal sealed class KeyStore
     private async Task<KmsKey?> LoadAsync(string arn, CancellationToken ct)
     {
         // Taken before the queries: a change invalidated while they run keeps what they read out of the cache.
-        var generation = _keys.Generation;
+        var fill = _keys.StartFill();
         await using var db = _db.Create();
         var row = await db.Keys.AsNoTracking().FirstOrDefaultAsync(k => k.Arn == arn, ct);
         if (row is null)
@@ -69,7 +69,7 @@ internal sealed class KeyStore
         var tags = await db.Tags.AsNoTracking().Where(t => t.KeyArn == arn).ToDictionaryAsync(t => t.TagKey, t => t.TagValue, StringComparer.Ordinal, ct);
         var aliases = await db.Aliases.AsNoTracking().Where(a => a.TargetKeyArn == arn).Select(a => a.AliasName).ToArrayAsync(ct);
         var key = ToKey(row) with { Tags = tags, Aliases = aliases };
-        _keys.TrySet(arn, key, _changes.RecordTtl, generation);
+        _keys.TrySet(arn, key, _changes.RecordTtl, fill);
         return key;
     }
 
@@ -84,7 +84,7 @@ internal sealed class KeyStore
 
         try
         {
-            var generation = _aliases.Generation;
+            var fill = _aliases.StartFill();
             await using var db = _db.Create();
             var target = await db.Aliases.AsNoTracking()
                 .Where(a => a.AccountId == account && a.Region == region && a.AliasName == aliasName)
@@ -92,7 +92,7 @@ internal sealed class KeyStore
                 .FirstOrDefaultAsync(ct);
             if (target is not null)
             {
-                _aliases.TrySet(cacheKey, target, _changes.RecordTtl, generation);
+                _aliases.TrySet(cacheKey, target, _changes.RecordTtl, fill);
             }
 
             return target;

@@ -7,8 +7,13 @@ namespace KmsService.Storage;
 /// other instances are pushed, see <see cref="ChangeFeed"/>) and for immutable rows such as wrapped backing keys.</summary>
 /// <remarks>
 /// A read that misses fills the entry after a database query, and a change may commit and be invalidated while that
-/// query runs; the fill would then put the old value back. So a reader takes <see cref="Generation"/> before it
-/// queries and fills with <see cref="TrySet"/>, which drops the value if any invalidation happened since.
+/// query runs; the fill would then put the old value back. So a reader takes a <see cref="FillTicket"/>
+/// (<see cref="StartFill"/>) before it queries and fills with <see cref="TrySet"/>, which drops the value if any
+/// invalidation happened since.
+/// <para>With a <paramref name="feed"/>, an entry filled with <see cref="TrySet"/> is served unconditionally for
+/// <see cref="ChangeFeed.TrustWindow"/> from the start of the read that filled it, and beyond that (up to its time to
+/// live) only while the feed confirms that every change committed before the last <see cref="ChangeFeed.TrustWindow"/>
+/// has been applied (<see cref="ChangeFeed.IsFreshAt"/>, one volatile read).</para>
 /// <para>While the store is unreachable (<see cref="StoreOutage"/>) a reader may fall back on an expired entry with
 /// <see cref="TryGetStale"/>, if it expired recently enough. <see cref="Remove"/> drops an entry for
 /// good (its row changed); <see cref="ExpireAll"/> only expires entries, so they stay available to that fallback;
@@ -19,8 +24,10 @@ namespace KmsService.Storage;
 /// <param name="maxEntries">Most entries held; reaching it empties the cache.</param>
 /// <param name="weigh">The approximate bytes a value keeps alive, where values differ widely (compiled key policies).</param>
 /// <param name="maxWeight">Most bytes, by <paramref name="weigh"/>, held; reaching it empties the cache.</param>
+/// <param name="feed">The change feed that invalidates entries filled with <see cref="TrySet"/>, if any; it must measure
+/// time with the same <paramref name="time"/>.</param>
 internal sealed class TtlCache<TKey, TValue>(
-    TimeProvider time, TimeSpan ttl, int maxEntries, Func<TValue, long>? weigh = null, long maxWeight = long.MaxValue)
+    TimeProvider time, TimeSpan ttl, int maxEntries, Func<TValue, long>? weigh = null, long maxWeight = long.MaxValue, ChangeFeed? feed = null)
     where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
@@ -32,15 +39,20 @@ internal sealed class TtlCache<TKey, TValue>(
     // The weight of the entries held (expired ones too, until replaced or dropped: they are still in memory).
     private long _weight;
 
-    /// <summary>Counts invalidations (<see cref="Remove"/>, <see cref="Clear"/>); taken before a read that may fill.</summary>
-    public long Generation => Volatile.Read(ref _generation);
+    /// <summary>Taken before a read that may fill: the count of invalidations (<see cref="Remove"/>,
+    /// <see cref="Clear"/>) so far, and the time the read starts.</summary>
+    public FillTicket StartFill() => new(Volatile.Read(ref _generation), time.GetTimestamp());
 
     public bool TryGet(TKey key, out TValue value)
     {
-        if (_entries.TryGetValue(key, out var entry) && time.GetTimestamp() < entry.ExpiresAt)
+        if (_entries.TryGetValue(key, out var entry))
         {
-            value = entry.Value;
-            return true;
+            var now = time.GetTimestamp();
+            if (now < entry.TrustedUntil || (now < entry.ExpiresAt && feed is not null && feed.IsFreshAt(now)))
+            {
+                value = entry.Value;
+                return true;
+            }
         }
 
         value = default!;
@@ -63,18 +75,27 @@ internal sealed class TtlCache<TKey, TValue>(
     }
 
     /// <summary>Caches a value for the cache's own TTL, whatever happened meanwhile (for immutable rows).</summary>
-    public void Set(TKey key, TValue value) => Store(key, value, ttl);
-
-    /// <summary>Caches a value read after <see cref="Generation"/> returned <paramref name="generation"/>, for
-    /// <paramref name="timeToLive"/>, unless an invalidation happened since; returns whether it stayed cached.</summary>
-    public bool TrySet(TKey key, TValue value, TimeSpan timeToLive, long generation)
+    public void Set(TKey key, TValue value)
     {
+        var expiresAt = time.GetTimestamp() + Ticks(ttl);
+        Store(key, new Entry(value, expiresAt, expiresAt, weigh?.Invoke(value) ?? 0));
+    }
+
+    /// <summary>Caches a value read after <see cref="StartFill"/> returned <paramref name="fill"/>, for
+    /// <paramref name="timeToLive"/> from the start of that read, unless an invalidation happened since; returns
+    /// whether it stayed cached.</summary>
+    public bool TrySet(TKey key, TValue value, TimeSpan timeToLive, FillTicket fill)
+    {
+        var generation = fill.Generation;
         if (Volatile.Read(ref _generation) != generation)
         {
             return false;
         }
 
-        var entry = Store(key, value, timeToLive);
+        var expiresAt = fill.StartedAt + Ticks(timeToLive);
+        var trustedUntil = feed is null ? expiresAt : Math.Min(expiresAt, fill.StartedAt + Ticks(ChangeFeed.TrustWindow));
+        var entry = new Entry(value, trustedUntil, expiresAt, weigh?.Invoke(value) ?? 0);
+        Store(key, entry);
 
         // An invalidation that slipped in between the check above and the store either came after this re-check
         // (then its removal, which follows its increment, drops the entry) or before it (then we drop it here).
@@ -122,7 +143,7 @@ internal sealed class TtlCache<TKey, TValue>(
                 if (entry.ExpiresAt > now)
                 {
                     // Under the lock no writer replaces or removes it meanwhile; a reader sees either entry.
-                    _entries.TryUpdate(key, entry with { ExpiresAt = now }, entry);
+                    _entries.TryUpdate(key, entry with { TrustedUntil = Math.Min(entry.TrustedUntil, now), ExpiresAt = now }, entry);
                 }
             }
         }
@@ -138,11 +159,11 @@ internal sealed class TtlCache<TKey, TValue>(
         }
     }
 
-    private Entry Store(TKey key, TValue value, TimeSpan timeToLive)
+    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
+
+    private void Store(TKey key, Entry entry)
     {
-        var weight = weigh?.Invoke(value) ?? 0;
-        var expiresAt = time.GetTimestamp() + (long)(timeToLive.TotalSeconds * time.TimestampFrequency);
-        var entry = new Entry(value, expiresAt, weight);
+        var weight = entry.Weight;
         lock (_writes)
         {
             var replaced = _entries.TryGetValue(key, out var old) ? old.Weight : 0;
@@ -157,9 +178,12 @@ internal sealed class TtlCache<TKey, TValue>(
             _entries[key] = entry;
             _weight += weight - replaced;
         }
-
-        return entry;
     }
 
-    private readonly record struct Entry(TValue Value, long ExpiresAt, long Weight);
+    // TrustedUntil: served unconditionally before it; ExpiresAt: never served from it on.
+    private readonly record struct Entry(TValue Value, long TrustedUntil, long ExpiresAt, long Weight);
 }
+
+/// <summary>What a read that may fill a <see cref="TtlCache{TKey,TValue}"/> takes before it queries: the cache's
+/// invalidation count and the time (of the cache's clock) the read started.</summary>
+internal readonly record struct FillTicket(long Generation, long StartedAt);

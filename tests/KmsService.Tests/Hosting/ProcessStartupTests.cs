@@ -1,6 +1,10 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
 using Amazon.KeyManagementService.Model;
 using KmsService.Tests.Infrastructure;
+using Npgsql;
 
 namespace KmsService.Tests.Hosting;
 
@@ -78,6 +82,210 @@ public sealed class ProcessStartupTests
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("KmsService cannot start: No identities", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_PrintsEveryConfigurationOptionAndExitsZero_BeforeAnyOtherWork()
+    {
+        var dir = Path.Combine(Directory.CreateTempSubdirectory("kms-proc-").FullName, "never-created");
+        var result = await RunServiceAsync(["--Kms:DataDir", dir, "--help"], ("ASPNETCORE_ENVIRONMENT", "Development"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Empty(result.StandardError);
+        Assert.Contains("ConnectionStrings:Kms", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("--urls", result.StandardOutput, StringComparison.Ordinal);
+        foreach (var option in OptionNames(typeof(KmsService.Hosting.KmsOptions), "Kms"))
+        {
+            Assert.Contains(option, result.StandardOutput, StringComparison.Ordinal);
+        }
+
+        // Nothing opened or created: no data folder, so no store and no root key.
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
+    public void Readme_ConfigurationTable_NamesEveryConfigurationOption()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        foreach (var option in OptionNames(typeof(KmsService.Hosting.KmsOptions), "Kms"))
+        {
+            Assert.Contains($"`{option}", readme, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Version_PrintsTheInformationalVersionAndExitsZero_BeforeAnyOtherWork()
+    {
+        var dir = Path.Combine(Directory.CreateTempSubdirectory("kms-proc-").FullName, "never-created");
+        var result = await RunServiceAsync(["--Kms:DataDir", dir, "--version"], ("ASPNETCORE_ENVIRONMENT", "Production"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Empty(result.StandardError);
+        var version = typeof(KmsApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+        Assert.Equal($"KmsService {version}", result.StandardOutput.Trim());
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
+    public async Task Start_WithPortInUse_PrintsOneLineAndExitsNonZero()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var dir = Directory.CreateTempSubdirectory("kms-proc-").FullName;
+
+        var result = await RunAsync("dotnet", ["exec", typeof(KmsApp).Assembly.Location, "--urls", $"http://127.0.0.1:{port}", "--Kms:DataDir", dir],
+            [("ASPNETCORE_ENVIRONMENT", "Development")]);
+
+        AssertRefused(result, $"KmsService cannot start: Failed to bind to address http://127.0.0.1:{port}: address already in use");
+    }
+
+    [Fact]
+    public async Task Start_WithPostgresNotListening_PrintsOneLineWithoutThePasswordAndExitsNonZero()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var dir = Directory.CreateTempSubdirectory("kms-proc-").FullName;
+        var result = await RunServiceAsync(["--Kms:DataDir", dir, "--Kms:Store", "postgres"],
+            ("ASPNETCORE_ENVIRONMENT", "Development"),
+            ("ConnectionStrings__Kms", $"Host=127.0.0.1;Port={port};Database=kms;Username=kms;Password={SecretPassword}"));
+
+        AssertRefused(result, "KmsService cannot start: PostgreSQL is not listening at the host and port of ConnectionStrings:Kms");
+        Assert.DoesNotContain(SecretPassword, result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithWrongPostgresPassword_PrintsOneLineWithoutThePasswordAndExitsNonZero()
+    {
+        var configured = Environment.GetEnvironmentVariable("KMS_TEST_POSTGRES");
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            Assert.Skip("Needs KMS_TEST_POSTGRES (a server that checks passwords).");
+        }
+
+        var wrong = new NpgsqlConnectionStringBuilder(configured) { Password = SecretPassword }.ConnectionString;
+        var dir = Directory.CreateTempSubdirectory("kms-proc-").FullName;
+        var result = await RunServiceAsync(["--Kms:DataDir", dir, "--Kms:Store", "postgres"],
+            ("ASPNETCORE_ENVIRONMENT", "Development"), ("ConnectionStrings__Kms", wrong));
+
+        AssertRefused(result, "KmsService cannot start: PostgreSQL refused the login (password authentication failed");
+        Assert.DoesNotContain(SecretPassword, result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithReadOnlyDataFolder_PrintsOneLineAndExitsNonZero()
+    {
+        var dir = Directory.CreateTempSubdirectory("kms-proc-").FullName;
+        await using var readOnly = await ReadOnlyFolder.MakeAsync(dir);
+
+        var result = await RunServiceAsync(["--Kms:DataDir", dir], ("ASPNETCORE_ENVIRONMENT", "Development"));
+
+        AssertRefused(result, "KmsService cannot start: permission denied");
+        Assert.Contains("Kms:DataDir must be writable", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_OnAFullDisk_PrintsOneLineAndExitsNonZero()
+    {
+        // A tiny tmpfs of our own, filled up: only where this process may mount one (root on Linux).
+        var dir = Directory.CreateTempSubdirectory("kms-proc-").FullName;
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root"
+            || (await RunAsync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir], [])).ExitCode != 0)
+        {
+            Assert.Skip("Needs to mount a small tmpfs (root on Linux).");
+        }
+
+        try
+        {
+            await using (var filler = File.Create(Path.Combine(dir, "filler")))
+            {
+                try
+                {
+                    await filler.WriteAsync(new byte[1024 * 1024], Ct);
+                }
+                catch (IOException)
+                {
+                    // Full, as intended.
+                }
+            }
+
+            // The root key comes from the environment, so the first write is the embedded store's.
+            var result = await RunServiceAsync(["--Kms:DataDir", dir], ("ASPNETCORE_ENVIRONMENT", "Development"), ("Kms__RootKey", RootKeyA));
+
+            AssertRefused(result, "KmsService cannot start: the disk is full");
+        }
+        finally
+        {
+            await RunAsync("umount", [dir], []);
+        }
+    }
+
+    private const string SecretPassword = "s3cret-Pa55word-never-printed";
+
+    /// <summary>Every configuration name of an options class, as <c>Kms:Section:Name</c> (nested option classes of the
+    /// service's own are followed).</summary>
+    private static IEnumerable<string> OptionNames(Type options, string prefix)
+    {
+        foreach (var property in options.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            var name = $"{prefix}:{property.Name}";
+            if (property.PropertyType.IsClass && property.PropertyType.Namespace == options.Namespace)
+            {
+                foreach (var nested in OptionNames(property.PropertyType, name))
+                {
+                    yield return nested;
+                }
+            }
+            else
+            {
+                yield return name;
+            }
+        }
+    }
+
+    /// <summary>Makes a folder unwritable, even for root (immutable attribute), and undoes it on dispose.</summary>
+    private sealed class ReadOnlyFolder(string path, bool immutable) : IAsyncDisposable
+    {
+        public static async Task<ReadOnlyFolder> MakeAsync(string path)
+        {
+            if (Environment.UserName == "root")
+            {
+                if ((await RunAsync("chattr", ["+i", path], [])).ExitCode != 0)
+                {
+                    Assert.Skip("Running as root and the folder cannot be made immutable (chattr +i).");
+                }
+
+                return new ReadOnlyFolder(path, immutable: true);
+            }
+
+            if (OperatingSystem.IsWindows())
+            {
+                Assert.Skip("Needs Unix permissions.");
+            }
+            else
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            }
+
+            return new ReadOnlyFolder(path, immutable: false);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (immutable)
+            {
+                await RunAsync("chattr", ["-i", path], []);
+            }
+            else if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
     }
 
     private static void AssertRefused((int ExitCode, string StandardOutput, string StandardError) result, string expectedStart)

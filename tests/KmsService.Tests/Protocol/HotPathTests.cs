@@ -45,11 +45,13 @@ public sealed class HotPathTests(SqliteFixture fixture) : ServiceTests(fixture)
     [Theory]
     [InlineData("GET", "/")]
     [InlineData("PUT", "/prefix")]
-    public async Task OtherMethods_AreStillRouted_MethodNotAllowed(string method, string path)
+    public async Task OtherMethods_OutsideKms_AreNotTakenByTheFastPath_AndAnswerUnknownOperation(string method, string path)
     {
         using var response = await SendAsync(new HttpMethod(method), path);
 
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        // Not the KMS endpoint (which would ask for a signature): the AWS-shaped answer to a method outside the protocol.
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("UnknownOperationException", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     [Theory]

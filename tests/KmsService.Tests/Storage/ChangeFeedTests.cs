@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
+using KmsService.Hosting;
 using KmsService.Storage;
 using KmsService.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -194,6 +195,58 @@ public sealed class ChangeFeedTests_Postgres(PostgresFixture fixture) : ServiceT
     }
 
     [Fact]
+    public async Task DisableKey_WhileTheOtherInstancesFeedIsStalled_IsRefusedByItWithinASecond()
+    {
+        await using var a = await StartListeningAsync();
+        await using var proxy = StartProxy();
+        await using var b = await StartListeningThroughAsync(proxy);
+        var key = await CreateKeyAsync(a.Client());
+        await AssertCachedBeyondASecondAsync(b, key.Arn);
+
+        // The feed's connection stops delivering (not closed), then A disables the key: B must not learn it through the
+        // feed, and still refuses within a second.
+        proxy.Stall();
+        await a.Client().DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId }, Ct);
+        var disabled = Stopwatch.StartNew();
+        var (lastSuccessSent, firstRefusal) = await EncryptOnUntilAsync(b, key.KeyId, disabled, Within + TimeSpan.FromMilliseconds(500));
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"stalled feed: last success sent at {lastSuccessSent}, first refusal at {firstRefusal}");
+        Assert.NotNull(firstRefusal);
+        Assert.True(lastSuccessSent is null || lastSuccessSent < Within,
+            $"an Encrypt sent {lastSuccessSent} after DisableKey returned still succeeded (first refusal at {firstRefusal})");
+        Assert.False(b.Services.GetRequiredService<ChangeFeed>().IsFresh);
+    }
+
+    [Fact]
+    public async Task StalledFeed_WhenTheConnectionDeliversAgain_IsReplacedAndCachingResumes()
+    {
+        await using var a = await StartListeningAsync();
+        await using var proxy = StartProxy();
+        await using var b = await StartListeningThroughAsync(proxy);
+        var feed = b.Services.GetRequiredService<ChangeFeed>();
+        var key = await CreateKeyAsync(a.Client());
+        await EncryptAsync(b.Client(), key.KeyId);
+        var connections = feed.Connections;
+
+        proxy.Stall();
+        await EventuallyAsync(() => !feed.IsListening, "the stalled change feed to be given up");
+        Assert.False(feed.IsFresh);
+        await a.Client().DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId }, Ct);
+        await Assert.ThrowsAsync<DisabledException>(() => EncryptAsync(b.Client(), key.KeyId));
+
+        proxy.Resume();
+        await EventuallyAsync(() => feed.IsListening && feed.IsFresh && feed.Connections > connections, "the change feed to listen again");
+
+        // Notifications flow again ...
+        await a.Client().EnableKeyAsync(new EnableKeyRequest { KeyId = key.KeyId }, Ct);
+        var elapsed = await TimeUntilSucceedsAsync(() => EncryptAsync(b.Client(), key.KeyId));
+        Assert.True(elapsed < Within, $"the other instance saw the key enabled only after {elapsed}");
+
+        // ... and records are cached beyond the second again.
+        await AssertCachedBeyondASecondAsync(b, key.Arn);
+    }
+
+    [Fact]
     public async Task Feed_WhenListening_CachesForTheConfiguredTime()
     {
         await using var a = await StartListeningAsync();
@@ -226,6 +279,90 @@ public sealed class ChangeFeedTests_Postgres(PostgresFixture fixture) : ServiceT
         var feed = server.Services.GetRequiredService<ChangeFeed>();
         await EventuallyAsync(() => feed.IsListening, "the change feed to listen");
         return server;
+    }
+
+    /// <summary>A proxy to the fixture's PostgreSQL server.</summary>
+    private StallingTcpProxy StartProxy()
+    {
+        Fixture.EnsureAvailable();
+        var target = new NpgsqlConnectionStringBuilder(Postgres.ConnectionString);
+        return StallingTcpProxy.Start(target.Host!, target.Port);
+    }
+
+    /// <summary>Starts an instance like <see cref="StartListeningAsync"/> whose change feed alone connects through
+    /// <paramref name="proxy"/> (its requests use the database directly).</summary>
+    private Task<KmsServer> StartListeningThroughAsync(StallingTcpProxy proxy)
+    {
+        var throughProxy = new NpgsqlConnectionStringBuilder(Postgres.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString;
+        return StartListeningAsync(configure: s => s.AddSingleton(sp =>
+            ChangeFeed.Listening(Postgres.ConnectionString, new CacheOptions { KeyTtlSeconds = 3600 }, sp.GetRequiredService<TimeProvider>(), throughProxy)));
+    }
+
+    /// <summary>Fills <paramref name="server"/>'s cache with the key's record, changes the key's row without publishing
+    /// anything, and checks the server still serves the cached record well beyond a second; then restores the row.</summary>
+    private async Task AssertCachedBeyondASecondAsync(KmsServer server, string arn)
+    {
+        await EncryptAsync(server.Client(), arn);
+        await SetStateUnpublishedAsync(arn, "Disabled");
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1.5), Ct);
+            await EncryptAsync(server.Client(), arn);
+        }
+        finally
+        {
+            await SetStateUnpublishedAsync(arn, "Enabled");
+        }
+    }
+
+    private async Task SetStateUnpublishedAsync(string arn, string state)
+    {
+        await using var db = Server.Services.GetRequiredService<KmsDbFactory>().Create();
+        await db.Keys.Where(k => k.Arn == arn).ExecuteUpdateAsync(u => u.SetProperty(k => k.KeyState, state), Ct);
+    }
+
+    /// <summary>Encrypts on <paramref name="server"/> in a loop until <paramref name="until"/> on <paramref name="clock"/>;
+    /// returns when (on that clock) the last successful call was sent and the first DisabledException came back.</summary>
+    private static async Task<(TimeSpan? LastSuccessSent, TimeSpan? FirstRefusal)> EncryptOnUntilAsync(
+        KmsServer server, string keyId, Stopwatch clock, TimeSpan until)
+    {
+        var client = server.Client();
+        TimeSpan? lastSuccessSent = null;
+        TimeSpan? firstRefusal = null;
+        while (clock.Elapsed < until)
+        {
+            var sent = clock.Elapsed;
+            try
+            {
+                await EncryptAsync(client, keyId);
+                lastSuccessSent = sent;
+            }
+            catch (DisabledException)
+            {
+                firstRefusal ??= clock.Elapsed;
+            }
+
+            await Task.Delay(5, Ct);
+        }
+
+        return (lastSuccessSent, firstRefusal);
+    }
+
+    private static async Task<TimeSpan> TimeUntilSucceedsAsync(Func<Task> call)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await call();
+                return watch.Elapsed;
+            }
+            catch (DisabledException) when (watch.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                await Task.Delay(10, Ct);
+            }
+        }
     }
 
     private static Task<EncryptResponse> EncryptAsync(AmazonKeyManagementServiceClient client, string keyId) =>

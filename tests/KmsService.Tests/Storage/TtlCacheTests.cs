@@ -1,4 +1,5 @@
 using System.Globalization;
+using KmsService.Hosting;
 using KmsService.Storage;
 using Microsoft.Extensions.Time.Testing;
 
@@ -14,9 +15,9 @@ public sealed class TtlCacheTests
     [Fact]
     public void TrySet_WithNoInvalidationSinceTheRead_Caches()
     {
-        var generation = _cache.Generation;
+        var fill = _cache.StartFill();
 
-        Assert.True(_cache.TrySet("k", "v", TimeSpan.FromSeconds(30), generation));
+        Assert.True(_cache.TrySet("k", "v", TimeSpan.FromSeconds(30), fill));
         Assert.True(_cache.TryGet("k", out var value));
         Assert.Equal("v", value);
     }
@@ -25,20 +26,20 @@ public sealed class TtlCacheTests
     public void TrySet_AfterAnInvalidationDuringTheRead_DropsTheValue()
     {
         // A read starts, the row changes and is invalidated, then the read tries to cache what it saw before.
-        var generation = _cache.Generation;
+        var fill = _cache.StartFill();
         _cache.Remove("k");
 
-        Assert.False(_cache.TrySet("k", "stale", TimeSpan.FromSeconds(30), generation));
+        Assert.False(_cache.TrySet("k", "stale", TimeSpan.FromSeconds(30), fill));
         Assert.False(_cache.TryGet("k", out _));
     }
 
     [Fact]
     public void TrySet_AfterAClearDuringTheRead_DropsTheValue()
     {
-        var generation = _cache.Generation;
+        var fill = _cache.StartFill();
         _cache.Clear();
 
-        Assert.False(_cache.TrySet("k", "stale", TimeSpan.FromSeconds(30), generation));
+        Assert.False(_cache.TrySet("k", "stale", TimeSpan.FromSeconds(30), fill));
         Assert.False(_cache.TryGet("k", out _));
     }
 
@@ -75,7 +76,7 @@ public sealed class TtlCacheTests
     [Fact]
     public void TrySet_KeepsTheValueForTheGivenTime()
     {
-        _cache.TrySet("k", "v", TimeSpan.FromSeconds(30), _cache.Generation);
+        _cache.TrySet("k", "v", TimeSpan.FromSeconds(30), _cache.StartFill());
 
         _clock.Advance(TimeSpan.FromSeconds(29));
         Assert.True(_cache.TryGet("k", out _));
@@ -92,6 +93,53 @@ public sealed class TtlCacheTests
         Assert.True(_cache.TryGet("k", out _));
         _clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.False(_cache.TryGet("k", out _));
+    }
+
+    [Fact]
+    public void TryGet_WithAFeed_ServesAnEntryOlderThanASecondOnlyWhileAHeartbeatCameBackWithinTheLastSecond()
+    {
+        var feed = new ChangeFeed("Host=unused", new CacheOptions { KeyTtlSeconds = 30 }, _clock);
+        var cache = new TtlCache<string, string>(_clock, TimeSpan.FromSeconds(1), 100, feed: feed);
+        var fill = cache.StartFill();
+        _clock.Advance(TimeSpan.FromMilliseconds(10));
+        cache.TrySet("k", "v", TimeSpan.FromSeconds(30), fill);
+
+        // No heartbeat yet: trusted for a second from the start of the read, not from the fill.
+        _clock.Advance(TimeSpan.FromMilliseconds(989));
+        Assert.True(cache.TryGet("k", out _));
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.False(cache.TryGet("k", out _));
+
+        // A heartbeat sent now came back: trusted for one more second, then not until the next one.
+        feed.Confirm(_clock.GetTimestamp());
+        Assert.True(feed.IsFresh);
+        Assert.True(cache.TryGet("k", out _));
+        _clock.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.True(cache.TryGet("k", out _));
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.False(feed.IsFresh);
+        Assert.False(cache.TryGet("k", out _));
+
+        // Confirmed again, it is served up to its time to live and never after.
+        _clock.Advance(TimeSpan.FromSeconds(27));
+        feed.Confirm(_clock.GetTimestamp());
+        Assert.True(cache.TryGet("k", out _));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        feed.Confirm(_clock.GetTimestamp());
+        Assert.False(cache.TryGet("k", out _));
+    }
+
+    [Fact]
+    public void Confirm_WithAnOlderHeartbeat_KeepsTheNewerConfirmation()
+    {
+        var feed = new ChangeFeed("Host=unused", new CacheOptions(), _clock);
+        var early = _clock.GetTimestamp();
+        _clock.Advance(TimeSpan.FromMilliseconds(900));
+        feed.Confirm(_clock.GetTimestamp());
+        feed.Confirm(early);
+
+        _clock.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.True(feed.IsFresh);
     }
 
     [Fact]
@@ -115,9 +163,9 @@ public sealed class TtlCacheTests
         {
             while (Volatile.Read(ref writing) == 1)
             {
-                var generation = _cache.Generation;
+                var fill = _cache.StartFill();
                 var read = Volatile.Read(ref version);
-                _cache.TrySet("k", read.ToString(CultureInfo.InvariantCulture), TimeSpan.FromHours(1), generation);
+                _cache.TrySet("k", read.ToString(CultureInfo.InvariantCulture), TimeSpan.FromHours(1), fill);
             }
         }, TestContext.Current.CancellationToken)).ToList();
         await Task.WhenAll([writer, .. readers]);
@@ -151,7 +199,7 @@ public sealed class TtlCacheTests
     [Fact]
     public void ExpireAll_ExpiresNowButKeepsForTheStaleFallback()
     {
-        Assert.True(_cache.TrySet("k", "v", TimeSpan.FromHours(1), _cache.Generation));
+        Assert.True(_cache.TrySet("k", "v", TimeSpan.FromHours(1), _cache.StartFill()));
 
         _cache.ExpireAll();
 
@@ -168,10 +216,10 @@ public sealed class TtlCacheTests
     [Fact]
     public void TrySet_AfterAnExpireAllDuringTheRead_IsNotServedFresh()
     {
-        var generation = _cache.Generation;
+        var fill = _cache.StartFill();
         _cache.ExpireAll();
 
-        Assert.False(_cache.TrySet("k", "v", TimeSpan.FromSeconds(30), generation));
+        Assert.False(_cache.TrySet("k", "v", TimeSpan.FromSeconds(30), fill));
         Assert.False(_cache.TryGet("k", out _));
     }
 
