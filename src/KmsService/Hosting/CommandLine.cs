@@ -44,6 +44,8 @@ internal static class CommandLine
                                                    cached while the change feed confirms it is fresh (default 30).
           Kms:Cache:ChangeFeed                     On PostgreSQL, push changes between instances with LISTEN/NOTIFY
                                                    (default true).
+          Kms:Cache:OutageStaleSeconds             While the store is unavailable, serve cached records up to this many
+                                                   seconds past their time to live; 0 fails closed (default 30).
 
         Verbs: --help (this text), --version.
         """;
