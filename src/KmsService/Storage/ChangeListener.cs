@@ -23,8 +23,10 @@ internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, Gra
     private static readonly TimeSpan HeartbeatTimeout = ChangeFeed.TrustWindow;
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(ChangeFeed.ConnectTimeoutSeconds);
 
+    // Short enough that the feed is back within a few seconds of the database (caches are trusted for only a second
+    // meanwhile); one connection attempt every two seconds costs the database nothing.
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
 
     /// <summary>Drops what <paramref name="change"/> names from this instance's caches.</summary>
     public void Apply(StoreChange change)
@@ -59,6 +61,7 @@ internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, Gra
         }
 
         var delay = FirstRetryDelay;
+        var failedAttempts = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -73,18 +76,29 @@ internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, Gra
             {
                 // Whatever failed (database down, connection ended, heartbeat timed out), notifications may have been
                 // missed: forget everything, cache briefly until LISTENing again, and retry. Npgsql's messages carry
-                // no connection string.
+                // no connection string. The heartbeats' pooled connections may be dead too: drop them.
                 var wasListening = feed.IsListening;
                 feed.MarkNotListening();
                 ClearCaches();
+                ClearHeartbeatPool();
+
+                // A store outage is logged once, as a reason (StoreOutage logs it for the calls too); only what is not
+                // one (a bug) carries its stack trace.
+                var outage = StoreFaults.Classify(e) != StoreFault.None;
+                var reason = $"{e.GetType().Name}: {e.Message}";
                 if (wasListening)
                 {
                     delay = FirstRetryDelay;
-                    LogConnectionLost(logger, e);
+                    failedAttempts = 0;
+                    LogConnectionLost(logger, reason, outage ? null : e);
+                }
+                else if (failedAttempts++ == 0 || !outage)
+                {
+                    LogConnectFailed(logger, reason, outage ? null : e);
                 }
                 else
                 {
-                    LogConnectFailed(logger, delay, e);
+                    LogStillRetrying(logger, failedAttempts, reason);
                 }
             }
 
@@ -184,6 +198,17 @@ internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, Gra
 
     private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
+    private void ClearHeartbeatPool()
+    {
+        if (feed.HeartbeatConnectionString is null)
+        {
+            return;
+        }
+
+        using var pooled = new NpgsqlConnection(feed.HeartbeatConnectionString);
+        NpgsqlConnection.ClearPool(pooled);
+    }
+
     private void ClearCaches()
     {
         keys.ClearCaches();
@@ -212,9 +237,12 @@ internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, Gra
     [LoggerMessage(EventId = EventIds.ChangeFeedListening, Level = LogLevel.Information, Message = "Listening for cache invalidations on PostgreSQL channel {Channel}")]
     private static partial void LogListening(ILogger logger, string channel);
 
-    [LoggerMessage(EventId = EventIds.ChangeFeedLost, Level = LogLevel.Warning, Message = "Lost the change feed's PostgreSQL connection (closed, or its heartbeat late); caches cleared and trusted for at most a second until it reconnects")]
-    private static partial void LogConnectionLost(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = EventIds.ChangeFeedLost, Level = LogLevel.Warning, Message = "Lost the change feed's PostgreSQL connection ({Reason}); caches cleared and trusted for at most a second until it reconnects")]
+    private static partial void LogConnectionLost(ILogger logger, string reason, Exception? exception);
 
-    [LoggerMessage(EventId = EventIds.ChangeFeedRetrying, Level = LogLevel.Warning, Message = "Could not start the change feed's PostgreSQL LISTEN; retrying in {Delay}")]
-    private static partial void LogConnectFailed(ILogger logger, TimeSpan delay, Exception exception);
+    [LoggerMessage(EventId = EventIds.ChangeFeedRetrying, Level = LogLevel.Warning, Message = "Could not start the change feed's PostgreSQL LISTEN ({Reason}); retrying every few seconds until it listens")]
+    private static partial void LogConnectFailed(ILogger logger, string reason, Exception? exception);
+
+    [LoggerMessage(EventId = EventIds.ChangeFeedRetrying, Level = LogLevel.Debug, Message = "The change feed's PostgreSQL LISTEN failed again (attempt {Attempt}: {Reason})")]
+    private static partial void LogStillRetrying(ILogger logger, int attempt, string reason);
 }

@@ -66,6 +66,13 @@ public sealed class StoreOutageTests_Postgres(PostgresFixture fixture) : Service
         var recovered = Assert.Single(logs.Entries, e => e.EventId == EventIds.StoreRecovered);
         Assert.Contains("; 2 calls failed meanwhile", recovered.Message, StringComparison.Ordinal);
         Assert.Empty(logs.Errors);
+
+        // The change feed says it once too: the connection lost, at most one warning that it cannot listen yet (its
+        // further attempts are at Debug), and no stack trace for an outage.
+        var feedWarnings = logs.Entries.Where(e => e.Category == typeof(ChangeListener).FullName && e.Level >= LogLevel.Warning).ToList();
+        Assert.All(feedWarnings, e => Assert.Null(e.Exception));
+        Assert.True(feedWarnings.Count(e => e.EventId == EventIds.ChangeFeedLost) <= 1, string.Join("\n", feedWarnings));
+        Assert.True(feedWarnings.Count(e => e.EventId == EventIds.ChangeFeedRetrying) <= 1, string.Join("\n", feedWarnings));
     }
 
     [Fact]
