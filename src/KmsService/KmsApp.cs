@@ -88,7 +88,7 @@ internal static class KmsApp
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
-        logGate.OpenWhenStarted(app.Lifetime);
+        logGate.OpenWhenStarted(app);
         // KMS calls are taken before routing (KmsEndpoint.TakesBeforeRouting); routing then serves what is mapped below.
         var kms = app.Services.GetRequiredService<KmsEndpoint>();
         app.Use(next => http => KmsEndpoint.TakesBeforeRouting(http) ? kms.HandleAsync(http) : next(http));

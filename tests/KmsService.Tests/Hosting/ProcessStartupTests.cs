@@ -296,6 +296,10 @@ public sealed class ProcessStartupTests
         Assert.StartsWith(expectedStart, line, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", result.StandardOutput + result.StandardError, StringComparison.Ordinal);
+
+        // Nothing else is said about a start that failed: no error entry, and no status line of a shutdown.
+        Assert.DoesNotContain("fail:", result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("shutting down", result.StandardOutput, StringComparison.Ordinal);
     }
 
     private static Task<(int ExitCode, string StandardOutput, string StandardError)> RunServiceAsync(
