@@ -205,7 +205,7 @@ public sealed class ChangeFeedTests_Postgres(PostgresFixture fixture) : ServiceT
 
         // The feed's connection stops delivering (not closed), then A disables the key: B must not learn it through the
         // feed, and still refuses within a second.
-        proxy.Stall();
+        proxy.Hang();
         await a.Client().DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId }, Ct);
         var disabled = Stopwatch.StartNew();
         var (lastSuccessSent, firstRefusal) = await EncryptOnUntilAsync(b, key.KeyId, disabled, Within + TimeSpan.FromMilliseconds(500));
@@ -228,13 +228,13 @@ public sealed class ChangeFeedTests_Postgres(PostgresFixture fixture) : ServiceT
         await EncryptAsync(b.Client(), key.KeyId);
         var connections = feed.Connections;
 
-        proxy.Stall();
+        proxy.Hang();
         await EventuallyAsync(() => !feed.IsListening, "the stalled change feed to be given up");
         Assert.False(feed.IsFresh);
         await a.Client().DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId }, Ct);
         await Assert.ThrowsAsync<DisabledException>(() => EncryptAsync(b.Client(), key.KeyId));
 
-        proxy.Resume();
+        proxy.Restore();
         await EventuallyAsync(() => feed.IsListening && feed.IsFresh && feed.Connections > connections, "the change feed to listen again");
 
         // Notifications flow again ...
@@ -282,16 +282,16 @@ public sealed class ChangeFeedTests_Postgres(PostgresFixture fixture) : ServiceT
     }
 
     /// <summary>A proxy to the fixture's PostgreSQL server.</summary>
-    private StallingTcpProxy StartProxy()
+    private TcpProxy StartProxy()
     {
         Fixture.EnsureAvailable();
         var target = new NpgsqlConnectionStringBuilder(Postgres.ConnectionString);
-        return StallingTcpProxy.Start(target.Host!, target.Port);
+        return new TcpProxy(target.Host!, target.Port);
     }
 
     /// <summary>Starts an instance like <see cref="StartListeningAsync"/> whose change feed alone connects through
     /// <paramref name="proxy"/> (its requests use the database directly).</summary>
-    private Task<KmsServer> StartListeningThroughAsync(StallingTcpProxy proxy)
+    private Task<KmsServer> StartListeningThroughAsync(TcpProxy proxy)
     {
         var throughProxy = new NpgsqlConnectionStringBuilder(Postgres.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString;
         return StartListeningAsync(configure: s => s.AddSingleton(sp =>
