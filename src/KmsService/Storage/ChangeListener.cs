@@ -13,7 +13,8 @@ namespace KmsService.Storage;
 /// within <see cref="HeartbeatTimeout"/>, it clears every cache (notifications may have been missed meanwhile), logs a
 /// warning, drops the connection and reconnects with backoff; it clears them again once LISTENing, for what committed
 /// before that.</summary>
-internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, GrantStore grants, IHsa hsa, ILogger<ChangeListener> logger)
+internal sealed partial class ChangeListener(
+    ChangeFeed feed, KeyStore keys, GrantStore grants, IHsa hsa, StoreOutage outage, ILogger<ChangeListener> logger)
     : BackgroundService
 {
     // A heartbeat every quarter second keeps the feed's confirmation well inside its one-second trust window; one not
@@ -82,23 +83,27 @@ internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, Gra
                 ClearCaches();
                 ClearHeartbeatPool();
 
-                // A store outage is logged once, as a reason (StoreOutage logs it for the calls too); only what is not
-                // one (a bug) carries its stack trace.
-                var outage = StoreFaults.Classify(e) != StoreFault.None;
+                // The feed says it lost its connection, once, without a stack trace unless the cause is a bug (the
+                // database's ending it, a lost network, a late heartbeat are not). Failing to connect again is a
+                // database outage, the store's to log once (StoreOutage: a warning when it begins, a line when it ends);
+                // the feed's further attempts go to Debug.
                 var reason = $"{e.GetType().Name}: {e.Message}";
+                var storeFault = e is not HeartbeatLateException && StoreFaults.Classify(e) != StoreFault.None;
                 if (wasListening)
                 {
                     delay = FirstRetryDelay;
                     failedAttempts = 0;
-                    LogConnectionLost(logger, reason, outage ? null : e);
+                    LogConnectionLost(logger, reason, storeFault || e is HeartbeatLateException ? null : e);
                 }
-                else if (failedAttempts++ == 0 || !outage)
+                else if (storeFault && outage.Notice(e))
                 {
-                    LogConnectFailed(logger, reason, outage ? null : e);
+                    // Cannot connect: the database does not answer new connections either. Noticing it begins the
+                    // outage (logged there) if nothing else has yet.
+                    LogStillRetrying(logger, ++failedAttempts, reason);
                 }
                 else
                 {
-                    LogStillRetrying(logger, failedAttempts, reason);
+                    LogConnectFailed(logger, reason, e);
                 }
             }
 
@@ -167,7 +172,7 @@ internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, Gra
             }
             else if (Stopwatch.GetElapsedTime(pending.SentAt) >= HeartbeatTimeout)
             {
-                throw new TimeoutException($"The change feed's heartbeat did not come back within {HeartbeatTimeout.TotalMilliseconds} ms.");
+                throw new HeartbeatLateException($"The change feed's heartbeat did not come back within {HeartbeatTimeout.TotalMilliseconds} ms.");
             }
         }
     }
@@ -215,6 +220,9 @@ internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, Gra
         grants.ClearCaches();
     }
 
+    /// <summary>The heartbeat did not come back in time on a connection that did not fail: it is stalled.</summary>
+    private sealed class HeartbeatLateException(string message) : TimeoutException(message);
+
     /// <summary>A heartbeat on its way: its sequence number, its stamp on the caches' clock, when it was sent (on the
     /// real clock, for its timeout) and the sending.</summary>
     private sealed record Heartbeat(long Sequence, long Stamp, long SentAt, Task Sending);
@@ -241,7 +249,7 @@ internal sealed partial class ChangeListener(ChangeFeed feed, KeyStore keys, Gra
     private static partial void LogConnectionLost(ILogger logger, string reason, Exception? exception);
 
     [LoggerMessage(EventId = EventIds.ChangeFeedRetrying, Level = LogLevel.Warning, Message = "Could not start the change feed's PostgreSQL LISTEN ({Reason}); retrying every few seconds until it listens")]
-    private static partial void LogConnectFailed(ILogger logger, string reason, Exception? exception);
+    private static partial void LogConnectFailed(ILogger logger, string reason, Exception exception);
 
     [LoggerMessage(EventId = EventIds.ChangeFeedRetrying, Level = LogLevel.Debug, Message = "The change feed's PostgreSQL LISTEN failed again (attempt {Attempt}: {Reason})")]
     private static partial void LogStillRetrying(ILogger logger, int attempt, string reason);
