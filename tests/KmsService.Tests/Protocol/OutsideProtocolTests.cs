@@ -85,33 +85,13 @@ public sealed class OutsideProtocolTests(SqliteFixture fixture) : ServiceTests(f
         Assert.Empty(response.Body);
     }
 
-    private sealed record RawResponse(int Status, IReadOnlyList<KeyValuePair<string, string>> Headers, string Body)
-    {
-        public string? Header(string name) =>
-            Headers.Where(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).FirstOrDefault();
-    }
-
     /// <summary>Sends bytes as they are and reads one response (its Content-Length worth of body).</summary>
-    private async Task<RawResponse> SendAsync(string request, bool expectBody = true)
+    private async Task<RawHttpResponse> SendAsync(string request, bool expectBody = true)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(Server.Url.Host, Server.Url.Port, Ct);
         var stream = tcp.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request), Ct);
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        var statusLine = await reader.ReadLineAsync(Ct) ?? throw new InvalidOperationException("No response.");
-        var status = int.Parse(statusLine.Split(' ')[1], CultureInfo.InvariantCulture);
-        var headers = new List<KeyValuePair<string, string>>();
-        for (var line = await reader.ReadLineAsync(Ct); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(Ct))
-        {
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            headers.Add(new(line[..colon].Trim(), line[(colon + 1)..].Trim()));
-        }
-
-        var length = headers.Where(h => h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-            .Select(h => int.Parse(h.Value, CultureInfo.InvariantCulture)).FirstOrDefault();
-        var body = new char[expectBody ? length : 0];
-        await reader.ReadBlockAsync(body, Ct);
-        return new RawResponse(status, headers, new string(body));
+        return await RawHttpResponse.ReadAsync(stream, Ct, expectBody);
     }
 }

@@ -112,21 +112,9 @@ public sealed class WireProtocolTests(SqliteFixture fixture) : ServiceTests(fixt
         var head = $"POST / HTTP/1.1\r\nHost: {Server.Url.Authority}\r\nX-Amz-Target: TrentService.GenerateRandom\r\n"
             + "Content-Type: application/x-amz-json-1.1\r\nContent-Length: 2097152\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head), Ct);
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        var statusLine = await reader.ReadLineAsync(Ct);
-        Assert.Equal("HTTP/1.1 400 Bad Request", statusLine);
-        var length = 0;
-        for (var line = await reader.ReadLineAsync(Ct); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(Ct))
-        {
-            if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
-            {
-                length = int.Parse(line["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-
-        var body = new char[length];
-        await reader.ReadBlockAsync(body, Ct);
-        Assert.Contains("\"__type\":\"ValidationException\"", new string(body), StringComparison.Ordinal);
+        var response = await RawHttpResponse.ReadAsync(stream, Ct);
+        Assert.Equal("HTTP/1.1 400 Bad Request", response.StatusLine);
+        Assert.Contains("\"__type\":\"ValidationException\"", response.Body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -135,19 +135,7 @@ public sealed class BodyReadTests(SqliteFixture fixture) : ServiceTests(fixture)
 
     private static async Task<(string Status, string Body)> ReadResponseAsync(NetworkStream stream)
     {
-        using var reader = new StreamReader(stream, Encoding.ASCII, leaveOpen: true);
-        var status = await reader.ReadLineAsync(Ct) ?? string.Empty;
-        var length = 0;
-        for (var line = await reader.ReadLineAsync(Ct); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(Ct))
-        {
-            if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
-            {
-                length = int.Parse(line["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-
-        var body = new char[length];
-        await reader.ReadBlockAsync(body, Ct);
-        return (status, new string(body));
+        var response = await RawHttpResponse.ReadAsync(stream, Ct);
+        return (response.StatusLine, response.Body);
     }
 }
