@@ -18,7 +18,7 @@
 #       tree=src/KmsService/bin/Release/net10.0/KmsService.dll "wks=src/KmsService/bin/Release/net10.0/KmsService.dll@DOTNET_gcServer=0"
 #
 # Environment: CONCURRENCY (default 64), WARMUP (seconds of mix per server before the first round, default 15),
-# BASE_PORT (default 18100), LOAD_DLL (the load tool, default this tree's Release build), LOAD_ENV (environment of
+# BASE_PORT (default: a free port per variant, asked of the OS), LOAD_DLL (the load tool, default this tree's Release build), LOAD_ENV (environment of
 # the load tool). Loopback only; every process started here is stopped on exit.
 set -uo pipefail
 
@@ -38,8 +38,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port=${BASE_PORT:-18100}
+# A free loopback port from the OS (another run or test may be using any fixed one).
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=${BASE_PORT:-}
 for spec in "$@"; do
+    [[ -n "${BASE_PORT:-}" ]] || port=$(free_port)
     label=${spec%%=*}; rest=${spec#*=}; dll=${rest%%@*}; envs=""
     [[ "$rest" == *@* ]] && envs=${rest#*@}
     mkdir -p "$WORK/$label"

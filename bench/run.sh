@@ -20,9 +20,11 @@ WARMUP=${WARMUP:-5}
 CONCURRENCY=${CONCURRENCY:-64}
 SHORT_DURATION=${SHORT_DURATION:-10}
 SINGLE_DURATION=${SINGLE_DURATION:-5}
-SQLITE_PORT=${SQLITE_PORT:-18080}
-POSTGRES_PORT=${POSTGRES_PORT:-18081}
-MOTO_PORT=${MOTO_PORT:-15001}
+# Free loopback ports from the OS unless given (another run or test may be using any fixed one).
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+SQLITE_PORT=${SQLITE_PORT:-$(free_port)}
+POSTGRES_PORT=${POSTGRES_PORT:-$(free_port)}
+MOTO_PORT=${MOTO_PORT:-$(free_port)}
 PG=${KMS_BENCH_PG:-Host=127.0.0.1;Port=5432;Username=kms_ci;Password=kms_ci}
 REF=""
 
