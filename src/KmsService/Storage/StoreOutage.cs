@@ -49,6 +49,7 @@ internal sealed partial class StoreOutage : IDisposable
             return false;
         }
 
+        ForgetBrokenConnections(exception);
         Begin(fault, exception);
         return true;
     }
@@ -58,6 +59,7 @@ internal sealed partial class StoreOutage : IDisposable
     public KmsException FailCall(Exception exception)
     {
         var fault = StoreFaults.Classify(exception);
+        ForgetBrokenConnections(exception);
         Begin(fault, exception);
         Interlocked.Increment(ref _failedCalls);
         return StoreFaults.Answer(fault);
@@ -83,6 +85,17 @@ internal sealed partial class StoreOutage : IDisposable
     {
         _stopping.Cancel();
         _stopping.Dispose();
+    }
+
+    // SQLite opens a file it cannot write (the database, or its -wal or -shm file) read-only and keeps the connection
+    // so: every connection opened while the cause lasts is one (the probes' too), not only those of the outage's
+    // start. Each such failure empties the pool, so the first write after the cause is gone opens a new connection.
+    private void ForgetBrokenConnections(Exception exception)
+    {
+        if (StoreFaults.IsSqliteWriteFault(exception))
+        {
+            _db.ClearConnectionPool();
+        }
     }
 
     private void Begin(StoreFault fault, Exception exception)

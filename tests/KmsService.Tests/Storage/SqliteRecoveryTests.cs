@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using KmsService.Hosting;
+using KmsService.Storage;
 using KmsService.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -35,6 +36,30 @@ public sealed class SqliteRecoveryTests(SqliteFixture fixture) : ServiceTests(fi
         }
 
         await CreateKeyAsync(kms);
+    }
+
+    [Fact]
+    public async Task Write_AfterTheDatabaseAndItsLogWereReadOnly_WhileServing_SucceedsOnTheFirstTry()
+    {
+        // While the service runs, with no pool emptied by hand: the connections the failing calls and the outage's
+        // probes open meanwhile get a read-only write-ahead log, and must not serve the first write afterwards.
+        await using var isolated = await Fixture.StartIsolatedAsync();
+        var kms = isolated.Server.Client();
+        await CreateKeyAsync(kms);
+        var database = Path.Combine(isolated.Server.DataDir, DataFolder.DatabaseFile);
+
+        using (ReadOnlyFile.Make(database))
+        using (ReadOnlyFile.Make(database + "-wal"))
+        using (ReadOnlyFile.Make(isolated.Server.DataDir))
+        {
+            var refused = await Assert.ThrowsAsync<KMSInternalException>(() => CreateKeyAsync(kms));
+            Assert.Equal(System.Net.HttpStatusCode.InternalServerError, refused.StatusCode);
+            await Task.Delay(StoreOutage.ProbeInterval * 3, Ct);
+            await Assert.ThrowsAsync<KMSInternalException>(() => CreateKeyAsync(kms));
+        }
+
+        await CreateKeyAsync(kms);
+        Assert.Equal(2, (await kms.ListKeysAsync(new ListKeysRequest(), Ct)).Keys.Count);
     }
 
     /// <summary>Makes a file unwritable for this process until disposed: a mode without write permission, or, for
