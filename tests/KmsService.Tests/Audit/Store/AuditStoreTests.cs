@@ -159,6 +159,45 @@ public abstract class AuditStoreTests
     }
 
     [Fact]
+    public async Task AppendInTransaction_RolledBackThenCommitted_LeavesOneValidChain()
+    {
+        await using var store = await NewStoreAsync();
+        using var hsa = NewHsa();
+        var chain = new AuditChain(hsa, TimeProvider.System, new AuditStoreOptions { DigestEvery = 2, DigestSeconds = 0 });
+        await AppendAsync(store, hsa, new AuditStoreOptions { DigestEvery = 1000, DigestSeconds = 0 }, 3);
+
+        // A state change that fails takes its record with it; one that commits, commits its record too.
+        foreach (var commit in new[] { false, true })
+        {
+            await using var db = store.Create();
+            await using var tx = await db.Database.BeginTransactionAsync(Ct);
+            db.StoreMeta.Add(new StoreMetaRow { Name = "state-change", Value = commit.ToString() });
+            await chain.AppendAsync(db, [Entry(100)], Ct);
+            if (commit)
+            {
+                await tx.CommitAsync(Ct);
+            }
+        }
+
+        var result = await VerifyAsync(store, hsa);
+        Assert.True(result.Valid, result.Message);
+        Assert.Equal(4, result.Records);
+        Assert.Equal(1, result.Digests);
+        await using var check = store.Create();
+        Assert.Equal("True", (await check.StoreMeta.SingleAsync(m => m.Name == "state-change", Ct)).Value);
+    }
+
+    [Fact]
+    public async Task AppendInTransaction_WithoutATransaction_Throws()
+    {
+        await using var store = await NewStoreAsync();
+        using var hsa = NewHsa();
+        var chain = new AuditChain(hsa, TimeProvider.System, new AuditStoreOptions());
+        await using var db = store.Create();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => chain.AppendAsync(db, [Entry(1)], Ct));
+    }
+
+    [Fact]
     public async Task AuditVerifyVerb_ValidThenTampered_ExitsZeroThenOne()
     {
         await using var store = await NewStoreAsync();
