@@ -27,6 +27,11 @@ internal sealed class AuditChain(IHsa hsa, TimeProvider time, AuditStoreOptions 
             throw new InvalidOperationException("Audit records are appended inside a transaction, which holds the chain head lock until it commits.");
         }
 
+        foreach (var entry in entries)
+        {
+            AuditEntryLimits.Validate(entry);
+        }
+
         var head = await LockHeadAsync(db, ct);
         var sequence = head.LastSequence;
         var prev = head.LastHash;

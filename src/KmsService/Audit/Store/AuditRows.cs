@@ -72,15 +72,15 @@ internal static class AuditModel
             e.ToTable("audit_records");
             e.HasKey(r => r.Sequence);
             e.Property(r => r.Sequence).ValueGeneratedNever();
-            e.Property(r => r.EventId).HasMaxLength(64);
-            e.Property(r => r.AccountId).HasMaxLength(12);
-            e.Property(r => r.RecipientAccountId).HasMaxLength(12);
-            e.Property(r => r.EventName).HasMaxLength(128);
-            e.Property(r => r.Username).HasMaxLength(256);
-            e.Property(r => r.AccessKeyId).HasMaxLength(128);
-            e.Property(r => r.ResourceType).HasMaxLength(64);
-            e.Property(r => r.ResourceName).HasMaxLength(256);
-            e.Property(r => r.EventSource).HasMaxLength(64);
+            e.Property(r => r.EventId).HasMaxLength(AuditEntryLimits.EventId);
+            e.Property(r => r.AccountId).HasMaxLength(AuditEntryLimits.AccountId);
+            e.Property(r => r.RecipientAccountId).HasMaxLength(AuditEntryLimits.AccountId);
+            e.Property(r => r.EventName).HasMaxLength(AuditEntryLimits.EventName);
+            e.Property(r => r.Username).HasMaxLength(AuditEntryLimits.Username);
+            e.Property(r => r.AccessKeyId).HasMaxLength(AuditEntryLimits.AccessKeyId);
+            e.Property(r => r.ResourceType).HasMaxLength(AuditEntryLimits.ResourceType);
+            e.Property(r => r.ResourceName).HasMaxLength(AuditEntryLimits.ResourceName);
+            e.Property(r => r.EventSource).HasMaxLength(AuditEntryLimits.EventSource);
             e.HasIndex(r => r.EventId).IsUnique();
 
             // LookupEvents: an account's events, newest first, optionally with one attribute.

@@ -20,9 +20,13 @@ internal sealed partial class AuditWriter : BackgroundService
     private readonly AuditStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<AuditWriter> _log;
+    private readonly StoreOutage? _outage;
 
-    public AuditWriter(KmsDbFactory db, AuditChain chain, AuditStoreOptions options, TimeProvider time, ILogger<AuditWriter> log)
+    /// <param name="outage">The service's outage tracker: a store fault begins an outage (one warning, the connection
+    /// pool emptied, probes until it ends) and counts the batch's calls; null where there is none (tests).</param>
+    public AuditWriter(KmsDbFactory db, AuditChain chain, AuditStoreOptions options, TimeProvider time, ILogger<AuditWriter> log, StoreOutage? outage = null)
     {
+        _outage = outage;
         _db = db;
         _chain = chain;
         _options = options;
@@ -36,10 +40,12 @@ internal sealed partial class AuditWriter : BackgroundService
     }
 
     /// <summary>Completes once <paramref name="entry"/> is committed in the chain.</summary>
+    /// <exception cref="ArgumentException">The entry does not fit its columns (see <see cref="AuditEntryLimits"/>).</exception>
     /// <exception cref="KmsException">The store could not be written (<c>DependencyTimeoutException</c> or
     /// <c>KMSInternalException</c>, as <see cref="StoreFaults"/> answers), or the service is stopping.</exception>
     public async Task AppendAsync(AuditEntry entry, CancellationToken ct = default)
     {
+        AuditEntryLimits.Validate(entry);
         var pending = new Pending(entry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         try
         {
@@ -113,12 +119,17 @@ internal sealed partial class AuditWriter : BackgroundService
 #pragma warning restore CA1031
         {
             var fault = StoreFaults.Classify(e);
-            LogCommitFailed(_log, batch.Count, fault, e);
+            if (fault == StoreFault.None || _outage is null)
+            {
+                // A bug or a malformed row: its stack trace is wanted. An outage is logged once by StoreOutage.
+                LogCommitFailed(_log, batch.Count, fault, e);
+            }
+
             foreach (var pending in batch)
             {
                 pending.Done.TrySetException(fault == StoreFault.None
                     ? new KMSInternalException(KmsEndpoint.InternalErrorMessage)
-                    : StoreFaults.Answer(fault));
+                    : _outage?.FailCall(e) ?? StoreFaults.Answer(fault));
             }
 
             return;

@@ -8,6 +8,7 @@ using KmsService.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace KmsService.Tests.Audit.Store;
@@ -198,6 +199,55 @@ public abstract class AuditStoreTests
     }
 
     [Fact]
+    public async Task Append_WithAnOversizedField_FailsOnlyThatCall()
+    {
+        await using var store = await NewStoreAsync();
+        using var hsa = NewHsa();
+        var options = new AuditStoreOptions { DigestSeconds = 0 };
+        using var writer = NewWriter(store, hsa, options);
+        await writer.StartAsync(Ct);
+
+        var good = writer.AppendAsync(Entry(1), Ct);
+        await Assert.ThrowsAsync<ArgumentException>(() => writer.AppendAsync(Entry(2) with { EventName = new string('x', 129) }, Ct));
+        await good;
+        await writer.StopAsync(Ct);
+
+        Assert.Equal(1, (await VerifyAsync(store, hsa)).Records);
+    }
+
+    [Fact]
+    public async Task Writer_WhenRecordsWaitDigestSeconds_SignsADigestWithoutNewRecords()
+    {
+        await using var store = await NewStoreAsync();
+        using var hsa = NewHsa();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero));
+        var options = new AuditStoreOptions { DigestEvery = 1000, DigestSeconds = 60 };
+        using var writer = new AuditWriter(new KmsDbFactory(store.Create), new AuditChain(hsa, time, options), options, time, NullLogger<AuditWriter>.Instance);
+        await writer.StartAsync(Ct);
+
+        // The first records of a store are signed at once (no digest yet); the next wait for the period.
+        await writer.AppendAsync(Entry(1), Ct);
+        await writer.AppendAsync(Entry(2), Ct);
+        Assert.Equal(1, (await VerifyAsync(store, hsa)).Digests);
+
+        time.Advance(TimeSpan.FromSeconds(61));
+        AuditVerification result;
+        var waited = 0;
+        do
+        {
+            // Waits for the writer's loop to act on the advanced clock (bounded), not for time to pass.
+            await Task.Delay(20, Ct);
+            result = await VerifyAsync(store, hsa);
+        }
+        while (result.Digests < 2 && ++waited < 250);
+
+        await writer.StopAsync(Ct);
+        Assert.True(result.Valid, result.Message);
+        Assert.Equal(2, result.Digests);
+        Assert.Equal("valid: 2 records, 2 signed digests", result.Message);
+    }
+
+    [Fact]
     public async Task AuditVerifyVerb_ValidThenTampered_ExitsZeroThenOne()
     {
         await using var store = await NewStoreAsync();
@@ -251,9 +301,16 @@ public abstract class AuditStoreTests
     {
         var row = new AuditRecordRow
         {
-            Sequence = sequence, EventId = Guid.NewGuid().ToString(), EventTime = AuditHash.Truncate(DateTimeOffset.UtcNow),
-            AccountId = "111122223333", EventName = eventName, ReadOnly = true, EventSource = "kms.amazonaws.com",
-            RecordJson = "{}"u8.ToArray(), PrevHash = prevHash, Hash = [],
+            Sequence = sequence,
+            EventId = Guid.NewGuid().ToString(),
+            EventTime = AuditHash.Truncate(DateTimeOffset.UtcNow),
+            AccountId = "111122223333",
+            EventName = eventName,
+            ReadOnly = true,
+            EventSource = "kms.amazonaws.com",
+            RecordJson = "{}"u8.ToArray(),
+            PrevHash = prevHash,
+            Hash = [],
         };
         row.Hash = AuditHash.Compute(prevHash, row);
         return row;

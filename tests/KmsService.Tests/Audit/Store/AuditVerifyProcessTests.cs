@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using KmsService.Audit.Store;
 using KmsService.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KmsService.Tests.Audit.Store;
 
@@ -9,17 +11,21 @@ public sealed class AuditVerifyProcessTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task AuditVerify_OnAStoreTheServiceCreated_PrintsValidAndExitsZero()
+    public async Task AuditVerify_OnAStoreTheServiceWrote_PrintsValidAndExitsZero()
     {
         var dir = Directory.CreateTempSubdirectory("kms-audit-verb-").FullName;
-        await using (await KmsServer.StartAsync(dataDir: dir))
+        await using (var server = await KmsServer.StartAsync(dataDir: dir))
         {
+            // The service's own writer (DI, hosted loop, migrated store, outage tracker) commits the record.
+            await server.Services.GetRequiredService<AuditWriter>().AppendAsync(new AuditEntry(
+                Guid.NewGuid().ToString(), DateTimeOffset.UtcNow, "000000000000", null, "ListKeys", "root", "test",
+                null, null, true, "kms.amazonaws.com", "{\"eventName\":\"ListKeys\"}"u8.ToArray()), Ct);
         }
 
         var (exitCode, output) = await RunAsync(["audit", "verify", "--Kms:DataDir", dir]);
 
         Assert.Equal(0, exitCode);
-        Assert.Equal("audit verify: valid: 0 records, 0 signed digests", output.Trim());
+        Assert.Equal("audit verify: valid: 1 records, 1 signed digests", output.Trim());
     }
 
     [Fact]
