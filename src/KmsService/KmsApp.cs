@@ -1,3 +1,4 @@
+using KmsService.Audit.Store;
 using KmsService.Core.Auth;
 using KmsService.Core.Crypto;
 using KmsService.Hosting;
@@ -71,6 +72,7 @@ internal static class KmsApp
         builder.Services.AddSingleton<SeedApplier>();
         builder.Services.AddSingleton<KeyDeletionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyDeletionService>());
+        AuditStore.Add(builder.Services, builder.Configuration);
         builder.Services.AddSingleton<RotationStore>();
         builder.Services.AddSingleton<KeyRotationService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyRotationService>());
@@ -115,7 +117,7 @@ internal static class KmsApp
 
     // The environment as the host resolves it (ASPNETCORE_ and DOTNET_ variables, --environment); only when none is
     // set does the launch profile's default apply. A published service has no launch profile: Production by default.
-    private static WebApplicationOptions BuilderOptions(string[] args)
+    internal static WebApplicationOptions BuilderOptions(string[] args)
     {
         var host = new ConfigurationBuilder()
             .AddEnvironmentVariables("DOTNET_")

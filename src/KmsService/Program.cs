@@ -1,3 +1,4 @@
+using KmsService.Audit.Store;
 using KmsService.Hosting;
 
 namespace KmsService;
@@ -11,6 +12,11 @@ public static class Program
         if (CommandLine.TryAnswer(args, Console.Out))
         {
             return 0;
+        }
+
+        if (AuditVerifyCommand.Matches(args))
+        {
+            return await AuditVerifyCommand.RunAsync(args, Console.Out);
         }
 
         WebApplication? app = null;

@@ -35,4 +35,13 @@ public interface IHsa
     /// <summary>True when <paramref name="backingKey"/> unwraps under the root key for <paramref name="keyArn"/>
     /// (a store written before it had a key-check value is checked this way). Nothing leaves the HSA.</summary>
     bool Unwraps(string keyArn, WrappedBackingKey backingKey);
+
+    /// <summary>Signs an audit digest with the audit signing key, which the HSA derives from the root key and never
+    /// exports (HMAC-SHA256 under SP 800-108 KDF(root key, "KmsService audit digest v1")). Anyone who can write the
+    /// database but does not hold the root key cannot produce a valid signature.</summary>
+    byte[] SignAuditDigest(ReadOnlySpan<byte> digest);
+
+    /// <summary>True when <paramref name="signature"/> is the audit signing key's signature of
+    /// <paramref name="digest"/> (compared in fixed time).</summary>
+    bool VerifyAuditDigest(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> signature);
 }

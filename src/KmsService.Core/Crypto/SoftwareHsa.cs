@@ -59,6 +59,9 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     // A label no other use of the root key MACs: the root key only ever wraps (AES-GCM) otherwise.
     private static ReadOnlySpan<byte> RootKeyCheckLabel => "KmsService root key check v1"u8;
 
+    // The SP 800-108 label of the audit signing key (see DeriveAuditKey).
+    private static ReadOnlySpan<byte> AuditDigestLabel => "KmsService audit digest v1"u8;
+
     // INVARIANT: KdfInputLength counts these 21 bytes.
     private static ReadOnlySpan<byte> KdfLabel => "KmsService encrypt v1"u8;
 
@@ -466,6 +469,40 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     }
 
     /// <inheritdoc />
+    public byte[] SignAuditDigest(ReadOnlySpan<byte> digest)
+    {
+        ThrowIfDisposed();
+        Span<byte> key = stackalloc byte[KeyLength];
+        try
+        {
+            DeriveAuditKey(key);
+            return HMACSHA256.HashData(key, digest);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <inheritdoc />
+    public bool VerifyAuditDigest(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> signature)
+    {
+        ThrowIfDisposed();
+        Span<byte> key = stackalloc byte[KeyLength];
+        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        try
+        {
+            DeriveAuditKey(key);
+            HMACSHA256.HashData(key, digest, expected);
+            return CryptographicOperations.FixedTimeEquals(expected, signature);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <inheritdoc />
     public bool Unwraps(string keyArn, WrappedBackingKey backingKey)
     {
         ThrowIfDisposed();
@@ -485,6 +522,21 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     private static CryptographicException UnwrapFailed() =>
         new("The backing key does not unwrap under the root key: the root key differs from the one that wrapped it, "
             + "or the wrapped key was altered or moved to another key.");
+
+    // NIST SP 800-108 counter mode over HMAC-SHA256, label "KmsService audit digest v1", no context: a key of its
+    // own for audit digests, so that a digest signature is never a MAC any other use of the root key produces.
+    private void DeriveAuditKey(Span<byte> key)
+    {
+        AcquireRoot();
+        try
+        {
+            SP800108HmacCounterKdf.DeriveBytes(_root.Span, HashAlgorithmName.SHA256, AuditDigestLabel, ReadOnlySpan<byte>.Empty, key);
+        }
+        finally
+        {
+            _root.Release();
+        }
+    }
 
     private void AcquireRoot()
     {

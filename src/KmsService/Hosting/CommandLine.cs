@@ -11,7 +11,7 @@ internal static class CommandLine
     public const string Help = """
         KmsService: a self-hosted AWS KMS-compatible service (AWS JSON 1.1, SigV4).
 
-        Usage: KmsService [--help | --version] [--<name> <value> ...]
+        Usage: KmsService [--help | --version | audit verify] [--<name> <value> ...]
 
         Configuration is plain ASP.NET Core configuration: appsettings.json, environment variables
         (Kms__Store=postgres, ConnectionStrings__Kms=...), or the command line (--Kms:Store postgres).
@@ -47,7 +47,13 @@ internal static class CommandLine
           Kms:Cache:OutageStaleSeconds             While the store is unavailable, serve cached records up to this many
                                                    seconds past their time to live; 0 fails closed (default 30).
 
-        Verbs: --help (this text), --version.
+          Kms:Audit:DigestEvery                    Sign an audit digest every this many records (default 1000).
+          Kms:Audit:DigestSeconds                  ... or once records have waited this many seconds (default 60).
+          Kms:Audit:BatchSize                      Most audit records committed in one transaction (default 256).
+          Kms:Audit:QueueCapacity                  Audit records queued for the writer (default 4096).
+
+        Verbs: --help (this text), --version, audit verify (checks the audit chain and digest signatures of
+        the configured store with its root key; one line; exit 0 valid, 1 tampered, 2 not verified).
         """;
 
     /// <summary>The product version: the assembly's informational version.</summary>

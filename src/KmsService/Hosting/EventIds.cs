@@ -1,7 +1,7 @@
 namespace KmsService.Hosting;
 
 /// <summary>Every log event id of the service, in one place so that none is used twice: 1xxx requests, 2xxx background
-/// sweeps, 3xxx the change feed, 4xxx the store.</summary>
+/// sweeps, 3xxx the change feed, 4xxx the store, 5xxx the audit store.</summary>
 internal static class EventIds
 {
     public const int UnexpectedRequestError = 1000;
@@ -15,4 +15,6 @@ internal static class EventIds
     public const int ChangeFeedRetrying = 3002;
     public const int StoreUnavailable = 4000;
     public const int StoreRecovered = 4001;
+    public const int AuditCommitFailed = 5000;
+    public const int AuditDigestFailed = 5001;
 }

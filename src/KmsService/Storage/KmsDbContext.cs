@@ -1,3 +1,4 @@
+using KmsService.Audit.Store;
 using Microsoft.EntityFrameworkCore;
 
 namespace KmsService.Storage;
@@ -11,6 +12,9 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<TagRow> Tags => Set<TagRow>();
     public DbSet<GrantRow> Grants => Set<GrantRow>();
     public DbSet<StoreMetaRow> StoreMeta => Set<StoreMetaRow>();
+    public DbSet<AuditRecordRow> AuditRecords => Set<AuditRecordRow>();
+    public DbSet<AuditDigestRow> AuditDigests => Set<AuditDigestRow>();
+    public DbSet<AuditChainHeadRow> AuditChainHead => Set<AuditChainHeadRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -93,6 +97,8 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
             e.Property(m => m.Name).HasMaxLength(64);
             e.Property(m => m.Value).HasMaxLength(1024);
         });
+
+        AuditModel.Configure(modelBuilder);
     }
 }
 

@@ -1,0 +1,139 @@
+using KmsService.Core.Crypto;
+using KmsService.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace KmsService.Audit.Store;
+
+/// <summary>
+/// Appends records to the store's one hash chain inside the caller's transaction, and signs a digest when one is due.
+/// The chain head row is locked first (PostgreSQL: <c>SELECT … FOR UPDATE</c>, which PostgreSQL-compatible distributed
+/// engines also offer, unlike advisory locks; SQLite: the transaction is <c>BEGIN IMMEDIATE</c>, so it already holds
+/// the one write lock), so that appends from any number of instances are serialized: the lock is held until the
+/// transaction ends, and the next append reads the head this one wrote.
+/// </summary>
+/// <remarks>
+/// For a state change whose record must commit with it (CreateKey, ScheduleKeyDeletion, a rotation): begin a
+/// transaction on the context, make the change, call <see cref="AppendAsync"/> last (the head lock is then held only
+/// for the insert and the commit), and commit. Such an append does not go through <see cref="AuditWriter"/>.
+/// </remarks>
+internal sealed class AuditChain(IHsa hsa, TimeProvider time, AuditStoreOptions options)
+{
+    /// <summary>Appends <paramref name="entries"/> in order and saves; the caller commits.</summary>
+    /// <exception cref="InvalidOperationException">The context has no transaction.</exception>
+    public async Task AppendAsync(KmsDbContext db, IReadOnlyList<AuditEntry> entries, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("Audit records are appended inside a transaction, which holds the chain head lock until it commits.");
+        }
+
+        foreach (var entry in entries)
+        {
+            AuditEntryLimits.Validate(entry);
+        }
+
+        var head = await LockHeadAsync(db, ct);
+        var sequence = head.LastSequence;
+        var prev = head.LastHash;
+        foreach (var entry in entries)
+        {
+            var row = ToRow(entry, ++sequence, prev);
+            db.AuditRecords.Add(row);
+            prev = row.Hash;
+        }
+
+        head.LastSequence = sequence;
+        head.LastHash = prev;
+        AddDigestIfDue(db, head);
+        await db.SaveChangesAsync(ct);
+        await SaveHeadAsync(db, head, ct);
+    }
+
+    /// <summary>Signs a digest of the records no digest covers yet, if they have waited long enough; the caller
+    /// commits. Returns whether it did.</summary>
+    public async Task<bool> DigestIfDueAsync(KmsDbContext db, CancellationToken ct)
+    {
+        var head = await LockHeadAsync(db, ct);
+        if (!AddDigestIfDue(db, head))
+        {
+            return false;
+        }
+
+        await db.SaveChangesAsync(ct);
+        await SaveHeadAsync(db, head, ct);
+        return true;
+    }
+
+    private static async Task<AuditChainHeadRow> LockHeadAsync(KmsDbContext db, CancellationToken ct)
+    {
+        // Not tracked: the head is written back with one UPDATE, whatever else the caller's context tracks.
+        var query = db.Database.IsNpgsql()
+            ? db.AuditChainHead.FromSqlRaw("SELECT * FROM audit_chain_head WHERE \"Id\" = {0} FOR UPDATE", AuditChainHeadRow.TheId)
+            : db.AuditChainHead.Where(h => h.Id == AuditChainHeadRow.TheId);
+        return await query.AsNoTracking().SingleOrDefaultAsync(ct)
+            ?? throw new InvalidOperationException("The audit chain head row is missing: the store was not migrated, or the row was deleted.");
+    }
+
+    private static Task<int> SaveHeadAsync(KmsDbContext db, AuditChainHeadRow head, CancellationToken ct) =>
+        db.AuditChainHead.Where(h => h.Id == AuditChainHeadRow.TheId).ExecuteUpdateAsync(s => s
+            .SetProperty(h => h.LastSequence, head.LastSequence)
+            .SetProperty(h => h.LastHash, head.LastHash)
+            .SetProperty(h => h.LastDigestSequence, head.LastDigestSequence)
+            .SetProperty(h => h.LastDigestAt, head.LastDigestAt), ct);
+
+    private bool AddDigestIfDue(KmsDbContext db, AuditChainHeadRow head)
+    {
+        var uncovered = head.LastSequence - head.LastDigestSequence;
+        if (uncovered <= 0)
+        {
+            return false;
+        }
+
+        var now = AuditHash.Truncate(time.GetUtcNow());
+        var waited = now - DateTime.SpecifyKind(head.LastDigestAt, DateTimeKind.Utc);
+        var due = uncovered >= options.DigestEvery
+            || (options.DigestSeconds > 0 && waited >= TimeSpan.FromSeconds(options.DigestSeconds));
+        if (!due)
+        {
+            return false;
+        }
+
+        var digest = new AuditDigestRow
+        {
+            FirstSequence = head.LastDigestSequence + 1,
+            LastSequence = head.LastSequence,
+            HeadHash = head.LastHash,
+            CreatedAt = now,
+            Signature = [],
+        };
+        digest.Signature = hsa.SignAuditDigest(AuditHash.DigestContent(digest));
+        db.AuditDigests.Add(digest);
+        head.LastDigestSequence = digest.LastSequence;
+        head.LastDigestAt = now;
+        return true;
+    }
+
+    private static AuditRecordRow ToRow(AuditEntry entry, long sequence, byte[] prevHash)
+    {
+        var row = new AuditRecordRow
+        {
+            Sequence = sequence,
+            EventId = entry.EventId,
+            EventTime = AuditHash.Truncate(entry.EventTime),
+            AccountId = entry.AccountId,
+            RecipientAccountId = entry.RecipientAccountId,
+            EventName = entry.EventName,
+            Username = entry.Username,
+            AccessKeyId = entry.AccessKeyId,
+            ResourceType = entry.ResourceType,
+            ResourceName = entry.ResourceName,
+            ReadOnly = entry.ReadOnly,
+            EventSource = entry.EventSource,
+            RecordJson = entry.RecordJson.ToArray(),
+            PrevHash = prevHash,
+            Hash = [],
+        };
+        row.Hash = AuditHash.Compute(prevHash, row);
+        return row;
+    }
+}
