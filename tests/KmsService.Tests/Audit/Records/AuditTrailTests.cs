@@ -123,6 +123,21 @@ public sealed class AuditTrailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Call_WithUnreadableBody_RecordsSerializationExceptionWithoutParameters()
+    {
+        _sink.Records.Clear();
+
+        var (_, type, _) = await new RawKmsRequest(_server.Url, "Encrypt", "{\"KeyId\": 42").Sign().SendAsync(Ct);
+
+        var (e, json) = Assert.Single(_sink.Records);
+        Assert.Equal("SerializationException", type);
+        Assert.Equal("SerializationException", e.ErrorCode);
+        Assert.Equal("Encrypt", e.EventName);
+        Assert.NotNull(e.Caller);
+        Assert.Contains("\"requestParameters\":null", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Calls_EachRecordedOnce_WithDistinctEventIds()
     {
         var kms = _server.Client();
