@@ -138,6 +138,34 @@ public sealed class AuditTrailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Call_Throttled_RecordsThrottlingException()
+    {
+        var sink = new CapturingAuditSink();
+        await using var limited = await KmsServer.StartAsync(
+            configure: s => s.AddSingleton<IAuditSink>(sink),
+            extraArgs: ["--Kms:RateLimits:Enabled", "true", "--Kms:RateLimits:Operations:CreateKey", "1"]);
+        var kms = limited.Client();
+
+        var outcomes = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            try
+            {
+                await kms.CreateKeyAsync(new CreateKeyRequest(), Ct);
+                outcomes.Add("ok");
+            }
+            catch (AmazonKeyManagementServiceException e)
+            {
+                outcomes.Add(e.ErrorCode);
+            }
+        }
+
+        var records = sink.Records.Select(r => r.Event).Where(e => e.EventName == "CreateKey").ToArray();
+        Assert.Equal(outcomes, records.Select(e => e.ErrorCode ?? "ok"));
+        Assert.Contains(records, e => e.ErrorCode == "ThrottlingException" && e.RequestParameters is null && e.Caller is not null);
+    }
+
+    [Fact]
     public async Task Calls_EachRecordedOnce_WithDistinctEventIds()
     {
         var kms = _server.Client();
