@@ -1,3 +1,4 @@
+using KmsService.Audit.Records;
 using KmsService.Audit.Store;
 using KmsService.Core.Auth;
 using KmsService.Core.Crypto;
@@ -79,6 +80,7 @@ internal static class KmsApp
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton(new RequestRateLimiter(options.RateLimits, isDevelopment, OperationTable.Quotas));
         builder.Services.AddSingleton<KmsEndpoint>();
+        builder.Services.TryAddSingleton<IAuditSink, NullAuditSink>();
         builder.Services.AddSingleton(ResetPrincipals.From(options, isDevelopment));
         builder.Services.AddSingleton<ResetEndpoint>();
         OperationTable.Register(builder.Services);

@@ -5,6 +5,7 @@ namespace KmsService.Hosting;
 internal static class EventIds
 {
     public const int UnexpectedRequestError = 1000;
+    public const int AuditAppendFailed = 1001;
     public const int StoreReset = 1100;
     public const int KeyDeleted = 2000;
     public const int DeletionSweepFailed = 2001;

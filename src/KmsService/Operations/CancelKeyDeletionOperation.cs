@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -14,6 +15,10 @@ internal sealed class CancelKeyDeletionOperation(KeyResolver keys, Authorizer au
     public static RequestQuota Quota => RequestQuota.PerSecond(5);
     public static JsonTypeInfo<KeyIdRequest> RequestType => KmsJsonContext.Default.KeyIdRequest;
     public static JsonTypeInfo<CancelKeyDeletionResponse> ResponseType => KmsJsonContext.Default.CancelKeyDeletionResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(KeyIdRequest r, CancelKeyDeletionResponse? s) =>
+        new(new() { KeyId = r.KeyId }, s is null ? null : new() { KeyId = s.KeyId });
 
     public async Task<CancelKeyDeletionResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
     {

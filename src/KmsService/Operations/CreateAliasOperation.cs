@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Hosting;
@@ -18,6 +19,10 @@ internal sealed class CreateAliasOperation(KeyResolver keys, Authorizer authz, A
     public static RequestQuota Quota => RequestQuota.PerSecond(5);
     public static JsonTypeInfo<CreateAliasRequest> RequestType => KmsJsonContext.Default.CreateAliasRequest;
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(CreateAliasRequest r, EmptyResponse? _) =>
+        new(new() { AliasName = r.AliasName, TargetKeyId = r.TargetKeyId });
 
     public async Task<EmptyResponse> ExecuteAsync(CreateAliasRequest req, CallContext call, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Core.Grants;
 using KmsService.Core.Keys;
@@ -40,6 +41,24 @@ internal sealed class CreateGrantOperation(
     public static RequestQuota Quota => RequestQuota.PerSecond(50);
     public static JsonTypeInfo<CreateGrantRequest> RequestType => KmsJsonContext.Default.CreateGrantRequest;
     public static JsonTypeInfo<CreateGrantResponse> ResponseType => KmsJsonContext.Default.CreateGrantResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(CreateGrantRequest r, CreateGrantResponse? s) =>
+        new(
+        new()
+        {
+            KeyId = r.KeyId,
+            GranteePrincipal = r.GranteePrincipal,
+            RetiringPrincipal = r.RetiringPrincipal,
+            Operations = r.Operations,
+            Constraints = r.Constraints is { } c
+                ? new() { EncryptionContextSubset = c.EncryptionContextSubset, EncryptionContextEquals = c.EncryptionContextEquals }
+                : null,
+            Name = r.Name,
+            DryRun = r.DryRun,
+        },
+        // Never the grant token: only its id.
+        s is null ? null : new() { GrantId = s.GrantId });
 
     // KMS Developer Guide, "Using grant constraints": "Each grant constraint value can include up to 8 encryption
     // context pairs. The encryption context value in each grant constraint cannot exceed 384 characters."

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
@@ -33,6 +34,22 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
     public static RequestQuota Quota => RequestQuota.PerSecond(5);
     public static JsonTypeInfo<CreateKeyRequest> RequestType => KmsJsonContext.Default.CreateKeyRequest;
     public static JsonTypeInfo<CreateKeyResponse> ResponseType => KmsJsonContext.Default.CreateKeyResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(CreateKeyRequest r, CreateKeyResponse? _) =>
+        new(new()
+        {
+            Policy = r.Policy,
+            Description = r.Description,
+            KeyUsage = r.KeyUsage,
+            CustomerMasterKeySpec = r.CustomerMasterKeySpec,
+            KeySpec = r.KeySpec,
+            Origin = r.Origin,
+            CustomKeyStoreId = r.CustomKeyStoreId,
+            BypassPolicyLockoutSafetyCheck = r.BypassPolicyLockoutSafetyCheck,
+            MultiRegion = r.MultiRegion,
+            Tags = AuditCopy.Tags(r.Tags?.Select(t => (t.TagKey, t.TagValue))),
+        });
 
     public async Task<CreateKeyResponse> ExecuteAsync(CreateKeyRequest req, CallContext call, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
@@ -33,6 +34,10 @@ internal sealed class DecryptOperation(KeyResolver keys, Authorizer authz, Symme
     public static RequestQuota Quota => RequestQuota.Cryptographic;
     public static JsonTypeInfo<DecryptRequest> RequestType => KmsJsonContext.Default.DecryptRequest;
     public static JsonTypeInfo<DecryptResponse> ResponseType => KmsJsonContext.Default.DecryptResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(DecryptRequest r, DecryptResponse? _) =>
+        new(new() { KeyId = r.KeyId, EncryptionContext = r.EncryptionContext, EncryptionAlgorithm = r.EncryptionAlgorithm, DryRun = r.DryRun });
 
     public const string IncorrectKeyMessage = "The key ID in the request does not identify a CMK that can perform this operation.";
 

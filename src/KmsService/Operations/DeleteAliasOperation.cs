@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -14,6 +15,10 @@ internal sealed class DeleteAliasOperation(KeyStore keys, Authorizer authz, Alia
     public static RequestQuota Quota => RequestQuota.PerSecond(5);
     public static JsonTypeInfo<DeleteAliasRequest> RequestType => KmsJsonContext.Default.DeleteAliasRequest;
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(DeleteAliasRequest r, EmptyResponse? _) =>
+        new(new() { AliasName = r.AliasName });
 
     public async Task<EmptyResponse> ExecuteAsync(DeleteAliasRequest req, CallContext call, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Protocol;
 
 namespace KmsService.Operations;
@@ -15,6 +16,10 @@ internal sealed class DescribeKeyOperation(KeyResolver keys, Authorizer authz)
     public static RequestQuota Quota => RequestQuota.PerSecond(2000);
     public static JsonTypeInfo<DescribeKeyRequest> RequestType => KmsJsonContext.Default.DescribeKeyRequest;
     public static JsonTypeInfo<DescribeKeyResponse> ResponseType => KmsJsonContext.Default.DescribeKeyResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(DescribeKeyRequest r, DescribeKeyResponse? _) =>
+        new(new() { KeyId = r.KeyId });
 
     public async Task<DescribeKeyResponse> ExecuteAsync(DescribeKeyRequest req, CallContext call, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -14,6 +15,10 @@ internal sealed class EnableKeyOperation(KeyResolver keys, Authorizer authz, Key
     public static RequestQuota Quota => RequestQuota.PerSecond(5);
     public static JsonTypeInfo<KeyIdRequest> RequestType => KmsJsonContext.Default.KeyIdRequest;
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(KeyIdRequest r, EmptyResponse? _) =>
+        new(new() { KeyId = r.KeyId });
 
     public async Task<EmptyResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -15,6 +16,10 @@ internal sealed class EnableKeyRotationOperation(KeyResolver keys, Authorizer au
     public static RequestQuota Quota => RequestQuota.PerSecond(5);
     public static JsonTypeInfo<EnableKeyRotationRequest> RequestType => KmsJsonContext.Default.EnableKeyRotationRequest;
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(EnableKeyRotationRequest r, EmptyResponse? _) =>
+        new(new() { KeyId = r.KeyId, RotationPeriodInDays = r.RotationPeriodInDays });
 
     public const int DefaultPeriodInDays = 365;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Crypto;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
@@ -26,6 +27,10 @@ internal sealed class EncryptOperation(KeyResolver keys, Authorizer authz, Symme
     public static RequestQuota Quota => RequestQuota.Cryptographic;
     public static JsonTypeInfo<EncryptRequest> RequestType => KmsJsonContext.Default.EncryptRequest;
     public static JsonTypeInfo<EncryptResponse> ResponseType => KmsJsonContext.Default.EncryptResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(EncryptRequest r, EncryptResponse? _) =>
+        new(new() { KeyId = r.KeyId, EncryptionContext = r.EncryptionContext, EncryptionAlgorithm = r.EncryptionAlgorithm, DryRun = r.DryRun });
 
     public async Task<EncryptResponse> ExecuteAsync(EncryptRequest req, CallContext call, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
@@ -30,6 +31,10 @@ internal sealed class GenerateDataKeyOperation(KeyResolver keys, Authorizer auth
     public static RequestQuota Quota => RequestQuota.Cryptographic;
     public static JsonTypeInfo<GenerateDataKeyRequest> RequestType => KmsJsonContext.Default.GenerateDataKeyRequest;
     public static JsonTypeInfo<GenerateDataKeyResponse> ResponseType => KmsJsonContext.Default.GenerateDataKeyResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(GenerateDataKeyRequest r, GenerateDataKeyResponse? _) =>
+        new(new() { KeyId = r.KeyId, EncryptionContext = r.EncryptionContext, KeySpec = r.KeySpec, NumberOfBytes = r.NumberOfBytes, DryRun = r.DryRun });
 
     public async Task<GenerateDataKeyResponse> ExecuteAsync(GenerateDataKeyRequest req, CallContext call, CancellationToken ct)
     {
@@ -56,6 +61,10 @@ internal sealed class GenerateDataKeyWithoutPlaintextOperation(KeyResolver keys,
     public static RequestQuota Quota => RequestQuota.Cryptographic;
     public static JsonTypeInfo<GenerateDataKeyRequest> RequestType => KmsJsonContext.Default.GenerateDataKeyRequest;
     public static JsonTypeInfo<GenerateDataKeyWithoutPlaintextResponse> ResponseType => KmsJsonContext.Default.GenerateDataKeyWithoutPlaintextResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(GenerateDataKeyRequest r, GenerateDataKeyWithoutPlaintextResponse? _) =>
+        new(new() { KeyId = r.KeyId, EncryptionContext = r.EncryptionContext, KeySpec = r.KeySpec, NumberOfBytes = r.NumberOfBytes, DryRun = r.DryRun });
 
     public async Task<GenerateDataKeyWithoutPlaintextResponse> ExecuteAsync(GenerateDataKeyRequest req, CallContext call, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Protocol;
 
@@ -18,6 +19,10 @@ internal sealed class GenerateRandomOperation(Authorizer authz) : IKmsOperation<
     public static RequestQuota Quota => RequestQuota.Cryptographic;
     public static JsonTypeInfo<GenerateRandomRequest> RequestType => KmsJsonContext.Default.GenerateRandomRequest;
     public static JsonTypeInfo<GenerateRandomResponse> ResponseType => KmsJsonContext.Default.GenerateRandomResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(GenerateRandomRequest r, GenerateRandomResponse? _) =>
+        new(new() { NumberOfBytes = r.NumberOfBytes, CustomKeyStoreId = r.CustomKeyStoreId });
 
     public Task<GenerateRandomResponse> ExecuteAsync(GenerateRandomRequest req, CallContext call, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Protocol;
 using KmsService.Storage;
@@ -17,6 +18,10 @@ internal sealed class GetKeyPolicyOperation(KeyResolver keys, Authorizer authz, 
     public static RequestQuota Quota => RequestQuota.PerSecond(1000);
     public static JsonTypeInfo<GetKeyPolicyRequest> RequestType => KmsJsonContext.Default.GetKeyPolicyRequest;
     public static JsonTypeInfo<GetKeyPolicyResponse> ResponseType => KmsJsonContext.Default.GetKeyPolicyResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(GetKeyPolicyRequest r, GetKeyPolicyResponse? _) =>
+        new(new() { KeyId = r.KeyId, PolicyName = r.PolicyName });
 
     public async Task<GetKeyPolicyResponse> ExecuteAsync(GetKeyPolicyRequest req, CallContext call, CancellationToken ct)
     {

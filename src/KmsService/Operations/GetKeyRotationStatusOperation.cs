@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
 using KmsService.Storage;
@@ -22,6 +23,10 @@ internal sealed class GetKeyRotationStatusOperation(KeyResolver keys, Authorizer
     public static RequestQuota Quota => RequestQuota.PerSecond(1000);
     public static JsonTypeInfo<KeyIdRequest> RequestType => KmsJsonContext.Default.KeyIdRequest;
     public static JsonTypeInfo<GetKeyRotationStatusResponse> ResponseType => KmsJsonContext.Default.GetKeyRotationStatusResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(KeyIdRequest r, GetKeyRotationStatusResponse? _) =>
+        new(new() { KeyId = r.KeyId });
 
     public async Task<GetKeyRotationStatusResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
     {

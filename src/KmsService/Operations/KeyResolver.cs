@@ -11,11 +11,19 @@ internal sealed class KeyResolver(KeyStore store, AwsManagedKeyFactory awsManage
 {
     /// <summary>Resolves a KeyId where the model accepts aliases too (Encrypt, Decrypt, DescribeKey, …).</summary>
     public Task<KmsKey> ResolveAsync(string keyId, CallContext call, string action, CancellationToken ct) =>
-        ResolveAsync(keyId, call, action, allowAlias: true, ct);
+        ResolveAndNoteAsync(keyId, call, action, allowAlias: true, ct);
 
     /// <summary>Resolves a KeyId that must be a key id or key ARN.</summary>
     public Task<KmsKey> ResolveKeyAsync(string keyId, CallContext call, string action, CancellationToken ct) =>
-        ResolveAsync(keyId, call, action, allowAlias: false, ct);
+        ResolveAndNoteAsync(keyId, call, action, allowAlias: false, ct);
+
+    // The resolved key goes to the call's audit record (resources), whether the call then succeeds or is refused.
+    private async Task<KmsKey> ResolveAndNoteAsync(string keyId, CallContext call, string action, bool allowAlias, CancellationToken ct)
+    {
+        var key = await ResolveAsync(keyId, call, action, allowAlias, ct);
+        call.UsedKey(key.Arn);
+        return key;
+    }
 
     private async Task<KmsKey> ResolveAsync(string keyId, CallContext call, string action, bool allowAlias, CancellationToken ct)
     {

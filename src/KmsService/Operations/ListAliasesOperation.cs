@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
@@ -30,6 +31,10 @@ internal sealed class ListAliasesOperation(KeyResolver keys, Authorizer authz, A
     public static RequestQuota Quota => RequestQuota.PerSecond(100);
     public static JsonTypeInfo<ListAliasesRequest> RequestType => KmsJsonContext.Default.ListAliasesRequest;
     public static JsonTypeInfo<ListAliasesResponse> ResponseType => KmsJsonContext.Default.ListAliasesResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(ListAliasesRequest r, ListAliasesResponse? _) =>
+        new(new() { KeyId = r.KeyId, Limit = r.Limit, Marker = r.Marker });
 
     private const string MarkerPrefix = "a1.";
 

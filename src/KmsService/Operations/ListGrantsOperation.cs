@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Core.Grants;
 using KmsService.Protocol;
@@ -54,6 +55,10 @@ internal sealed class ListGrantsOperation(KeyResolver keys, Authorizer authz, Gr
     public static RequestQuota Quota => RequestQuota.PerSecond(100);
     public static JsonTypeInfo<ListGrantsRequest> RequestType => KmsJsonContext.Default.ListGrantsRequest;
     public static JsonTypeInfo<ListGrantsResponse> ResponseType => KmsJsonContext.Default.ListGrantsResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(ListGrantsRequest r, ListGrantsResponse? _) =>
+        new(new() { KeyId = r.KeyId, GrantId = r.GrantId, GranteePrincipal = r.GranteePrincipal, Limit = r.Limit, Marker = r.Marker });
 
     public async Task<ListGrantsResponse> ExecuteAsync(ListGrantsRequest req, CallContext call, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Protocol;
 
@@ -16,6 +17,10 @@ internal sealed class ListKeyPoliciesOperation(KeyResolver keys, Authorizer auth
     public static RequestQuota Quota => RequestQuota.PerSecond(100);
     public static JsonTypeInfo<ListKeyPoliciesRequest> RequestType => KmsJsonContext.Default.ListKeyPoliciesRequest;
     public static JsonTypeInfo<ListKeyPoliciesResponse> ResponseType => KmsJsonContext.Default.ListKeyPoliciesResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(ListKeyPoliciesRequest r, ListKeyPoliciesResponse? _) =>
+        new(new() { KeyId = r.KeyId, Limit = r.Limit, Marker = r.Marker });
 
     private static readonly IReadOnlyList<string> Names = [KeyPolicies.DefaultName];
 

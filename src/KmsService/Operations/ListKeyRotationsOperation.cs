@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Protocol;
 using KmsService.Storage;
@@ -53,6 +54,10 @@ internal sealed class ListKeyRotationsOperation(KeyResolver keys, Authorizer aut
     public static RequestQuota Quota => RequestQuota.PerSecond(100);
     public static JsonTypeInfo<ListKeyRotationsRequest> RequestType => KmsJsonContext.Default.ListKeyRotationsRequest;
     public static JsonTypeInfo<ListKeyRotationsResponse> ResponseType => KmsJsonContext.Default.ListKeyRotationsResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(ListKeyRotationsRequest r, ListKeyRotationsResponse? _) =>
+        new(new() { KeyId = r.KeyId, IncludeKeyMaterial = r.IncludeKeyMaterial, Limit = r.Limit, Marker = r.Marker });
 
     public async Task<ListKeyRotationsResponse> ExecuteAsync(ListKeyRotationsRequest req, CallContext call, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
@@ -19,6 +20,10 @@ internal sealed class ListKeysOperation(KeyStore store, Authorizer authz) : IKms
     public static RequestQuota Quota => RequestQuota.PerSecond(100);
     public static JsonTypeInfo<ListKeysRequest> RequestType => KmsJsonContext.Default.ListKeysRequest;
     public static JsonTypeInfo<ListKeysResponse> ResponseType => KmsJsonContext.Default.ListKeysResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(ListKeysRequest r, ListKeysResponse? _) =>
+        new(new() { Limit = r.Limit, Marker = r.Marker });
 
     public async Task<ListKeysResponse> ExecuteAsync(ListKeysRequest req, CallContext call, CancellationToken ct)
     {

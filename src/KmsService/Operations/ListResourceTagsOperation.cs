@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -17,6 +18,10 @@ internal sealed class ListResourceTagsOperation(KeyResolver keys, Authorizer aut
     public static RequestQuota Quota => RequestQuota.PerSecond(100);
     public static JsonTypeInfo<ListResourceTagsRequest> RequestType => KmsJsonContext.Default.ListResourceTagsRequest;
     public static JsonTypeInfo<ListResourceTagsResponse> ResponseType => KmsJsonContext.Default.ListResourceTagsResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(ListResourceTagsRequest r, ListResourceTagsResponse? _) =>
+        new(new() { KeyId = r.KeyId, Limit = r.Limit, Marker = r.Marker });
 
     private const int DefaultLimit = 50;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Core.Grants;
 using KmsService.Protocol;
@@ -22,6 +23,10 @@ internal sealed class ListRetirableGrantsOperation(Authorizer authz, GrantStore 
     public static RequestQuota Quota => RequestQuota.PerSecond(100);
     public static JsonTypeInfo<ListRetirableGrantsRequest> RequestType => KmsJsonContext.Default.ListRetirableGrantsRequest;
     public static JsonTypeInfo<ListGrantsResponse> ResponseType => KmsJsonContext.Default.ListGrantsResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(ListRetirableGrantsRequest r, ListGrantsResponse? _) =>
+        new(new() { RetiringPrincipal = r.RetiringPrincipal, Limit = r.Limit, Marker = r.Marker });
 
     public async Task<ListGrantsResponse> ExecuteAsync(ListRetirableGrantsRequest req, CallContext call, CancellationToken ct)
     {

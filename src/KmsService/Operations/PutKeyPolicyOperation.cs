@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Identity;
 using KmsService.Protocol;
@@ -17,6 +18,10 @@ internal sealed class PutKeyPolicyOperation(KeyResolver keys, Authorizer authz, 
     public static RequestQuota Quota => RequestQuota.PerSecond(5);
     public static JsonTypeInfo<PutKeyPolicyRequest> RequestType => KmsJsonContext.Default.PutKeyPolicyRequest;
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(PutKeyPolicyRequest r, EmptyResponse? _) =>
+        new(new() { KeyId = r.KeyId, PolicyName = r.PolicyName, Policy = r.Policy, BypassPolicyLockoutSafetyCheck = r.BypassPolicyLockoutSafetyCheck });
 
     public async Task<EmptyResponse> ExecuteAsync(PutKeyPolicyRequest req, CallContext call, CancellationToken ct)
     {

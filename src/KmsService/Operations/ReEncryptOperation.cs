@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
@@ -35,6 +36,19 @@ internal sealed class ReEncryptOperation(KeyResolver keys, Authorizer authz, Sym
     public static RequestQuota Quota => RequestQuota.Cryptographic;
     public static JsonTypeInfo<ReEncryptRequest> RequestType => KmsJsonContext.Default.ReEncryptRequest;
     public static JsonTypeInfo<ReEncryptResponse> ResponseType => KmsJsonContext.Default.ReEncryptResponse;
+    public static bool ReadOnly => true;
+
+    public static AuditProjection Project(ReEncryptRequest r, ReEncryptResponse? _) =>
+        new(new()
+        {
+            SourceKeyId = r.SourceKeyId,
+            DestinationKeyId = r.DestinationKeyId,
+            SourceEncryptionContext = r.SourceEncryptionContext,
+            DestinationEncryptionContext = r.DestinationEncryptionContext,
+            SourceEncryptionAlgorithm = r.SourceEncryptionAlgorithm,
+            DestinationEncryptionAlgorithm = r.DestinationEncryptionAlgorithm,
+            DryRun = r.DryRun,
+        });
 
     public async Task<ReEncryptResponse> ExecuteAsync(ReEncryptRequest req, CallContext call, CancellationToken ct)
     {

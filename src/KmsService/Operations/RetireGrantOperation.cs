@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Core.Grants;
 using KmsService.Protocol;
@@ -20,6 +21,10 @@ internal sealed class RetireGrantOperation(KeyResolver keys, KeyStore keyStore, 
     public static RequestQuota Quota => RequestQuota.PerSecond(30);
     public static JsonTypeInfo<RetireGrantRequest> RequestType => KmsJsonContext.Default.RetireGrantRequest;
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(RetireGrantRequest r, EmptyResponse? _) =>
+        new(new() { KeyId = r.KeyId, GrantId = r.GrantId, DryRun = r.DryRun });
 
     public async Task<EmptyResponse> ExecuteAsync(RetireGrantRequest req, CallContext call, CancellationToken ct)
     {

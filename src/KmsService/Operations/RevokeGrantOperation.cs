@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -15,6 +16,10 @@ internal sealed class RevokeGrantOperation(KeyResolver keys, Authorizer authz, G
     public static RequestQuota Quota => RequestQuota.PerSecond(30);
     public static JsonTypeInfo<RevokeGrantRequest> RequestType => KmsJsonContext.Default.RevokeGrantRequest;
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(RevokeGrantRequest r, EmptyResponse? _) =>
+        new(new() { KeyId = r.KeyId, GrantId = r.GrantId, DryRun = r.DryRun });
 
     public async Task<EmptyResponse> ExecuteAsync(RevokeGrantRequest req, CallContext call, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Protocol;
@@ -19,6 +20,10 @@ internal sealed class RotateKeyOnDemandOperation(
     public static RequestQuota Quota => RequestQuota.PerSecond(5);
     public static JsonTypeInfo<KeyIdRequest> RequestType => KmsJsonContext.Default.KeyIdRequest;
     public static JsonTypeInfo<RotateKeyOnDemandResponse> ResponseType => KmsJsonContext.Default.RotateKeyOnDemandResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(KeyIdRequest r, RotateKeyOnDemandResponse? s) =>
+        new(new() { KeyId = r.KeyId }, s is null ? null : new() { KeyId = s.KeyId });
 
     /// <summary>On-demand rotations allowed per key: 25 in the API reference and the service model's documentation;
     /// AWS was recorded enforcing 10 in 2025, the documented quota is kept here.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
 using KmsService.Storage;
@@ -18,6 +19,18 @@ internal sealed class ScheduleKeyDeletionOperation(KeyResolver keys, Authorizer 
     public static RequestQuota Quota => RequestQuota.PerSecond(5);
     public static JsonTypeInfo<ScheduleKeyDeletionRequest> RequestType => KmsJsonContext.Default.ScheduleKeyDeletionRequest;
     public static JsonTypeInfo<ScheduleKeyDeletionResponse> ResponseType => KmsJsonContext.Default.ScheduleKeyDeletionResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(ScheduleKeyDeletionRequest r, ScheduleKeyDeletionResponse? s) =>
+        new(
+        new() { KeyId = r.KeyId, PendingWindowInDays = r.PendingWindowInDays },
+        s is null ? null : new()
+        {
+            KeyId = s.KeyId,
+            DeletionDate = AuditCopy.Date(s.DeletionDate),
+            KeyState = s.KeyState.ToString(),
+            PendingWindowInDays = s.PendingWindowInDays,
+        });
 
     public const int DefaultWindowDays = 30;
 

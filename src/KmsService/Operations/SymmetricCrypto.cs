@@ -47,6 +47,7 @@ internal sealed class SymmetricCrypto(KeyStore store, IHsa hsa, Authorizer authz
             throw new InvalidCiphertextException();
         }
 
+        call.UsedKey(key.Arn);
         await authz.DemandAsync(call, action, key, encryptionContext, conditions: null, ct);
         return (key, header);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -15,6 +16,10 @@ internal sealed class TagResourceOperation(KeyResolver keys, Authorizer authz, T
     public static RequestQuota Quota => RequestQuota.PerSecond(10);
     public static JsonTypeInfo<TagResourceRequest> RequestType => KmsJsonContext.Default.TagResourceRequest;
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(TagResourceRequest r, EmptyResponse? _) =>
+        new(new() { KeyId = r.KeyId, Tags = AuditCopy.Tags(r.Tags?.Select(t => (t.TagKey, t.TagValue))) });
 
     public async Task<EmptyResponse> ExecuteAsync(TagResourceRequest req, CallContext call, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -15,6 +16,10 @@ internal sealed class UntagResourceOperation(KeyResolver keys, Authorizer authz,
     public static RequestQuota Quota => RequestQuota.PerSecond(10);
     public static JsonTypeInfo<UntagResourceRequest> RequestType => KmsJsonContext.Default.UntagResourceRequest;
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(UntagResourceRequest r, EmptyResponse? _) =>
+        new(new() { KeyId = r.KeyId, TagKeys = r.TagKeys });
 
     public async Task<EmptyResponse> ExecuteAsync(UntagResourceRequest req, CallContext call, CancellationToken ct)
     {

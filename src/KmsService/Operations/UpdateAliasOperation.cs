@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Hosting;
@@ -18,6 +19,10 @@ internal sealed class UpdateAliasOperation(KeyResolver resolver, KeyStore keys, 
     public static RequestQuota Quota => RequestQuota.PerSecond(5);
     public static JsonTypeInfo<UpdateAliasRequest> RequestType => KmsJsonContext.Default.UpdateAliasRequest;
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(UpdateAliasRequest r, EmptyResponse? _) =>
+        new(new() { AliasName = r.AliasName, TargetKeyId = r.TargetKeyId });
 
     public async Task<EmptyResponse> ExecuteAsync(UpdateAliasRequest req, CallContext call, CancellationToken ct)
     {

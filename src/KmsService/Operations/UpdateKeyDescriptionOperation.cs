@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -14,6 +15,10 @@ internal sealed class UpdateKeyDescriptionOperation(KeyResolver keys, Authorizer
     public static RequestQuota Quota => RequestQuota.PerSecond(5);
     public static JsonTypeInfo<UpdateKeyDescriptionRequest> RequestType => KmsJsonContext.Default.UpdateKeyDescriptionRequest;
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
+    public static bool ReadOnly => false;
+
+    public static AuditProjection Project(UpdateKeyDescriptionRequest r, EmptyResponse? _) =>
+        new(new() { KeyId = r.KeyId, Description = r.Description });
 
     public async Task<EmptyResponse> ExecuteAsync(UpdateKeyDescriptionRequest req, CallContext call, CancellationToken ct)
     {

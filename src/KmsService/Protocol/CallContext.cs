@@ -12,4 +12,28 @@ internal sealed record CallContext(
     string RequestId,
     string? UserAgent,
     Identity.Principal Principal,
-    bool SecureTransport);
+    bool SecureTransport)
+{
+    /// <summary>The call's audit projection, set by the operation table once the request was read (and again with the
+    /// response once it ran). Null while the body has not been read.</summary>
+    internal Audit.Records.AuditProjection? Audit { get; set; }
+
+    /// <summary>The first KMS key the call resolved, for the record's <c>resources</c>.</summary>
+    internal string? KeyArn { get; private set; }
+
+    /// <summary>A second, different key (ReEncrypt's destination).</summary>
+    internal string? SecondKeyArn { get; private set; }
+
+    /// <summary>Notes a key the call resolved; the first two distinct keys are recorded.</summary>
+    internal void UsedKey(string arn)
+    {
+        if (KeyArn is null)
+        {
+            KeyArn = arn;
+        }
+        else if (SecondKeyArn is null && !string.Equals(KeyArn, arn, StringComparison.Ordinal))
+        {
+            SecondKeyArn = arn;
+        }
+    }
+}

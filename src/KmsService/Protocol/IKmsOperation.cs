@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace KmsService.Protocol;
@@ -11,6 +12,9 @@ internal interface IKmsOperation
 
     /// <summary>The AWS request quota the operation draws from.</summary>
     static abstract RequestQuota Quota { get; }
+
+    /// <summary>CloudTrail's <c>readOnly</c> for the operation: true when it changes nothing.</summary>
+    static abstract bool ReadOnly { get; }
 
     /// <summary>The handler of the operation's calls, with the operation resolved from <paramref name="services"/>.</summary>
     static abstract OperationHandler Bind(IServiceProvider services);
@@ -31,7 +35,12 @@ internal interface IKmsOperation<TSelf, TRequest, TResponse> : IKmsOperation
     static abstract JsonTypeInfo<TResponse> ResponseType { get; }
 
     static OperationHandler IKmsOperation.Bind(IServiceProvider services) =>
-        OperationTable.Handler(services.GetRequiredService<TSelf>().ExecuteAsync, TSelf.RequestType, TSelf.ResponseType);
+        OperationTable.Handler(services.GetRequiredService<TSelf>().ExecuteAsync, TSelf.RequestType, TSelf.ResponseType, TSelf.Project);
+
+    /// <summary>The call as CloudTrail logs it: the request's <c>requestParameters</c> and, once the call succeeded,
+    /// the response's <c>responseElements</c> (<paramref name="response"/> is null when the call failed). Built only of
+    /// <see cref="AuditParameters"/>, which cannot hold a secret.</summary>
+    static abstract AuditProjection Project(TRequest request, TResponse? response);
 
     Task<TResponse> ExecuteAsync(TRequest request, CallContext call, CancellationToken cancellationToken);
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Text.Json;
+using KmsService.Audit.Records;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Hosting;
@@ -16,7 +17,8 @@ namespace KmsService.Protocol;
 /// (<see cref="StoreOutage"/>); anything else unexpected becomes KMSInternalException with a fixed message, and its
 /// details go to the log only.</summary>
 internal sealed partial class KmsEndpoint(
-    OperationTable operations, Authenticator authenticator, RequestRateLimiter rateLimiter, StoreOutage storeOutage, ILogger<KmsEndpoint> logger)
+    OperationTable operations, Authenticator authenticator, RequestRateLimiter rateLimiter, StoreOutage storeOutage, IAuditSink audit,
+    KmsOptions options, TimeProvider time, ILogger<KmsEndpoint> logger)
 {
     /// <summary>The message of every KMSInternalException this service answers for a failure it does not explain.</summary>
     public const string InternalErrorMessage = "The request processing has failed because of an unknown error, exception or failure.";
@@ -40,15 +42,18 @@ internal sealed partial class KmsEndpoint(
     public async Task HandleAsync(HttpContext http)
     {
         var requestId = PublicRandom.NewGuid().ToString("D");
+        var eventTime = time.GetUtcNow();
         http.Response.Headers["x-amzn-RequestId"] = requestId;
         http.Response.Headers.Date = _date.Now();
         var ct = http.RequestAborted;
+        var target = http.Request.Headers["X-Amz-Target"].ToString();
+        CallContext? call = null;
+        OperationEntry? operation = null;
         try
         {
             using var body = await ReadBodyAsync(http.Request, ct);
-            var call = authenticator.Authenticate(http, body.WrittenMemory, "kms", requestId);
-            var target = http.Request.Headers["X-Amz-Target"].ToString();
-            if (!operations.TryGet(target, out var handler))
+            call = authenticator.Authenticate(http, body.WrittenMemory, "kms", requestId);
+            if (!operations.TryGet(target, out operation))
             {
                 throw new UnknownOperationException(target.Length == 0
                     ? "The request has no X-Amz-Target header naming an operation."
@@ -57,14 +62,21 @@ internal sealed partial class KmsEndpoint(
 
             if (rateLimiter.Enabled)
             {
-                rateLimiter.Acquire(call.AccountId, target[OperationTable.TargetPrefix.Length..]);
+                rateLimiter.Acquire(call.AccountId, operation.Name);
             }
 
             // Both buffers are zeroed when this block ends, once the response is written. What is out of reach: Kestrel
             // reuses its pooled pipe buffers (the request as received, the response as sent) without clearing them,
             // and the GC may leave copies of a moved array behind.
             using var response = new ZeroingBufferWriter();
-            await handler(body.WrittenMemory, call, response, ct);
+            await operation.Handler(body.WrittenMemory, call, response, ct);
+
+            // Fail closed: the answer goes out only once its record is durable.
+            if (!await TryAuditAsync(http, Event(eventTime, requestId, target, http, call, operation, null, null), ct))
+            {
+                return;
+            }
+
             http.Response.StatusCode = StatusCodes.Status200OK;
             http.Response.ContentType = ContentType;
             http.Response.ContentLength = response.WrittenCount;
@@ -72,20 +84,87 @@ internal sealed partial class KmsEndpoint(
         }
         catch (KmsException e)
         {
-            await WriteErrorAsync(http, e.HttpStatus, e.ErrorCode, e.HasMessage ? e.Message : null);
+            var message = e.HasMessage ? e.Message : null;
+            if (await TryAuditAsync(http, Event(eventTime, requestId, target, http, call, operation, e.ErrorCode, message), ct))
+            {
+                await WriteErrorAsync(http, e.HttpStatus, e.ErrorCode, message);
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // The client went away; nothing to answer.
+            // The client went away; nothing to answer, and (for now) nothing recorded: see Audit/Records/STATUS.md.
         }
         catch (Exception e) when (StoreFaults.Classify(e) != StoreFault.None)
         {
             var answer = storeOutage.FailCall(e);
-            await WriteErrorAsync(http, answer.HttpStatus, answer.ErrorCode, answer.Message);
+            if (await TryAuditAsync(http, Event(eventTime, requestId, target, http, call, operation, answer.ErrorCode, answer.Message), ct))
+            {
+                await WriteErrorAsync(http, answer.HttpStatus, answer.ErrorCode, answer.Message);
+            }
         }
         catch (Exception e)
         {
-            await WriteInternalErrorAsync(http, logger, requestId, e);
+            LogInternalError(logger, requestId, e);
+            var record = Event(eventTime, requestId, target, http, call, operation, nameof(KMSInternalException), InternalErrorMessage);
+            if (await TryAuditAsync(http, record, ct))
+            {
+                await WriteErrorAsync(http, StatusCodes.Status500InternalServerError, nameof(KMSInternalException), InternalErrorMessage);
+            }
+        }
+    }
+
+    /// <summary>The call's record: references to what the call already holds, no copies (the JSON is the sink's).</summary>
+    private AuditEvent Event(
+        DateTimeOffset eventTime, string requestId, string target, HttpContext http, CallContext? call, OperationEntry? operation,
+        string? errorCode, string? errorMessage)
+    {
+        var projection = call?.Audit;
+        return new AuditEvent(
+            Guid.NewGuid(),
+            eventTime,
+            operation?.Name ?? EventNameOf(target),
+            AuditEventType.ApiCall,
+            requestId,
+            call?.Region ?? options.DefaultRegion,
+            call,
+            call is null ? http.Connection.RemoteIpAddress?.ToString() : call.SourceIp,
+            call is null ? Truncate(http.Request.Headers.UserAgent.ToString()) : call.UserAgent,
+            projection?.RequestParameters,
+            projection?.ResponseElements,
+            errorCode,
+            errorMessage,
+            call?.KeyArn,
+            call?.SecondKeyArn,
+            operation?.ReadOnly ?? false);
+    }
+
+    // An unknown target is the client's text: recorded, but bounded.
+    private static string EventNameOf(string target)
+    {
+        var name = target.StartsWith(OperationTable.TargetPrefix, StringComparison.Ordinal) ? target[OperationTable.TargetPrefix.Length..] : target;
+        return name.Length == 0 ? "Unknown" : Truncate(name);
+    }
+
+    private static string Truncate(string value) => value.Length <= 256 ? value : value[..256];
+
+    /// <summary>Appends the call's record. When the sink fails the call fails closed: KMSInternalException, and none of
+    /// the operation's response; false then, and the caller writes nothing more.</summary>
+    private async ValueTask<bool> TryAuditAsync(HttpContext http, AuditEvent record, CancellationToken ct)
+    {
+        try
+        {
+            await audit.AppendAsync(record, ct);
+            return true;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception e)
+        {
+            LogAuditFailed(logger, record.RequestId, e);
+            await WriteErrorAsync(http, StatusCodes.Status500InternalServerError, nameof(KMSInternalException), InternalErrorMessage);
+            return false;
         }
     }
 
@@ -193,6 +272,9 @@ internal sealed partial class KmsEndpoint(
 
     [LoggerMessage(EventId = EventIds.UnexpectedRequestError, Level = LogLevel.Error, Message = "Request {RequestId} failed with an unexpected error")]
     private static partial void LogInternalError(ILogger logger, string requestId, Exception exception);
+
+    [LoggerMessage(EventId = EventIds.AuditAppendFailed, Level = LogLevel.Error, Message = "Request {RequestId} failed closed: its audit record could not be written")]
+    private static partial void LogAuditFailed(ILogger logger, string requestId, Exception exception);
 
     /// <summary>The HTTP Date header value (RFC 9110 IMF-fixdate), formatted once per second.</summary>
     private sealed class HttpDate

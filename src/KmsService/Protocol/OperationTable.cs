@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using KmsService.Audit.Records;
 using KmsService.Core.Errors;
 using KmsService.Operations;
 using Microsoft.Extensions.DependencyInjection;
@@ -82,15 +83,16 @@ internal sealed class OperationTable
         Of<RevokeGrantOperation>(),
     ];
 
-    private readonly FrozenDictionary<string, OperationHandler> _handlers;
+    private readonly FrozenDictionary<string, OperationEntry> _handlers;
 
     public OperationTable(IServiceProvider services)
     {
-        var table = new Dictionary<string, OperationHandler>(StringComparer.Ordinal);
+        var table = new Dictionary<string, OperationEntry>(StringComparer.Ordinal);
         foreach (var op in Implemented)
         {
             // A misspelt or repeated name would otherwise leave the model's operation unsupported without a word.
-            if (!ModelOperations.Contains(op.Name, StringComparer.Ordinal) || !table.TryAdd(TargetPrefix + op.Name, op.Bind(services)))
+            if (!ModelOperations.Contains(op.Name, StringComparer.Ordinal)
+                || !table.TryAdd(TargetPrefix + op.Name, new OperationEntry(op.Name, op.ReadOnly, op.Bind(services))))
             {
                 throw new InvalidOperationException($"{op.Type.Name} declares the name '{op.Name}', which is not a KMS model operation or is declared twice.");
             }
@@ -98,7 +100,10 @@ internal sealed class OperationTable
 
         foreach (var name in ModelOperations)
         {
-            table.TryAdd(TargetPrefix + name, Unsupported(name));
+            // Not built yet: CloudTrail's readOnly follows the model's verbs.
+            var readOnly = name.StartsWith("Describe", StringComparison.Ordinal) || name.StartsWith("Get", StringComparison.Ordinal)
+                || name.StartsWith("List", StringComparison.Ordinal);
+            table.TryAdd(TargetPrefix + name, new OperationEntry(name, readOnly, Unsupported(name)));
         }
 
         _handlers = table.ToFrozenDictionary(StringComparer.Ordinal);
@@ -108,7 +113,10 @@ internal sealed class OperationTable
     public static IEnumerable<KeyValuePair<string, RequestQuota>> Quotas =>
         Implemented.Select(op => KeyValuePair.Create(op.Name, op.Quota));
 
-    public bool TryGet(string target, out OperationHandler handler) => _handlers.TryGetValue(target, out handler!);
+    public bool TryGet(string target, out OperationEntry entry) => _handlers.TryGetValue(target, out entry!);
+
+    /// <summary>The operations' types, for tests that check every audit projection.</summary>
+    internal static IEnumerable<Type> ImplementedTypes => Implemented.Select(op => op.Type);
 
     /// <summary>Registers every implemented operation as a singleton of its own type, and what they share.</summary>
     public static void Register(IServiceCollection services)
@@ -126,9 +134,12 @@ internal sealed class OperationTable
     }
 
     /// <summary>The handler of one operation: reads the request, runs it, writes the response, then zeroes the secrets
-    /// the request and the response held (<see cref="IHoldsSecrets"/>), whether the call succeeded or failed.</summary>
+    /// the request and the response held (<see cref="IHoldsSecrets"/>), whether the call succeeded or failed.
+    /// The audit projection is taken before the secrets are zeroed: of the request alone when the call failed, of both
+    /// once it succeeded; a body that could not be read leaves none.</summary>
     internal static OperationHandler Handler<TReq, TResp>(
-        Func<TReq, CallContext, CancellationToken, Task<TResp>> execute, JsonTypeInfo<TReq> reqInfo, JsonTypeInfo<TResp> respInfo)
+        Func<TReq, CallContext, CancellationToken, Task<TResp>> execute, JsonTypeInfo<TReq> reqInfo, JsonTypeInfo<TResp> respInfo,
+        Func<TReq, TResp?, AuditProjection> project)
         where TReq : class =>
         async (body, call, output, ct) =>
         {
@@ -141,6 +152,7 @@ internal sealed class OperationTable
             }
             finally
             {
+                call.Audit = project(request, response);
                 (request as IHoldsSecrets)?.ClearSecrets();
                 (response as IHoldsSecrets)?.ClearSecrets();
             }
@@ -148,7 +160,7 @@ internal sealed class OperationTable
 
     private static Registration Of<TOp>()
         where TOp : class, IKmsOperation =>
-        new(TOp.Name, TOp.Quota, typeof(TOp), TOp.Bind);
+        new(TOp.Name, TOp.Quota, TOp.ReadOnly, typeof(TOp), TOp.Bind);
 
     private static TReq Deserialize<TReq>(ReadOnlyMemory<byte> body, JsonTypeInfo<TReq> info)
         where TReq : class
@@ -268,5 +280,8 @@ internal sealed class OperationTable
             : "it is not a JSON object in the shape of this operation's input.";
 
     /// <summary>One implemented operation as its type declares it.</summary>
-    private sealed record Registration(string Name, RequestQuota Quota, Type Type, Func<IServiceProvider, OperationHandler> Bind);
+    private sealed record Registration(string Name, RequestQuota Quota, bool ReadOnly, Type Type, Func<IServiceProvider, OperationHandler> Bind);
 }
+
+/// <summary>One operation of the table: its model name, CloudTrail's readOnly for it, and its handler.</summary>
+internal sealed record OperationEntry(string Name, bool ReadOnly, OperationHandler Handler);

@@ -102,7 +102,8 @@ public sealed class OperationTableTests(SqliteFixture fixture) : ServiceTests(fi
                 return response = await op.ExecuteAsync(req, call, ct);
             },
             TOp.RequestType,
-            TOp.ResponseType);
+            TOp.ResponseType,
+            TOp.Project);
         var caller = IdentityStore.DevelopmentRoot;
         var context = new CallContext(
             caller.AccountId, caller.Arn, "test", "us-east-1", "aws", "127.0.0.1", Guid.NewGuid().ToString("D"), "tests", caller, SecureTransport: false);

@@ -1,0 +1,75 @@
+namespace KmsService.Audit.Records;
+
+/// <summary>The <c>requestParameters</c> or <c>responseElements</c> of one KMS event, as CloudTrail logs them. Only
+/// strings, numbers, booleans, string lists and string maps, each member named after CloudTrail's field: there is no
+/// member a plaintext, ciphertext, data key, secret or grant token could be put in (AuditParametersTests enforces it).</summary>
+internal sealed class AuditParameters
+{
+    public string? KeyId { get; init; }
+    public IReadOnlyDictionary<string, string>? EncryptionContext { get; init; }
+    public string? EncryptionAlgorithm { get; init; }
+    public string? KeySpec { get; init; }
+    public int? NumberOfBytes { get; init; }
+
+    // ReEncrypt.
+    public string? SourceKeyId { get; init; }
+    public string? DestinationKeyId { get; init; }
+    public IReadOnlyDictionary<string, string>? SourceEncryptionContext { get; init; }
+    public IReadOnlyDictionary<string, string>? DestinationEncryptionContext { get; init; }
+    public string? SourceEncryptionAlgorithm { get; init; }
+    public string? DestinationEncryptionAlgorithm { get; init; }
+
+    // Grants.
+    public string? GranteePrincipal { get; init; }
+    public string? RetiringPrincipal { get; init; }
+    public IReadOnlyList<string>? Operations { get; init; }
+    public AuditGrantConstraints? Constraints { get; init; }
+    public string? Name { get; init; }
+    public string? GrantId { get; init; }
+
+    // Aliases.
+    public string? AliasName { get; init; }
+    public string? TargetKeyId { get; init; }
+
+    // Keys, policies, tags, rotation, deletion.
+    public string? Description { get; init; }
+    public string? KeyUsage { get; init; }
+    public string? CustomerMasterKeySpec { get; init; }
+    public string? Origin { get; init; }
+    public string? CustomKeyStoreId { get; init; }
+    public bool? BypassPolicyLockoutSafetyCheck { get; init; }
+    public bool? MultiRegion { get; init; }
+    public string? PolicyName { get; init; }
+    public string? Policy { get; init; }
+    public IReadOnlyList<AuditTag>? Tags { get; init; }
+    public IReadOnlyList<string>? TagKeys { get; init; }
+    public int? PendingWindowInDays { get; init; }
+    public int? RotationPeriodInDays { get; init; }
+    public string? KeyState { get; init; }
+    public string? DeletionDate { get; init; }
+    public string? IncludeKeyMaterial { get; init; }
+
+    // Paging.
+    public int? Limit { get; init; }
+    public string? Marker { get; init; }
+
+    public bool? DryRun { get; init; }
+}
+
+/// <summary>CloudTrail's <c>constraints</c> of a CreateGrant request.</summary>
+internal sealed class AuditGrantConstraints
+{
+    public IReadOnlyDictionary<string, string>? EncryptionContextSubset { get; init; }
+    public IReadOnlyDictionary<string, string>? EncryptionContextEquals { get; init; }
+}
+
+/// <summary>One tag of a CreateKey or TagResource request, as CloudTrail logs it.</summary>
+internal sealed class AuditTag
+{
+    public string? TagKey { get; init; }
+    public string? TagValue { get; init; }
+}
+
+/// <summary>An operation's audit projection of one call: CloudTrail's <c>requestParameters</c> and
+/// <c>responseElements</c> (null where CloudTrail logs null).</summary>
+internal readonly record struct AuditProjection(AuditParameters? RequestParameters, AuditParameters? ResponseElements = null);

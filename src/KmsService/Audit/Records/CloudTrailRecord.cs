@@ -1,0 +1,69 @@
+using System.Text.Json.Serialization;
+
+namespace KmsService.Audit.Records;
+
+/// <summary>One CloudTrail record of a KMS event, members in the order CloudTrail writes them (KMS Developer Guide,
+/// "Examples of AWS KMS log entries"; CloudTrail User Guide, "CloudTrail record contents").</summary>
+internal sealed class CloudTrailRecord
+{
+    /// <summary>The record format CloudTrail logs KMS events in today.</summary>
+    public const string CurrentEventVersion = "1.11";
+
+    public string EventVersion { get; init; } = CurrentEventVersion;
+    public required CloudTrailUserIdentity UserIdentity { get; init; }
+    public required string EventTime { get; init; }
+    public string EventSource { get; init; } = "kms.amazonaws.com";
+    public required string EventName { get; init; }
+    public required string AwsRegion { get; init; }
+    [JsonPropertyName("sourceIPAddress")]
+    public string? SourceIPAddress { get; init; }
+    public string? UserAgent { get; init; }
+    public string? ErrorCode { get; init; }
+    public string? ErrorMessage { get; init; }
+
+    // CloudTrail writes both even when there are none ("responseElements": null).
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public AuditParameters? RequestParameters { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public AuditParameters? ResponseElements { get; init; }
+
+    [JsonPropertyName("requestID")]
+    public required string RequestId { get; init; }
+    [JsonPropertyName("eventID")]
+    public required string EventId { get; init; }
+    public bool ReadOnly { get; init; }
+    public IReadOnlyList<CloudTrailResource>? Resources { get; init; }
+    public required string EventType { get; init; }
+    public bool ManagementEvent { get; init; } = true;
+    public string? RecipientAccountId { get; init; }
+    public string EventCategory { get; init; } = "Management";
+}
+
+/// <summary>CloudTrail's <c>userIdentity</c> element.</summary>
+internal sealed class CloudTrailUserIdentity
+{
+    public required string Type { get; init; }
+    public string? PrincipalId { get; init; }
+    public string? Arn { get; init; }
+    public string? AccountId { get; init; }
+    public string? AccessKeyId { get; init; }
+    public string? UserName { get; init; }
+}
+
+/// <summary>One element of CloudTrail's <c>resources</c>: the KMS key the call used.</summary>
+internal sealed class CloudTrailResource
+{
+    public string? AccountId { get; init; }
+    public string Type { get; init; } = "AWS::KMS::Key";
+    [JsonPropertyName("ARN")]
+    public required string Arn { get; init; }
+}
+
+/// <summary>Source-generated writer of CloudTrail records: camel-case members, absent members omitted (except the two
+/// CloudTrail always writes), compact.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    GenerationMode = JsonSourceGenerationMode.Serialization)]
+[JsonSerializable(typeof(CloudTrailRecord))]
+internal sealed partial class CloudTrailJsonContext : JsonSerializerContext;

@@ -1,0 +1,15 @@
+namespace KmsService.Audit.Records;
+
+/// <summary>Where the endpoint hands each call's record. The call's response is sent only once
+/// <see cref="AppendAsync"/> has completed, so an implementation completes only when the record is durable, and throws
+/// when it cannot be (the call then fails closed with KMSInternalException).</summary>
+internal interface IAuditSink
+{
+    ValueTask AppendAsync(AuditEvent e, CancellationToken ct);
+}
+
+/// <summary>The sink until the audit store exists: keeps nothing.</summary>
+internal sealed class NullAuditSink : IAuditSink
+{
+    public ValueTask AppendAsync(AuditEvent e, CancellationToken ct) => ValueTask.CompletedTask;
+}
