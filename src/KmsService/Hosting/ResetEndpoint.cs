@@ -1,3 +1,5 @@
+using KmsService.Audit.Records;
+using KmsService.Audit.Store;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Identity;
@@ -30,6 +32,8 @@ internal sealed class ResetEndpoint(
     Authenticator authenticator,
     IdentityStore identities,
     ResetPrincipals allowed,
+    IAuditSink audit,
+    TimeProvider time,
     ILogger<ResetEndpoint> logger)
 {
     public const string Path = "/_kms/reset";
@@ -52,7 +56,11 @@ internal sealed class ResetEndpoint(
                     $"User: {call.PrincipalArn} is not authorized to reset this service (POST {Path}): only the principals of Kms:ResetPrincipals may.");
             }
 
-            await ResetAsync(ct);
+            // The wipe and its ResetStore record commit together.
+            var record = ServiceEvents.ResetStore(time.GetUtcNow(), call);
+            var inTransaction = AuditInTransaction.For(audit, record);
+            await ResetAsync(inTransaction, ct);
+            await AuditInTransaction.AppendIfNotCommittedAsync(audit, inTransaction, record, ct);
             ResetLog.Reset(logger, requestId, call.PrincipalArn);
             http.Response.StatusCode = StatusCodes.Status200OK;
             http.Response.ContentType = KmsEndpoint.ContentType;
@@ -73,7 +81,11 @@ internal sealed class ResetEndpoint(
     }
 
     /// <summary>Wipes every key and what hangs off it, then re-applies the seed file.</summary>
-    public async Task ResetAsync(CancellationToken ct)
+    public async Task ResetAsync(CancellationToken ct) => await ResetAsync(null, ct);
+
+    /// <summary>As <see cref="ResetAsync(CancellationToken)"/>, with the record of the reset committed in the wipe's
+    /// transaction. The audit trail itself is never wiped.</summary>
+    public async Task ResetAsync(AuditInTransaction? audit, CancellationToken ct)
     {
         await using (var db = dbFactory.Create())
         {
@@ -86,7 +98,7 @@ internal sealed class ResetEndpoint(
             await db.BackingKeys.ExecuteDeleteAsync(ct);
             await db.Keys.ExecuteDeleteAsync(ct);
             await changes.PublishAsync(db, StoreChange.All, ct);
-            await tx.CommitAsync(ct);
+            await AuditInTransaction.CommitAsync(tx, db, audit, ct);
         }
 
         keys.DropCaches();

@@ -1,3 +1,5 @@
+using KmsService.Audit.Records;
+using KmsService.Audit.Store;
 using KmsService.Core.Crypto;
 using KmsService.Hosting;
 using KmsService.Storage;
@@ -7,7 +9,8 @@ namespace KmsService.Lifecycle;
 /// <summary>Destroys keys whose deletion window has passed: backing keys, aliases and tags go with the key, in one
 /// transaction per key, so a crash leaves either the whole key or nothing and the next run finishes the job.
 /// Instances sharing a database may all run it; each key is deleted once.</summary>
-internal sealed partial class KeyDeletionService(KeyStore store, IHsa hsa, TimeProvider time, StoreOutage outage, ILogger<KeyDeletionService> logger)
+internal sealed partial class KeyDeletionService(
+    KeyStore store, IHsa hsa, IAuditSink audit, TimeProvider time, StoreOutage outage, ILogger<KeyDeletionService> logger)
     : SweepService(time, outage)
 {
     /// <summary>One sweep; returns the keys this instance deleted.</summary>
@@ -17,8 +20,12 @@ internal sealed partial class KeyDeletionService(KeyStore store, IHsa hsa, TimeP
         var now = Time.GetUtcNow();
         foreach (var arn in await store.ListDueForDeletionAsync(now, 100, ct))
         {
-            if (await store.DeleteIfDueAsync(arn, now, ct))
+            // The deletion and its DeleteKey record commit together.
+            var record = ServiceEvents.DeleteKey(now, arn);
+            var inTransaction = AuditInTransaction.For(audit, record);
+            if (await store.DeleteIfDueAsync(arn, now, inTransaction, ct))
             {
+                await AuditInTransaction.AppendIfNotCommittedAsync(audit, inTransaction, record, ct);
                 hsa.Evict(arn);
                 deleted.Add(arn);
                 LogDeleted(logger, arn);

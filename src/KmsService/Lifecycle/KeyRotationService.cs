@@ -1,3 +1,5 @@
+using KmsService.Audit.Records;
+using KmsService.Audit.Store;
 using KmsService.Core.Crypto;
 using KmsService.Hosting;
 using KmsService.Storage;
@@ -9,7 +11,8 @@ namespace KmsService.Lifecycle;
 /// period on. Disabled keys and keys pending deletion are skipped but keep their date, so a key re-enabled after its
 /// date rotates on the next sweep and one re-enabled before it keeps its schedule (AWS API reference,
 /// GetKeyRotationStatus). Instances sharing a database may all run it; each due date gives one rotation.</summary>
-internal sealed partial class KeyRotationService(RotationStore rotations, IHsa hsa, TimeProvider time, StoreOutage outage, ILogger<KeyRotationService> logger)
+internal sealed partial class KeyRotationService(
+    RotationStore rotations, IHsa hsa, IAuditSink audit, TimeProvider time, StoreOutage outage, ILogger<KeyRotationService> logger)
     : SweepService(time, outage)
 {
     private const int BatchSize = 100;
@@ -22,8 +25,12 @@ internal sealed partial class KeyRotationService(RotationStore rotations, IHsa h
         foreach (var (arn, period) in await rotations.ListDueForRotationAsync(now, BatchSize, ct))
         {
             var material = hsa.GenerateBackingKey(arn);
-            if (await rotations.RotateIfDueAsync(arn, period, material, now, ct))
+            // The rotation and its RotateKey record commit together.
+            var record = ServiceEvents.RotateKey(now, arn);
+            var inTransaction = AuditInTransaction.For(audit, record);
+            if (await rotations.RotateIfDueAsync(arn, period, material, now, inTransaction, ct))
             {
+                await AuditInTransaction.AppendIfNotCommittedAsync(audit, inTransaction, record, ct);
                 rotated.Add(arn);
                 LogRotated(logger, arn, material.MaterialId);
             }

@@ -38,7 +38,7 @@ internal sealed class AwsManagedKeyFactory(KeyStore store, IHsa hsa, TimeProvide
         try
         {
             // AWS rotates AWS managed keys every year; their policy allows no change to that.
-            await store.CreateAsync(new NewKey(key, policy, [backingKey], [], [aliasName], RotationPeriodInDays: 365), ct);
+            await store.CreateAsync(new NewKey(key, policy, [backingKey], [], [aliasName], RotationPeriodInDays: 365), null, ct);
             return key;
         }
         catch (DbUpdateException)

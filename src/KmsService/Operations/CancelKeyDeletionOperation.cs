@@ -25,7 +25,8 @@ internal sealed class CancelKeyDeletionOperation(KeyResolver keys, Authorizer au
         new Validator().KeyId(req.KeyId, "keyId").ThrowIfAny();
         var key = await keys.ResolveKeyAsync(req.KeyId!, call, "CancelKeyDeletion", ct);
         authz.Demand(call, "CancelKeyDeletion", key);
-        await store.UpdateAsync(key.Arn, k => k.CancelDeletion(), ct);
+        call.AuditTransaction?.Responding(Project(req, new CancelKeyDeletionResponse(key.Arn)));
+        await store.UpdateAsync(key.Arn, k => k.CancelDeletion(), call.AuditTransaction, ct);
         return new CancelKeyDeletionResponse(key.Arn);
     }
 }

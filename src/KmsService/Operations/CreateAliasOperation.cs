@@ -45,7 +45,7 @@ internal sealed class CreateAliasOperation(KeyResolver keys, Authorizer authz, A
             LastUpdatedDate = now,
         };
 
-        return await aliases.CreateAsync(row, options.Quotas.AliasesPerKey, ct) switch
+        return await aliases.CreateAsync(row, options.Quotas.AliasesPerKey, call.AuditTransaction, ct) switch
         {
             AliasWriteResult.Done => EmptyResponse.Instance,
             AliasWriteResult.AlreadyExists => throw new AlreadyExistsException($"An alias with the name {AliasRules.Arn(call, name)} already exists"),

@@ -110,7 +110,8 @@ internal sealed class CreateGrantOperation(
             // Whole milliseconds: what the wire carries, and what every store keeps exactly (list markers compare it).
             DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds()));
         var token = GrantToken.Issue(grant.GrantId);
-        var (result, stored) = await grants.CreateAsync(grant, token, options.Quotas.GrantsPerKey, EnsureCanGrant, ct);
+        call.AuditTransaction?.Responding(Project(req, new CreateGrantResponse(token, grant.GrantId)));
+        var (result, stored) = await grants.CreateAsync(grant, token, options.Quotas.GrantsPerKey, EnsureCanGrant, call.AuditTransaction, ct);
         return result switch
         {
             GrantWriteResult.Created => new CreateGrantResponse(token, grant.GrantId),

@@ -152,8 +152,11 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
         }
 
         var policy = req.Policy ?? KeyPolicies.Default(call.Partition, call.AccountId);
-        await store.CreateAsync(new NewKey(key, policy, [backingKey], tags, []), ct);
-        return new CreateKeyResponse(KeyMetadata.From(key));
+        var response = new CreateKeyResponse(KeyMetadata.From(key));
+        call.UsedKey(arn);
+        call.AuditTransaction?.Responding(Project(req, response));
+        await store.CreateAsync(new NewKey(key, policy, [backingKey], tags, []), call.AuditTransaction, ct);
+        return response;
     }
 
     // Timestamps go out with millisecond precision; store what we return so DescribeKey agrees with CreateKey.

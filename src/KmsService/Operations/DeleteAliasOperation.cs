@@ -32,7 +32,7 @@ internal sealed class DeleteAliasOperation(KeyStore keys, Authorizer authz, Alia
             authz.Demand(call, "DeleteAlias", key);
         }
 
-        return await aliases.DeleteAsync(call.AccountId, call.Region, name, ct) == AliasWriteResult.Done
+        return await aliases.DeleteAsync(call.AccountId, call.Region, name, call.AuditTransaction, ct) == AliasWriteResult.Done
             ? EmptyResponse.Instance
             : throw AliasRules.NotFound(call, name);
     }

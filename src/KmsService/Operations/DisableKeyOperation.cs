@@ -23,7 +23,7 @@ internal sealed class DisableKeyOperation(KeyResolver keys, Authorizer authz, Ke
         new Validator().KeyId(req.KeyId, "keyId").ThrowIfAny();
         var key = await keys.ResolveKeyAsync(req.KeyId!, call, "DisableKey", ct);
         authz.Demand(call, "DisableKey", key);
-        await store.UpdateAsync(key.Arn, k => k.Disable(), ct);
+        await store.UpdateAsync(key.Arn, k => k.Disable(), call.AuditTransaction, ct);
         return EmptyResponse.Instance;
     }
 }

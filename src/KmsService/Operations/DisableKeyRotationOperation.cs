@@ -29,7 +29,7 @@ internal sealed class DisableKeyRotationOperation(KeyResolver keys, Authorizer a
         {
             fresh.EnsureRotationChangeable();
             return RotationSchedule.Off;
-        }, ct);
+        }, call.AuditTransaction, ct);
         return EmptyResponse.Instance;
     }
 }

@@ -25,7 +25,7 @@ internal sealed class EnableKeyOperation(KeyResolver keys, Authorizer authz, Key
         new Validator().KeyId(req.KeyId, "keyId").ThrowIfAny();
         var key = await keys.ResolveKeyAsync(req.KeyId!, call, "EnableKey", ct);
         authz.Demand(call, "EnableKey", key);
-        await store.UpdateAsync(key.Arn, k => k.Enable(), ct);
+        await store.UpdateAsync(key.Arn, k => k.Enable(), call.AuditTransaction, ct);
         return EmptyResponse.Instance;
     }
 }

@@ -43,7 +43,7 @@ internal sealed class EnableKeyRotationOperation(KeyResolver keys, Authorizer au
             return current.Enabled && current.PeriodInDays == period
                 ? current
                 : new RotationSchedule(true, period, now.AddDays(period));
-        }, ct);
+        }, call.AuditTransaction, ct);
         return EmptyResponse.Instance;
     }
 }

@@ -40,7 +40,7 @@ internal sealed class PutKeyPolicyOperation(KeyResolver keys, Authorizer authz, 
             throw new MalformedPolicyDocumentException(KeyPolicies.LockoutMessage);
         }
 
-        await store.SetPolicyAsync(key.Arn, req.Policy!, ct);
+        await store.SetPolicyAsync(key.Arn, req.Policy!, call.AuditTransaction, ct);
         return EmptyResponse.Instance;
     }
 }

@@ -44,7 +44,7 @@ internal sealed class RetireGrantOperation(KeyResolver keys, KeyStore keyStore, 
 
         authz.DemandRetire(call, grant, await keyStore.FindAsync(grant.KeyArn, ct));
         Common.ThrowIfDryRun(req.DryRun);
-        if (!await grants.DeleteAsync(grant.KeyArn, grant.GrantId, ct))
+        if (!await grants.DeleteAsync(grant.KeyArn, grant.GrantId, call.AuditTransaction, ct))
         {
             throw GrantNotFound(grant.GrantId);
         }

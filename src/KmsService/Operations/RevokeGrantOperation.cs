@@ -38,7 +38,7 @@ internal sealed class RevokeGrantOperation(KeyResolver keys, Authorizer authz, G
         }
 
         Common.ThrowIfDryRun(req.DryRun);
-        if (!await grants.DeleteAsync(key.Arn, grant.GrantId, ct))
+        if (!await grants.DeleteAsync(key.Arn, grant.GrantId, call.AuditTransaction, ct))
         {
             throw RetireGrantOperation.GrantNotFound(grant.GrantId, key.Arn);
         }

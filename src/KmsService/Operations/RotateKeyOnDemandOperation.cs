@@ -41,7 +41,8 @@ internal sealed class RotateKeyOnDemandOperation(
             key.EnsureRotationChangeable();
             var material = hsa.GenerateBackingKey(key.Arn);
             var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
-            switch (await rotations.RotateOnDemandAsync(key.Arn, material, now, MaxOnDemandRotations, ct))
+            call.AuditTransaction?.Responding(Project(req, new RotateKeyOnDemandResponse(key.Arn)));
+            switch (await rotations.RotateOnDemandAsync(key.Arn, material, now, MaxOnDemandRotations, call.AuditTransaction, ct))
             {
                 case OnDemandRotationOutcome.Rotated:
                     return new RotateKeyOnDemandResponse(key.Arn);

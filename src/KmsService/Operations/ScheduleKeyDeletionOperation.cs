@@ -44,7 +44,8 @@ internal sealed class ScheduleKeyDeletionOperation(KeyResolver keys, Authorizer 
             r.Set("kms:ScheduleKeyDeletionPendingWindowInDays", days.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         var deletionDate = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().AddDays(days).ToUnixTimeMilliseconds());
-        var scheduled = await store.UpdateAsync(key.Arn, k => k.ScheduleDeletion(deletionDate), ct);
+        call.AuditTransaction?.Responding(Project(req, new ScheduleKeyDeletionResponse(key.Arn, deletionDate, KeyState.PendingDeletion, days)));
+        var scheduled = await store.UpdateAsync(key.Arn, k => k.ScheduleDeletion(deletionDate), call.AuditTransaction, ct);
         return new ScheduleKeyDeletionResponse(scheduled.Arn, scheduled.DeletionDate!.Value, scheduled.KeyState, days);
     }
 }

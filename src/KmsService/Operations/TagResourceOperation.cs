@@ -34,7 +34,7 @@ internal sealed class TagResourceOperation(KeyResolver keys, Authorizer authz, T
         {
             current.EnsureNotPendingDeletion();
             TagRules.EnsureWithinLimit(tagCount);
-        }, ct);
+        }, call.AuditTransaction, ct);
         return EmptyResponse.Instance;
     }
 }

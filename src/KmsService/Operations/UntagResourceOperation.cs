@@ -28,7 +28,7 @@ internal sealed class UntagResourceOperation(KeyResolver keys, Authorizer authz,
         var key = await keys.ResolveKeyAsync(req.KeyId!, call, "UntagResource", ct);
         authz.Demand(call, "UntagResource", key);
 
-        await tags.UntagAsync(key.Arn, req.TagKeys!, k => k.EnsureNotPendingDeletion(), ct);
+        await tags.UntagAsync(key.Arn, req.TagKeys!, k => k.EnsureNotPendingDeletion(), call.AuditTransaction, ct);
         return EmptyResponse.Instance;
     }
 }

@@ -41,7 +41,7 @@ internal sealed class UpdateAliasOperation(KeyResolver resolver, KeyStore keys, 
         AliasRules.EnsureNotPendingDeletion(newKey);
 
         var result = await aliases.RetargetAsync(
-            call.AccountId, call.Region, name, newKey.Arn, AliasRules.Now(time), options.Quotas.AliasesPerKey, ct);
+            call.AccountId, call.Region, name, newKey.Arn, AliasRules.Now(time), options.Quotas.AliasesPerKey, call.AuditTransaction, ct);
         return result switch
         {
             AliasWriteResult.Done => EmptyResponse.Instance,

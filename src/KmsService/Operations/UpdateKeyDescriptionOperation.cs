@@ -31,7 +31,7 @@ internal sealed class UpdateKeyDescriptionOperation(KeyResolver keys, Authorizer
         var key = await keys.ResolveKeyAsync(req.KeyId!, call, "UpdateKeyDescription", ct);
         authz.Demand(call, "UpdateKeyDescription", key);
 
-        await tags.UpdateDescriptionAsync(key.Arn, req.Description!, k => k.EnsureNotPendingDeletion(), ct);
+        await tags.UpdateDescriptionAsync(key.Arn, req.Description!, k => k.EnsureNotPendingDeletion(), call.AuditTransaction, ct);
 
         // This instance answers DescribeKey with the new description at once; others within the cache's TTL.
         store.Invalidate(key.Arn);

@@ -18,6 +18,10 @@ internal sealed record CallContext(
     /// response once it ran). Null while the body has not been read.</summary>
     internal Audit.Records.AuditProjection? Audit { get; set; }
 
+    /// <summary>For a call that changes state, its record, committed in the change's transaction by the store (null when
+    /// the operation is read-only or the audit sink cannot write in store transactions).</summary>
+    internal Audit.Store.AuditInTransaction? AuditTransaction { get; set; }
+
     /// <summary>The first KMS key the call resolved, for the record's <c>resources</c>.</summary>
     internal string? KeyArn { get; private set; }
 

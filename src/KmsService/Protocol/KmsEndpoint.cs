@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Text.Json;
 using KmsService.Audit.Records;
+using KmsService.Audit.Store;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Hosting;
@@ -68,11 +69,21 @@ internal sealed partial class KmsEndpoint(
             // Both buffers are zeroed when this block ends, once the response is written. What is out of reach: Kestrel
             // reuses its pooled pipe buffers (the request as received, the response as sent) without clearing them,
             // and the GC may leave copies of a moved array behind.
+            if (!operation.ReadOnly && audit.Transactional)
+            {
+                // A change and its record commit in one transaction (the store's); the record is the success record.
+                var (changing, entry) = (call, operation);
+                call.AuditTransaction = new AuditInTransaction(
+                    audit, responseElements => Event(eventTime, requestId, target, http, changing, entry, null, null) with { ResponseElements = responseElements });
+            }
+
             using var response = new ZeroingBufferWriter();
             await operation.Handler(body.WrittenMemory, call, response, ct);
 
-            // Fail closed: the answer goes out only once its record is durable.
-            if (!await TryAuditAsync(http, Event(eventTime, requestId, target, http, call, operation, null, null), ct))
+            // Fail closed: the answer goes out only once its record is durable (already, when it was committed with
+            // the call's change).
+            if (call.AuditTransaction is not { Committed: true }
+                && !await TryAuditAsync(http, Event(eventTime, requestId, target, http, call, operation, null, null), ct))
             {
                 return;
             }

@@ -1,3 +1,4 @@
+using KmsService.Audit.Store;
 using KmsService.Core.Keys;
 using Microsoft.EntityFrameworkCore;
 
@@ -26,7 +27,7 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys, ChangeFeed chan
 
     /// <summary>Adds an alias unless the name is taken in the account and region or the target already has
     /// <paramref name="quota"/> aliases. The primary key decides between concurrent creators of the same name.</summary>
-    public async Task<AliasWriteResult> CreateAsync(AliasRow alias, int quota, CancellationToken ct)
+    public async Task<AliasWriteResult> CreateAsync(AliasRow alias, int quota, AuditInTransaction? audit, CancellationToken ct)
     {
         try
         {
@@ -41,7 +42,7 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys, ChangeFeed chan
             ctx.Aliases.Add(alias);
             await ctx.SaveChangesAsync(ct);
             await changes.PublishAsync(ctx, [StoreChange.Alias(alias.AccountId, alias.Region, alias.AliasName), StoreChange.Key(alias.TargetKeyArn)], ct);
-            await tx.CommitAsync(ct);
+            await AuditInTransaction.CommitAsync(tx, ctx, audit, ct);
         }
         catch (DbUpdateException)
         {
@@ -64,7 +65,7 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys, ChangeFeed chan
 
     /// <summary>Points an existing alias at another key, unless that key already has <paramref name="quota"/> aliases.</summary>
     public async Task<AliasWriteResult> RetargetAsync(
-        string account, string region, string aliasName, string newTargetArn, DateTime now, int quota, CancellationToken ct)
+        string account, string region, string aliasName, string newTargetArn, DateTime now, int quota, AuditInTransaction? audit, CancellationToken ct)
     {
         string? oldTargetArn = null;
         try
@@ -94,7 +95,7 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys, ChangeFeed chan
             row.LastUpdatedDate = now;
             await ctx.SaveChangesAsync(ct);
             await changes.PublishAsync(ctx, [StoreChange.Alias(account, region, aliasName), StoreChange.Key(newTargetArn), StoreChange.Key(oldTargetArn)], ct);
-            await tx.CommitAsync(ct);
+            await AuditInTransaction.CommitAsync(tx, ctx, audit, ct);
             return AliasWriteResult.Done;
         }
         finally
@@ -114,7 +115,7 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys, ChangeFeed chan
     private static Task<int> LockKeyAsync(KmsDbContext ctx, string keyArn, CancellationToken ct) =>
         ctx.Keys.Where(k => k.Arn == keyArn).ExecuteUpdateAsync(u => u.SetProperty(k => k.Version, k => k.Version + 1), ct);
 
-    public async Task<AliasWriteResult> DeleteAsync(string account, string region, string aliasName, CancellationToken ct)
+    public async Task<AliasWriteResult> DeleteAsync(string account, string region, string aliasName, AuditInTransaction? audit, CancellationToken ct)
     {
         string? targetArn = null;
         try
@@ -132,7 +133,7 @@ internal sealed class AliasStore(KmsDbFactory db, KeyStore keys, ChangeFeed chan
             ctx.Aliases.Remove(row);
             await ctx.SaveChangesAsync(ct);
             await changes.PublishAsync(ctx, [StoreChange.Alias(account, region, aliasName), StoreChange.Key(targetArn)], ct);
-            await tx.CommitAsync(ct);
+            await AuditInTransaction.CommitAsync(tx, ctx, audit, ct);
             return AliasWriteResult.Done;
         }
         catch (DbUpdateConcurrencyException)

@@ -1,3 +1,4 @@
+using KmsService.Audit.Store;
 using System.Text.Json;
 using KmsService.Core.Errors;
 using KmsService.Core.Grants;
@@ -71,7 +72,7 @@ internal sealed class GrantStore
     /// key is returned instead of a new one (CreateGrant's idempotency by name).
     /// </summary>
     public async Task<(GrantWriteResult Result, Grant? Grant)> CreateAsync(
-        Grant grant, string grantToken, int quota, Action<KmsKey> check, CancellationToken ct)
+        Grant grant, string grantToken, int quota, Action<KmsKey> check, AuditInTransaction? audit, CancellationToken ct)
     {
         try
         {
@@ -105,7 +106,7 @@ internal sealed class GrantStore
             ctx.Grants.Add(ToRow(grant, key.AccountId, key.Region, grantToken));
             await ctx.SaveChangesAsync(ct);
             await _changes.PublishAsync(ctx, StoreChange.Grants(grant.KeyArn), ct);
-            await tx.CommitAsync(ct);
+            await AuditInTransaction.CommitAsync(tx, ctx, audit, ct);
             return (GrantWriteResult.Created, grant);
         }
         finally
@@ -115,19 +116,20 @@ internal sealed class GrantStore
     }
 
     /// <summary>Deletes a grant of a key (RetireGrant, RevokeGrant); returns whether it existed.</summary>
-    public async Task<bool> DeleteAsync(string keyArn, string grantId, CancellationToken ct)
+    public async Task<bool> DeleteAsync(string keyArn, string grantId, AuditInTransaction? audit, CancellationToken ct)
     {
         try
         {
             await using var ctx = _db.Create();
             await using var tx = await ctx.Database.BeginTransactionAsync(ct);
             var deleted = await ctx.Grants.Where(g => g.KeyArn == keyArn && g.GrantId == grantId).ExecuteDeleteAsync(ct);
-            if (deleted > 0)
+            if (deleted == 0)
             {
-                await _changes.PublishAsync(ctx, StoreChange.Grants(keyArn), ct);
+                return false;
             }
 
-            await tx.CommitAsync(ct);
+            await _changes.PublishAsync(ctx, StoreChange.Grants(keyArn), ct);
+            await AuditInTransaction.CommitAsync(tx, ctx, audit, ct);
             return deleted > 0;
         }
         finally

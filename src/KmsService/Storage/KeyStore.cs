@@ -1,3 +1,4 @@
+using KmsService.Audit.Store;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
@@ -132,7 +133,7 @@ internal sealed class KeyStore
     }
 
     /// <summary>Stores a new key with its first backing key, tags and aliases in one transaction.</summary>
-    public async Task CreateAsync(NewKey key, CancellationToken ct)
+    public async Task CreateAsync(NewKey key, AuditInTransaction? audit, CancellationToken ct)
     {
         await using var db = _db.Create();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -178,7 +179,7 @@ internal sealed class KeyStore
         }
 
         await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await AuditInTransaction.CommitAsync(tx, db, audit, ct);
     }
 
     /// <summary>One page of an account's keys in a region, ordered by key id; the marker is the last key id returned.</summary>
@@ -206,7 +207,7 @@ internal sealed class KeyStore
     }
 
     /// <summary>Replaces the key policy (PutKeyPolicy); the version bump makes concurrent writers serialise.</summary>
-    public async Task SetPolicyAsync(string arn, string policy, CancellationToken ct)
+    public async Task SetPolicyAsync(string arn, string policy, AuditInTransaction? audit, CancellationToken ct)
     {
         await using var db = _db.Create();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -218,7 +219,7 @@ internal sealed class KeyStore
         }
 
         await _changes.PublishAsync(db, StoreChange.Key(arn), ct);
-        await tx.CommitAsync(ct);
+        await AuditInTransaction.CommitAsync(tx, db, audit, ct);
         Invalidate(arn);
     }
 
@@ -231,7 +232,7 @@ internal sealed class KeyStore
 
     /// <summary>Applies a state transition to a key and saves it, guarded by the row's version: a concurrent change
     /// makes the transition run again on the fresh row, so two writers never overwrite each other.</summary>
-    public async Task<KmsKey> UpdateAsync(string arn, Func<KmsKey, KmsKey> change, CancellationToken ct)
+    public async Task<KmsKey> UpdateAsync(string arn, Func<KmsKey, KmsKey> change, AuditInTransaction? audit, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -254,7 +255,7 @@ internal sealed class KeyStore
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
                 await db.SaveChangesAsync(ct);
                 await _changes.PublishAsync(db, StoreChange.Key(arn), ct);
-                await tx.CommitAsync(ct);
+                await AuditInTransaction.CommitAsync(tx, db, audit, ct);
                 Invalidate(arn);
                 return next;
             }
@@ -282,7 +283,7 @@ internal sealed class KeyStore
     /// <summary>Deletes a key whose deletion window has passed, with its backing keys, aliases and tags, in one
     /// transaction. The condition is checked inside it, so a key whose deletion was cancelled meanwhile, or that
     /// another instance deleted first, is left alone. Returns whether this call deleted it.</summary>
-    public async Task<bool> DeleteIfDueAsync(string arn, DateTimeOffset now, CancellationToken ct)
+    public async Task<bool> DeleteIfDueAsync(string arn, DateTimeOffset now, AuditInTransaction? audit, CancellationToken ct)
     {
         await using var db = _db.Create();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -304,7 +305,7 @@ internal sealed class KeyStore
         await db.BackingKeys.Where(b => b.KeyArn == arn).ExecuteDeleteAsync(ct);
         await db.Keys.Where(k => k.Arn == arn).ExecuteDeleteAsync(ct);
         await _changes.PublishAsync(db, StoreChange.KeyDeleted(arn), ct);
-        await tx.CommitAsync(ct);
+        await AuditInTransaction.CommitAsync(tx, db, audit, ct);
         InvalidateDeleted(arn);
         return true;
     }

@@ -1,3 +1,4 @@
+using KmsService.Audit.Store;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
@@ -50,7 +51,7 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
     /// <summary>Applies a change to a key's rotation settings, guarded by the row's version like
     /// <see cref="KeyStore.UpdateAsync"/>: <paramref name="change"/> sees the fresh key and settings and throws to refuse.</summary>
     public async Task<RotationSchedule> UpdateScheduleAsync(
-        string arn, Func<KmsKey, RotationSchedule, RotationSchedule> change, CancellationToken ct)
+        string arn, Func<KmsKey, RotationSchedule, RotationSchedule> change, AuditInTransaction? audit, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -73,7 +74,7 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
                 await using var tx = await ctx.Database.BeginTransactionAsync(ct);
                 await ctx.SaveChangesAsync(ct);
                 await changes.PublishAsync(ctx, StoreChange.Key(arn), ct);
-                await tx.CommitAsync(ct);
+                await AuditInTransaction.CommitAsync(tx, ctx, audit, ct);
                 keys.Invalidate(arn);
                 return next;
             }
@@ -87,7 +88,7 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
     /// <summary>Rotates an Enabled key now, unless it already had <paramref name="quota"/> on-demand rotations.
     /// The automatic schedule (NextRotationDate) is left as it is, as on AWS.</summary>
     public async Task<OnDemandRotationOutcome> RotateOnDemandAsync(
-        string arn, WrappedBackingKey material, DateTimeOffset now, int quota, CancellationToken ct)
+        string arn, WrappedBackingKey material, DateTimeOffset now, int quota, AuditInTransaction? audit, CancellationToken ct)
     {
         await using var ctx = db.Create();
         await using var tx = await ctx.Database.BeginTransactionAsync(ct);
@@ -112,7 +113,7 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
         await ctx.Keys.Where(k => k.Arn == arn)
             .ExecuteUpdateAsync(u => u.SetProperty(k => k.CurrentMaterialId, material.MaterialId), ct);
         await changes.PublishAsync(ctx, StoreChange.Key(arn), ct);
-        await tx.CommitAsync(ct);
+        await AuditInTransaction.CommitAsync(tx, ctx, audit, ct);
         keys.Invalidate(arn);
         return OnDemandRotationOutcome.Rotated;
     }
@@ -137,7 +138,7 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
     /// a key another instance rotated meanwhile (its NextRotationDate has moved), disabled, or re-scheduled with
     /// another period is left alone. Returns whether this call rotated it.</summary>
     public async Task<bool> RotateIfDueAsync(
-        string arn, int periodInDays, WrappedBackingKey material, DateTimeOffset now, CancellationToken ct)
+        string arn, int periodInDays, WrappedBackingKey material, DateTimeOffset now, AuditInTransaction? audit, CancellationToken ct)
     {
         await using var ctx = db.Create();
         await using var tx = await ctx.Database.BeginTransactionAsync(ct);
@@ -160,7 +161,7 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
 
         await AppendAsync(ctx, arn, material, now, Automatic, ct);
         await changes.PublishAsync(ctx, StoreChange.Key(arn), ct);
-        await tx.CommitAsync(ct);
+        await AuditInTransaction.CommitAsync(tx, ctx, audit, ct);
         keys.Invalidate(arn);
         return true;
     }

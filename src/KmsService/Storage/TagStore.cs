@@ -1,3 +1,4 @@
+using KmsService.Audit.Store;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using Microsoft.EntityFrameworkCore;
@@ -23,7 +24,7 @@ internal sealed class TagStore(KmsDbFactory db, KeyStore keys, ChangeFeed change
     /// <summary>Adds tags to a key, replacing the value of keys it already has. <paramref name="check"/> sees the
     /// current key and the number of tags it would have; it throws to abandon the change.</summary>
     public Task TagAsync(
-        string arn, IReadOnlyList<KeyValuePair<string, string>> tags, Action<KmsKey, int> check, CancellationToken ct) =>
+        string arn, IReadOnlyList<KeyValuePair<string, string>> tags, Action<KmsKey, int> check, AuditInTransaction? audit, CancellationToken ct) =>
         WriteAsync(arn, async (ctx, row) =>
         {
             var existing = (await ctx.Tags.Where(t => t.KeyArn == arn).ToListAsync(ct))
@@ -42,28 +43,28 @@ internal sealed class TagStore(KmsDbFactory db, KeyStore keys, ChangeFeed change
                     ctx.Tags.Add(new TagRow { KeyArn = arn, TagKey = tagKey, TagValue = tagValue });
                 }
             }
-        }, ct);
+        }, audit, ct);
 
     /// <summary>Removes the named tags from a key; names it does not have are ignored.</summary>
-    public Task UntagAsync(string arn, IReadOnlyList<string> tagKeys, Action<KmsKey> check, CancellationToken ct) =>
+    public Task UntagAsync(string arn, IReadOnlyList<string> tagKeys, Action<KmsKey> check, AuditInTransaction? audit, CancellationToken ct) =>
         WriteAsync(arn, async (ctx, row) =>
         {
             check(KeyStore.ToKey(row));
             var names = tagKeys.Distinct(StringComparer.Ordinal).ToList();
             var doomed = await ctx.Tags.Where(t => t.KeyArn == arn && names.Contains(t.TagKey)).ToListAsync(ct);
             ctx.Tags.RemoveRange(doomed);
-        }, ct);
+        }, audit, ct);
 
     /// <summary>Replaces a key's description. The caller invalidates the key record cache afterwards.</summary>
-    public Task UpdateDescriptionAsync(string arn, string description, Action<KmsKey> check, CancellationToken ct) =>
+    public Task UpdateDescriptionAsync(string arn, string description, Action<KmsKey> check, AuditInTransaction? audit, CancellationToken ct) =>
         WriteAsync(arn, (_, row) =>
         {
             check(KeyStore.ToKey(row));
             row.Description = description;
             return Task.CompletedTask;
-        }, ct);
+        }, audit, ct);
 
-    private async Task WriteAsync(string arn, Func<KmsDbContext, KeyRow, Task> change, CancellationToken ct)
+    private async Task WriteAsync(string arn, Func<KmsDbContext, KeyRow, Task> change, AuditInTransaction? audit, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -88,7 +89,7 @@ internal sealed class TagStore(KmsDbFactory db, KeyStore keys, ChangeFeed change
             await change(ctx, row);
             await ctx.SaveChangesAsync(ct);
             await changes.PublishAsync(ctx, StoreChange.Key(arn), ct);
-            await tx.CommitAsync(ct);
+            await AuditInTransaction.CommitAsync(tx, ctx, audit, ct);
 
             // The cached key carries its tags (aws:ResourceTag) and description.
             keys.Invalidate(arn);

@@ -134,6 +134,9 @@ public sealed class IsolatedServer(KmsServer server, PostgresDatabase? database)
 {
     public KmsServer Server { get; } = server;
 
+    /// <summary>The PostgreSQL database's connection string (null on SQLite), to start more instances on it.</summary>
+    public string? ConnectionString => database?.ConnectionString;
+
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();

@@ -29,7 +29,7 @@ public abstract class ExpectedErrorLogTests(StoreFixture fixture) : ServiceTests
         // As when two writers race past the existence check: the primary key refuses the second.
         var now = DateTime.UtcNow;
         var row = new AliasRow { AccountId = "000000000000", Region = "us-east-1", AliasName = alias, TargetKeyArn = key.Arn, CreationDate = now, LastUpdatedDate = now };
-        var result = await fresh.Server.Services.GetRequiredService<AliasStore>().CreateAsync(row, quota: 50, Ct);
+        var result = await fresh.Server.Services.GetRequiredService<AliasStore>().CreateAsync(row, quota: 50, audit: null, Ct);
         Assert.Equal(AliasWriteResult.AlreadyExists, result);
 
         Assert.Empty(logs.Errors);

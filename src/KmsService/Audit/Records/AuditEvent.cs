@@ -36,6 +36,9 @@ internal readonly record struct AuditEvent(
     string? SecondKeyArn,
     bool ReadOnly)
 {
+    /// <summary>A service event's <c>serviceEventDetails</c>.</summary>
+    public IReadOnlyDictionary<string, string>? ServiceEventDetails { get; init; }
+
     /// <summary>The account whose trail holds the record: the caller's, else the key's, else none.</summary>
     public string? RecipientAccountId => Caller?.AccountId ?? AccountOf(KeyArn);
 

@@ -4,7 +4,7 @@ namespace KmsService.Audit.Records;
 
 /// <summary>One CloudTrail record of a KMS event, members in the order CloudTrail writes them (KMS Developer Guide,
 /// "Examples of AWS KMS log entries"; CloudTrail User Guide, "CloudTrail record contents").</summary>
-internal sealed class CloudTrailRecord
+internal sealed record CloudTrailRecord
 {
     /// <summary>The record format CloudTrail logs KMS events in today.</summary>
     public const string CurrentEventVersion = "1.11";
@@ -27,8 +27,9 @@ internal sealed class CloudTrailRecord
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public AuditParameters? ResponseElements { get; init; }
 
+    /// <summary>Null for what no request caused (a rotation or deletion the service did on its own).</summary>
     [JsonPropertyName("requestID")]
-    public required string RequestId { get; init; }
+    public string? RequestId { get; init; }
     [JsonPropertyName("eventID")]
     public required string EventId { get; init; }
     public bool ReadOnly { get; init; }
@@ -36,18 +37,32 @@ internal sealed class CloudTrailRecord
     public required string EventType { get; init; }
     public bool ManagementEvent { get; init; } = true;
     public string? RecipientAccountId { get; init; }
+
+    /// <summary>Set on each account's copy of a cross-account call: the same in every copy (CloudTrail's
+    /// <c>sharedEventID</c>).</summary>
+    [JsonPropertyName("sharedEventID")]
+    public string? SharedEventId { get; init; }
+
+    /// <summary>What a service event did (<c>AwsServiceEvent</c> only), e.g. <c>{"rotationType":"AUTOMATIC","keyId":…}</c>.</summary>
+    public IReadOnlyDictionary<string, string>? ServiceEventDetails { get; init; }
     public string EventCategory { get; init; } = "Management";
+
+    /// <summary>This record as the copy held by <paramref name="recipientAccountId"/>'s trail.</summary>
+    public CloudTrailRecord With(string eventId, string recipientAccountId, string sharedEventId) =>
+        this with { EventId = eventId, RecipientAccountId = recipientAccountId, SharedEventId = sharedEventId };
 }
 
 /// <summary>CloudTrail's <c>userIdentity</c> element.</summary>
 internal sealed class CloudTrailUserIdentity
 {
-    public required string Type { get; init; }
+    /// <summary>Absent on service events, where <see cref="InvokedBy"/> names the service.</summary>
+    public string? Type { get; init; }
     public string? PrincipalId { get; init; }
     public string? Arn { get; init; }
     public string? AccountId { get; init; }
     public string? AccessKeyId { get; init; }
     public string? UserName { get; init; }
+    public string? InvokedBy { get; init; }
 }
 
 /// <summary>One element of CloudTrail's <c>resources</c>: the KMS key the call used.</summary>

@@ -12,11 +12,13 @@ internal static class CloudTrailRecordWriter
     [ThreadStatic]
     private static Utf8JsonWriter? _threadWriter;
 
-    public static void Write(in AuditEvent e, IBufferWriter<byte> output)
+    public static void Write(in AuditEvent e, IBufferWriter<byte> output) => Write(ToRecord(e), output);
+
+    public static void Write(CloudTrailRecord record, IBufferWriter<byte> output)
     {
         var writer = _threadWriter ??= new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
         writer.Reset(output);
-        JsonSerializer.Serialize(writer, ToRecord(e), CloudTrailJsonContext.Default.CloudTrailRecord);
+        JsonSerializer.Serialize(writer, record, CloudTrailJsonContext.Default.CloudTrailRecord);
         writer.Flush();
     }
 
@@ -30,7 +32,9 @@ internal static class CloudTrailRecordWriter
 
     public static CloudTrailRecord ToRecord(in AuditEvent e) => new()
     {
-        UserIdentity = Identity(e.Caller),
+        UserIdentity = e.Caller is null && e.EventType == AuditEventType.ServiceEvent
+            ? new CloudTrailUserIdentity { AccountId = AuditEvent.AccountOf(e.KeyArn), InvokedBy = ServiceEvents.Internal }
+            : Identity(e.Caller),
         // CloudTrail's eventTime: UTC to the second.
         EventTime = e.EventTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
         EventName = e.EventName,
@@ -41,12 +45,13 @@ internal static class CloudTrailRecordWriter
         ErrorMessage = e.ErrorMessage,
         RequestParameters = e.RequestParameters,
         ResponseElements = e.ResponseElements,
-        RequestId = e.RequestId,
+        RequestId = e.RequestId.Length == 0 ? null : e.RequestId,
         EventId = e.EventId.ToString("D"),
         ReadOnly = e.ReadOnly,
         Resources = Resources(e.KeyArn, e.SecondKeyArn),
         EventType = e.EventType == AuditEventType.ApiCall ? "AwsApiCall" : "AwsServiceEvent",
         RecipientAccountId = e.RecipientAccountId,
+        ServiceEventDetails = e.ServiceEventDetails,
     };
 
     /// <summary>CloudTrail's userIdentity of a principal of this service. There are no IAM unique ids here, so

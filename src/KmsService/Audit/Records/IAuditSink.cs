@@ -6,6 +6,14 @@ namespace KmsService.Audit.Records;
 internal interface IAuditSink
 {
     ValueTask AppendAsync(AuditEvent e, CancellationToken ct);
+
+    /// <summary>Whether this sink can append a record inside a store transaction (<see cref="AppendInTransactionAsync"/>),
+    /// so that a state change and its record commit together.</summary>
+    bool Transactional => false;
+
+    /// <summary>Appends the record inside <paramref name="db"/>'s open transaction; the caller commits.</summary>
+    Task AppendInTransactionAsync(Storage.KmsDbContext db, AuditEvent e, CancellationToken ct) =>
+        throw new NotSupportedException("This audit sink does not write in store transactions.");
 }
 
 /// <summary>The sink until the audit store exists: keeps nothing.</summary>

@@ -1,3 +1,4 @@
+using KmsService.Audit.Records;
 using KmsService.Core.Crypto;
 
 namespace KmsService.Audit.Store;
@@ -13,5 +14,10 @@ internal static class AuditStore
         services.AddSingleton<AuditWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditWriter>());
         services.AddSingleton(sp => new AuditVerifier(sp.GetRequiredService<IHsa>()));
+        if (options.Enabled)
+        {
+            services.AddSingleton<AuditStoreSink>();
+            services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<AuditStoreSink>());
+        }
     }
 }

@@ -5,6 +5,10 @@ internal sealed class AuditStoreOptions
 {
     public const string Section = "Kms:Audit";
 
+    /// <summary>Record every call, durably, before it is answered (default true). Off only to measure what auditing
+    /// costs: nothing is recorded then.</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>A digest is signed once this many records follow the last one (default 1000).</summary>
     public int DigestEvery { get; set; } = 1000;
 

@@ -43,10 +43,18 @@ internal sealed partial class AuditWriter : BackgroundService
     /// <exception cref="ArgumentException">The entry does not fit its columns (see <see cref="AuditEntryLimits"/>).</exception>
     /// <exception cref="KmsException">The store could not be written (<c>DependencyTimeoutException</c> or
     /// <c>KMSInternalException</c>, as <see cref="StoreFaults"/> answers), or the service is stopping.</exception>
-    public async Task AppendAsync(AuditEntry entry, CancellationToken ct = default)
+    public Task AppendAsync(AuditEntry entry, CancellationToken ct = default) => AppendAsync([entry], ct);
+
+    /// <summary>Completes once every one of <paramref name="entries"/> (one call's copies, one per account) is
+    /// committed; they are committed in the same transaction.</summary>
+    public async Task AppendAsync(AuditEntry[] entries, CancellationToken ct = default)
     {
-        AuditEntryLimits.Validate(entry);
-        var pending = new Pending(entry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        foreach (var entry in entries)
+        {
+            AuditEntryLimits.Validate(entry);
+        }
+
+        var pending = new Pending(entries, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         try
         {
             await _queue.Writer.WriteAsync(pending, ct);
@@ -95,9 +103,11 @@ internal sealed partial class AuditWriter : BackgroundService
             }
 
             batch.Clear();
-            while (batch.Count < batchSize && reader.TryRead(out var pending))
+            var records = 0;
+            while (records < batchSize && reader.TryRead(out var pending))
             {
                 batch.Add(pending);
+                records += pending.Entries.Length;
             }
 
             // Not cancelled by stopping: the queued callers wait for this commit.
@@ -111,7 +121,7 @@ internal sealed partial class AuditWriter : BackgroundService
         {
             await using var db = _db.Create();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await _chain.AppendAsync(db, batch.ConvertAll(p => p.Entry), ct);
+            await _chain.AppendAsync(db, [.. batch.SelectMany(p => p.Entries)], ct);
             await tx.CommitAsync(ct);
         }
 #pragma warning disable CA1031 // Any failure fails the batch's callers; none may be left waiting.
@@ -164,7 +174,7 @@ internal sealed partial class AuditWriter : BackgroundService
         }
     }
 
-    private sealed record Pending(AuditEntry Entry, TaskCompletionSource Done);
+    private sealed record Pending(AuditEntry[] Entries, TaskCompletionSource Done);
 
     [LoggerMessage(EventId = EventIds.AuditCommitFailed, Level = LogLevel.Error, Message = "{Count} audit records could not be committed ({Fault}); their calls fail")]
     private static partial void LogCommitFailed(ILogger logger, int count, StoreFault fault, Exception exception);

@@ -1,0 +1,47 @@
+using KmsService.Protocol;
+
+namespace KmsService.Audit.Records;
+
+/// <summary>
+/// The records of what the service does on its own (<c>AwsServiceEvent</c>), as CloudTrail logs them for KMS
+/// (CloudTrail User Guide, "AWS service events"): no caller (<c>userIdentity</c> is the key's account and
+/// <c>invokedBy</c>), <c>sourceIPAddress</c> and <c>userAgent</c> "AWS Internal", no request parameters, no request id.
+/// </summary>
+internal static class ServiceEvents
+{
+    /// <summary>What CloudTrail writes for the caller, address and agent of a service event.</summary>
+    public const string Internal = "AWS Internal";
+
+    /// <summary>An automatic rotation (<c>RotateKey</c>).</summary>
+    public static AuditEvent RotateKey(DateTimeOffset time, string keyArn) =>
+        Of(time, "RotateKey", keyArn) with
+        {
+            ServiceEventDetails = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["rotationType"] = "AUTOMATIC",
+                ["keyId"] = KeyIdOf(keyArn),
+            },
+        };
+
+    /// <summary>A key destroyed at the end of its waiting period (<c>DeleteKey</c>).</summary>
+    public static AuditEvent DeleteKey(DateTimeOffset time, string keyArn) =>
+        Of(time, "DeleteKey", keyArn) with
+        {
+            ServiceEventDetails = new Dictionary<string, string>(StringComparer.Ordinal) { ["keyId"] = KeyIdOf(keyArn) },
+        };
+
+    /// <summary>The reset endpoint wiped every key (<c>ResetStore</c>, this service's own event), on a signed caller's
+    /// request: recorded with that caller and the request's id.</summary>
+    public static AuditEvent ResetStore(DateTimeOffset time, CallContext caller) => new(
+        Guid.NewGuid(), time, "ResetStore", AuditEventType.ServiceEvent, caller.RequestId, caller.Region, caller,
+        caller.SourceIp, caller.UserAgent, null, null, null, null, null, null, ReadOnly: false);
+
+    private static AuditEvent Of(DateTimeOffset time, string name, string keyArn) => new(
+        Guid.NewGuid(), time, name, AuditEventType.ServiceEvent, RequestId: "", RegionOf(keyArn), Caller: null,
+        Internal, Internal, null, null, null, null, keyArn, null, ReadOnly: false);
+
+    // arn:partition:kms:region:account:key/id
+    private static string RegionOf(string arn) => arn.Split(':', 6) is { Length: 6 } parts ? parts[3] : "";
+
+    private static string KeyIdOf(string arn) => arn[(arn.LastIndexOf('/') + 1)..];
+}
