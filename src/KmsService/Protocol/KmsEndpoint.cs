@@ -171,6 +171,13 @@ internal sealed partial class KmsEndpoint(
         {
             return false;
         }
+        catch (KmsException e)
+        {
+            // The audit store's own answer, already logged where it failed (once per outage by StoreOutage): the
+            // retryable DependencyTimeoutException while the store is out, KMSInternalException otherwise.
+            await WriteErrorAsync(http, e.HttpStatus, e.ErrorCode, e.HasMessage ? e.Message : null);
+            return false;
+        }
         catch (Exception e)
         {
             LogAuditFailed(logger, record.RequestId, e);

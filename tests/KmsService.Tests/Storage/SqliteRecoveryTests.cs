@@ -25,14 +25,14 @@ public sealed class SqliteRecoveryTests(SqliteFixture fixture) : ServiceTests(fi
         {
             // Connections opened from now on are read-only, as after a restart or when the pool grows.
             SqliteConnection.ClearAllPools();
-            await kms.ListKeysAsync(new ListKeysRequest(), Ct);
 
             var refused = await Assert.ThrowsAsync<KMSInternalException>(() => CreateKeyAsync(kms));
             Assert.Equal(System.Net.HttpStatusCode.InternalServerError, refused.StatusCode);
             Assert.Equal("The request processing has failed because of an unknown error, exception or failure.", refused.Message);
 
-            // Reads still work meanwhile, on connections that must not outlive the cause.
-            await kms.ListKeysAsync(new ListKeysRequest(), Ct);
+            // Reads fail closed too (their audit records cannot be written), on connections that must not outlive the
+            // cause.
+            await Assert.ThrowsAsync<KMSInternalException>(() => kms.ListKeysAsync(new ListKeysRequest(), Ct));
         }
 
         await CreateKeyAsync(kms);

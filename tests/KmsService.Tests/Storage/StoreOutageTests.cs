@@ -13,18 +13,51 @@ using Npgsql;
 namespace KmsService.Tests.Storage;
 
 /// <summary>A PostgreSQL outage, made with a TCP proxy between one instance and the shared server: calls that need
-/// the store answer AWS's retryable fault, keys in use keep working, readiness tells, and the log says it once.</summary>
+/// the store answer AWS's retryable fault, every call fails closed while its audit record cannot be committed (keys in
+/// use keep working only with auditing off), readiness tells, and the log says it once.</summary>
 [Collection("postgres")]
 public sealed class StoreOutageTests_Postgres(PostgresFixture fixture) : ServiceTests(fixture)
 {
     private PostgresFixture Postgres => (PostgresFixture)Fixture;
 
     [Fact]
-    public async Task Cut_AnswersDependencyTimeout_ServesCachedKeys_RecoversWithinASecond_LogsOnce()
+    public async Task Cut_WithAuditing_FailsEveryCallClosed_RecoversWithinASecond_LogsOnce()
     {
         await using var proxy = StartProxy();
         var logs = new LogCapture();
         await using var server = await StartBehindAsync(proxy, logs);
+        var kms = server.Client();
+        var key = await CreateKeyAsync(kms);
+        var ciphertext = await EncryptAsync(kms, key.KeyId);
+
+        proxy.Cut();
+
+        // A call whose record cannot be committed is not answered: not even a key in use, cached, is served.
+        var encrypt = await Assert.ThrowsAsync<DependencyTimeoutException>(() => EncryptAsync(kms, key.KeyId));
+        Assert.Equal("The system timed out while trying to fulfill the request. You can retry the request.", encrypt.Message);
+        await Assert.ThrowsAsync<DependencyTimeoutException>(() => kms.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(ciphertext) }, Ct));
+        await Assert.ThrowsAsync<DependencyTimeoutException>(() => kms.ListKeysAsync(new ListKeysRequest(), Ct));
+
+        proxy.Restore();
+        var watch = Stopwatch.StartNew();
+        while ((await HealthTests.GetAsync(server, "/_kms/health/ready")).Status != HttpStatusCode.OK)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), "readiness stayed false after the store came back");
+            await Task.Delay(20, Ct);
+        }
+
+        await EncryptAsync(kms, key.KeyId);
+        Assert.Single(logs.Entries, e => e.EventId == EventIds.StoreUnavailable);
+        Assert.Single(logs.Entries, e => e.EventId == EventIds.StoreRecovered);
+        Assert.Empty(logs.Errors);
+    }
+
+    [Fact]
+    public async Task Cut_WithoutAuditing_AnswersDependencyTimeout_ServesCachedKeys_RecoversWithinASecond_LogsOnce()
+    {
+        await using var proxy = StartProxy();
+        var logs = new LogCapture();
+        await using var server = await StartBehindAsync(proxy, logs, audit: false);
         var kms = server.Client();
         var key = await CreateKeyAsync(kms);
         var ciphertext = await EncryptAsync(kms, key.KeyId);
@@ -76,11 +109,11 @@ public sealed class StoreOutageTests_Postgres(PostgresFixture fixture) : Service
     }
 
     [Fact]
-    public async Task Hang_ReadinessAnswersWithinItsTimeout_AndCachedKeysDoNotWait()
+    public async Task Hang_WithoutAuditing_ReadinessAnswersWithinItsTimeout_AndCachedKeysDoNotWait()
     {
         await using var proxy = StartProxy();
         var logs = new LogCapture();
-        await using var server = await StartBehindAsync(proxy, logs);
+        await using var server = await StartBehindAsync(proxy, logs, audit: false);
         var kms = server.Client();
         var key = await CreateKeyAsync(kms);
         await EncryptAsync(kms, key.KeyId);
@@ -119,10 +152,13 @@ public sealed class StoreOutageTests_Postgres(PostgresFixture fixture) : Service
     // An instance on the fixture's database (sharing its root key) whose every connection goes through the proxy. It
     // is returned once its change feed listens: the feed's first LISTEN clears the caches, and a key cached before
     // that would not be cached when the outage comes.
-    private async Task<KmsServer> StartBehindAsync(TcpProxy proxy, LogCapture logs)
+    // Without auditing (Kms:Audit:Enabled=false) keys in use are served from the cache through an outage; with it (the
+    // default) every call fails closed, since its record cannot be committed.
+    private async Task<KmsServer> StartBehindAsync(TcpProxy proxy, LogCapture logs, bool audit = true)
     {
         var through = new NpgsqlConnectionStringBuilder(Postgres.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port };
-        var server = await KmsServer.StartAsync(through.ConnectionString, TestSeed.Write(), Server.DataDir, logs.AddTo);
+        var server = await KmsServer.StartAsync(
+            through.ConnectionString, TestSeed.Write(), Server.DataDir, logs.AddTo, "--Kms:Audit:Enabled", audit ? "true" : "false");
         var feed = server.Services.GetRequiredService<ChangeFeed>();
         await EventuallyAsync(() => feed.IsListening, "the change feed to listen", TimeSpan.FromSeconds(15));
         return server;
