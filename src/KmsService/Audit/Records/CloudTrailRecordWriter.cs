@@ -33,6 +33,7 @@ internal static class CloudTrailRecordWriter
         UserIdentity = Identity(e.Caller),
         // CloudTrail's eventTime: UTC to the second.
         EventTime = e.EventTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        EventSource = e.EventSource ?? AuditEvent.KmsEventSource,
         EventName = e.EventName,
         AwsRegion = e.AwsRegion,
         SourceIPAddress = e.SourceIpAddress,
