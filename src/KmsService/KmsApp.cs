@@ -1,3 +1,4 @@
+using KmsService.Audit.Lookup;
 using KmsService.Audit.Records;
 using KmsService.Audit.Store;
 using KmsService.Core.Auth;
@@ -78,12 +79,13 @@ internal static class KmsApp
         builder.Services.AddSingleton<KeyRotationService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyRotationService>());
         builder.Services.AddSingleton<Authenticator>();
-        builder.Services.AddSingleton(new RequestRateLimiter(options.RateLimits, isDevelopment, OperationTable.Quotas));
+        builder.Services.AddSingleton(new RequestRateLimiter(options.RateLimits, isDevelopment, OperationTable.Quotas.Concat(CloudTrailOperations.Quotas)));
         builder.Services.AddSingleton<KmsEndpoint>();
         builder.Services.TryAddSingleton<IAuditSink, NullAuditSink>();
         builder.Services.AddSingleton(ResetPrincipals.From(options, isDevelopment));
         builder.Services.AddSingleton<ResetEndpoint>();
         OperationTable.Register(builder.Services);
+        CloudTrailOperations.Register(builder.Services);
         HealthEndpoints.Add(builder.Services);
 
         // Health outcomes are in the endpoints' answers, and a store outage is logged once by StoreOutage: a line per

@@ -46,6 +46,11 @@ internal sealed class Authorizer(TimeProvider time, GrantStore grants)
         Check(KmsAuthorization.Decide(request, keyPolicy: null, call.Principal.Policies), request);
     }
 
+    /// <summary>Decides an action of another service that is not tied to a resource (<c>cloudtrail:LookupEvents</c>,
+    /// named in full): identity policies alone, evaluated against Resource <c>*</c>. The caller words the denial.</summary>
+    public AuthorizationResult DecideServiceAction(CallContext call, string qualifiedAction) =>
+        KmsAuthorization.Decide(Request(call, qualifiedAction, key: null, qualified: true), keyPolicy: null, call.Principal.Policies);
+
     /// <summary>The lockout safety check of PutKeyPolicy and CreateKey: would <paramref name="policy"/> still let the
     /// caller change the key policy?</summary>
     public bool AllowsPolicyChange(CallContext call, string keyArn, KmsKey? key, PolicyDocument policy)
@@ -216,7 +221,7 @@ internal sealed class Authorizer(TimeProvider time, GrantStore grants)
         }
     }
 
-    private RequestContext Request(CallContext call, string action, KmsKey? key, string? resourceArn = null)
+    private RequestContext Request(CallContext call, string action, KmsKey? key, string? resourceArn = null, bool qualified = false)
     {
         var principalArn = call.Principal.Arn;
         var type = principalArn.EndsWith(":root", StringComparison.Ordinal) ? PrincipalType.Account
@@ -228,7 +233,7 @@ internal sealed class Authorizer(TimeProvider time, GrantStore grants)
             PrincipalAccount = call.AccountId,
             PrincipalType = type,
             Username = type == PrincipalType.User ? principalArn[(principalArn.LastIndexOf('/') + 1)..] : null,
-            Action = "kms:" + action,
+            Action = qualified ? action : "kms:" + action,
             ResourceArn = key?.Arn ?? resourceArn,
         };
 

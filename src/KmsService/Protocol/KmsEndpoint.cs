@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Text.Json;
+using KmsService.Audit.Lookup;
 using KmsService.Audit.Records;
 using KmsService.Audit.Store;
 using KmsService.Core.Crypto;
@@ -13,12 +14,12 @@ using Microsoft.Extensions.Logging;
 
 namespace KmsService.Protocol;
 
-/// <summary>The AWS JSON 1.1 endpoint: reads the body (bounded), authenticates, dispatches on X-Amz-Target, and
-/// writes the response or an AWS-shaped error. A store outage is answered with AWS's retryable faults and logged once
+/// <summary>The AWS JSON 1.1 endpoint: reads the body (bounded), authenticates, dispatches on X-Amz-Target (KMS's
+/// <c>TrentService.*</c> signed for <c>kms</c>; CloudTrail's LookupEvents, signed for <c>cloudtrail</c>), and writes the response or an AWS-shaped error. A store outage is answered with AWS's retryable faults and logged once
 /// (<see cref="StoreOutage"/>); anything else unexpected becomes KMSInternalException with a fixed message, and its
 /// details go to the log only.</summary>
 internal sealed partial class KmsEndpoint(
-    OperationTable operations, Authenticator authenticator, RequestRateLimiter rateLimiter, StoreOutage storeOutage, IAuditSink audit,
+    OperationTable operations, CloudTrailOperations cloudTrail, Authenticator authenticator, RequestRateLimiter rateLimiter, StoreOutage storeOutage, IAuditSink audit,
     KmsOptions options, TimeProvider time, ILogger<KmsEndpoint> logger)
 {
     /// <summary>The message of every KMSInternalException this service answers for a failure it does not explain.</summary>
@@ -53,8 +54,12 @@ internal sealed partial class KmsEndpoint(
         try
         {
             using var body = await ReadBodyAsync(http.Request, ct);
-            call = authenticator.Authenticate(http, body.WrittenMemory, "kms", requestId);
-            if (!operations.TryGet(target, out operation))
+
+            // The target names the service, and so the credential scope the signature must have: a KMS call costs one
+            // failed prefix comparison more (its first character differs).
+            var isCloudTrail = CloudTrailOperations.Owns(target);
+            call = authenticator.Authenticate(http, body.WrittenMemory, isCloudTrail ? CloudTrailOperations.SigningName : "kms", requestId);
+            if (!(isCloudTrail ? cloudTrail.TryGet(target, out operation) : operations.TryGet(target, out operation)))
             {
                 throw new UnknownOperationException(target.Length == 0
                     ? "The request has no X-Amz-Target header naming an operation."
@@ -146,13 +151,19 @@ internal sealed partial class KmsEndpoint(
             errorMessage,
             call?.KeyArn,
             call?.SecondKeyArn,
-            operation?.ReadOnly ?? false);
+            operation?.ReadOnly ?? false)
+        {
+            EventSource = operation?.EventSource
+                ?? (CloudTrailOperations.Owns(target) ? CloudTrailOperations.EventSource : AuditEvent.KmsEventSource),
+        };
     }
 
     // An unknown target is the client's text: recorded, but bounded.
     private static string EventNameOf(string target)
     {
-        var name = target.StartsWith(OperationTable.TargetPrefix, StringComparison.Ordinal) ? target[OperationTable.TargetPrefix.Length..] : target;
+        var name = target.StartsWith(OperationTable.TargetPrefix, StringComparison.Ordinal) ? target[OperationTable.TargetPrefix.Length..]
+            : CloudTrailOperations.Owns(target) ? target[CloudTrailOperations.TargetPrefix.Length..]
+            : target;
         return name.Length == 0 ? "Unknown" : Truncate(name);
     }
 

@@ -234,7 +234,7 @@ internal sealed class OperationTable
     /// <summary>Requires one well-formed JSON object, as the deserializer of a built operation does. Strings are not
     /// decoded: an operation decodes only the members it reads (invalid UTF-8 or a lone surrogate there is
     /// SerializationException) and skips unknown ones unread, and an operation not built yet reads none.</summary>
-    private static void EnsureJsonObject(ReadOnlySpan<byte> body)
+    internal static void EnsureJsonObject(ReadOnlySpan<byte> body)
     {
         if (body.IsEmpty)
         {
@@ -283,5 +283,6 @@ internal sealed class OperationTable
     private sealed record Registration(string Name, RequestQuota Quota, bool ReadOnly, Type Type, Func<IServiceProvider, OperationHandler> Bind);
 }
 
-/// <summary>One operation of the table: its model name, CloudTrail's readOnly for it, and its handler.</summary>
-internal sealed record OperationEntry(string Name, bool ReadOnly, OperationHandler Handler);
+/// <summary>One operation of the table: its model name, CloudTrail's readOnly for it, its handler, and the
+/// <c>eventSource</c> its calls are recorded under.</summary>
+internal sealed record OperationEntry(string Name, bool ReadOnly, OperationHandler Handler, string EventSource = AuditEvent.KmsEventSource);

@@ -80,12 +80,13 @@ internal sealed class RequestRateLimiter : IDisposable
         }
     }
 
-    // A tenth of the rate every 100 ms, with a one-second burst.
+    // A tenth of the rate every 100 ms, with a one-second burst. Below ten a second, one token every 1/rate seconds:
+    // a token every 100 ms would make 2 a second (LookupEvents) or 5 (CreateKey) into 10.
     private static TokenBucketRateLimiterOptions Bucket(int perSecond) => new()
     {
         TokenLimit = Math.Max(1, perSecond),
         TokensPerPeriod = Math.Max(1, perSecond / 10),
-        ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+        ReplenishmentPeriod = perSecond >= 10 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1.0 / Math.Max(1, perSecond)),
         QueueLimit = 0,
         AutoReplenishment = true,
     };

@@ -23,12 +23,31 @@ public sealed class RawKmsRequest
 
     /// <summary>A request whose body is these bytes as they are (which need not be UTF-8).</summary>
     public RawKmsRequest(Uri server, string target, byte[] body)
+        : this(server, body, "TrentService." + target)
+    {
+    }
+
+    private RawKmsRequest(Uri server, byte[] body, string fullTarget)
     {
         Server = server;
         _body = body;
         _headers.Add(new("Host", server.Authority));
-        _headers.Add(new("X-Amz-Target", "TrentService." + target));
+        _headers.Add(new("X-Amz-Target", fullTarget));
     }
+
+    /// <summary>A request whose <c>X-Amz-Target</c> is <paramref name="fullTarget"/> as it is (another service's), to be
+    /// signed for <paramref name="service"/>.</summary>
+    public static RawKmsRequest ForTarget(
+        Uri server, string fullTarget, string body, string service, string accessKeyId = "test", string secretAccessKey = "test") =>
+        new(server, Encoding.UTF8.GetBytes(body), fullTarget)
+        {
+            Service = service,
+            AccessKeyId = accessKeyId,
+            SecretAccessKey = secretAccessKey,
+        };
+
+    /// <summary>The service of the credential scope (SigV4 signing name).</summary>
+    public string Service { get; init; } = "kms";
 
     public Uri Server { get; }
 
@@ -69,10 +88,10 @@ public sealed class RawKmsRequest
             name + ":" + string.Join(',', _headers.Where(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value.Trim())) + "\n"));
         var canonicalRequest = string.Join('\n', "POST", "/", "", canonicalHeaders, string.Join(';', signed), Hex(SHA256.HashData(_body)));
         var date = amzDate[..8];
-        var scope = $"{date}/{Region}/kms/aws4_request";
+        var scope = $"{date}/{Region}/{Service}/aws4_request";
         var stringToSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
         var key = Encoding.UTF8.GetBytes("AWS4" + SecretAccessKey);
-        foreach (var part in new[] { date, Region, "kms", "aws4_request" })
+        foreach (var part in new[] { date, Region, Service, "aws4_request" })
         {
             key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
         }
@@ -88,6 +107,17 @@ public sealed class RawKmsRequest
 
     /// <summary>Sends the request on <paramref name="client"/> (a new one if null).</summary>
     public async Task<(HttpStatusCode Status, string? Type, string? Message)> SendAsync(HttpClient? client, CancellationToken ct)
+    {
+        var (status, text) = await SendForBodyAsync(client, ct);
+        using var doc = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+        var root = doc.RootElement;
+        return (status,
+            root.TryGetProperty("__type", out var type) ? type.GetString() : null,
+            root.TryGetProperty("message", out var message) ? message.GetString() : null);
+    }
+
+    /// <summary>Sends the request on <paramref name="client"/> (a new one if null); the status and the body as text.</summary>
+    public async Task<(HttpStatusCode Status, string Body)> SendForBodyAsync(HttpClient? client, CancellationToken ct)
     {
         using var owned = client is null ? new HttpClient() : null;
         var http = client ?? owned!;
@@ -109,12 +139,7 @@ public sealed class RawKmsRequest
         }
 
         using var response = await http.SendAsync(request, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
-        using var doc = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
-        var root = doc.RootElement;
-        return (response.StatusCode,
-            root.TryGetProperty("__type", out var type) ? type.GetString() : null,
-            root.TryGetProperty("message", out var message) ? message.GetString() : null);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(ct));
     }
 
     private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);

@@ -15,6 +15,11 @@ public static class TestSeed
     public const string CarolSecret = "carol-secret-key-0000000000000000000000";
     public const string CarolArn = "arn:aws:iam::111122223333:user/carol";
 
+    /// <summary>A user whose only permission is cloudtrail:LookupEvents.</summary>
+    public const string AuditorAccessKey = "AKIAAUDITOR00000001";
+    public const string AuditorSecret = "auditor-secret-key-00000000000000000000";
+    public const string AuditorArn = "arn:aws:iam::111122223333:user/auditor";
+
     /// <summary>A key whose policy lets the other account's role encrypt and decrypt only with tenant=acme.</summary>
     public const string SharedKeyId = "5e2b8c1a-7d3f-4e6a-9b0c-1d2e3f4a5b6c";
     public const string SharedKeyArn = "arn:aws:kms:us-east-1:111122223333:key/" + SharedKeyId;
@@ -69,6 +74,16 @@ public static class TestSeed
                 accessKeys:
                   - accessKeyId: {CarolAccessKey}
                     secretAccessKey: {CarolSecret}
+              - arn: {AuditorArn}
+                accessKeys:
+                  - accessKeyId: {AuditorAccessKey}
+                    secretAccessKey: {AuditorSecret}
+                policies:
+                  - Version: "2012-10-17"
+                    Statement:
+                      - Effect: Allow
+                        Action: "cloudtrail:LookupEvents"
+                        Resource: "*"
           - id: "444455556666"
             principals:
               - arn: {DaveArn}

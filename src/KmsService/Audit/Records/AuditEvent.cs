@@ -39,6 +39,13 @@ internal readonly record struct AuditEvent(
     /// <summary>A service event's <c>serviceEventDetails</c>.</summary>
     public IReadOnlyDictionary<string, string>? ServiceEventDetails { get; init; }
 
+    /// <summary>CloudTrail's <c>eventSource</c> of KMS calls.</summary>
+    public const string KmsEventSource = "kms.amazonaws.com";
+
+    /// <summary>CloudTrail's <c>eventSource</c>: KMS's, or <c>cloudtrail.amazonaws.com</c> for the LookupEvents calls
+    /// this endpoint also serves.</summary>
+    public string EventSource { get; init; } = KmsEventSource;
+
     /// <summary>The account whose trail holds the record: the caller's, else the key's, else none.</summary>
     public string? RecipientAccountId => Caller?.AccountId ?? AccountOf(KeyArn);
 

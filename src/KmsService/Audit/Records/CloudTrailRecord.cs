@@ -12,7 +12,7 @@ internal sealed record CloudTrailRecord
     public string EventVersion { get; init; } = CurrentEventVersion;
     public required CloudTrailUserIdentity UserIdentity { get; init; }
     public required string EventTime { get; init; }
-    public string EventSource { get; init; } = "kms.amazonaws.com";
+    public string EventSource { get; init; } = AuditEvent.KmsEventSource;
     public required string EventName { get; init; }
     public required string AwsRegion { get; init; }
     [JsonPropertyName("sourceIPAddress")]

@@ -37,6 +37,7 @@ internal static class CloudTrailRecordWriter
             : Identity(e.Caller),
         // CloudTrail's eventTime: UTC to the second.
         EventTime = e.EventTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        EventSource = e.EventSource ?? AuditEvent.KmsEventSource,
         EventName = e.EventName,
         AwsRegion = e.AwsRegion,
         SourceIPAddress = e.SourceIpAddress,
