@@ -51,6 +51,14 @@ internal static class CommandLine
           Kms:Audit:DigestSeconds                  ... or once records have waited this many seconds (default 60).
           Kms:Audit:BatchSize                      Most audit records committed in one transaction (default 256).
           Kms:Audit:QueueCapacity                  Audit records queued for the writer (default 4096).
+          Kms:Audit:ExportFolder                   Write audit records as CloudTrail log files (AWSLogs/<account>/
+                                                   CloudTrail/<region>/YYYY/MM/DD/*.json.gz) under this folder
+                                                   (default unset: no export).
+          Kms:Audit:ExportSeconds                  How often new records are exported (default 60).
+          Kms:Audit:ExportMaxRecords               Most records per export round (default 10000).
+          Kms:Audit:RetentionDays                  Prune audit records older than this, under signed checkpoints;
+                                                   with export on, only exported ones (default 0: keep all).
+          Kms:Audit:PruneChunk                     Most records pruned in one transaction (default 10000).
 
         Verbs: --help (this text), --version, audit verify (checks the audit chain and digest signatures of
         the configured store with its root key; one line; exit 0 valid, 1 tampered, 2 not verified).

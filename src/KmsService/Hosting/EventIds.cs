@@ -18,4 +18,9 @@ internal static class EventIds
     public const int StoreRecovered = 4001;
     public const int AuditCommitFailed = 5000;
     public const int AuditDigestFailed = 5001;
+    public const int AuditExported = 5100;
+    public const int AuditExportFailed = 5101;
+    public const int AuditPruned = 5200;
+    public const int AuditPruneRefused = 5201;
+    public const int AuditPruneFailed = 5202;
 }

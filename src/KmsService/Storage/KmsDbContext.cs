@@ -15,6 +15,8 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<AuditRecordRow> AuditRecords => Set<AuditRecordRow>();
     public DbSet<AuditDigestRow> AuditDigests => Set<AuditDigestRow>();
     public DbSet<AuditChainHeadRow> AuditChainHead => Set<AuditChainHeadRow>();
+    public DbSet<AuditCheckpointRow> AuditCheckpoints => Set<AuditCheckpointRow>();
+    public DbSet<AuditExportCursorRow> AuditExportCursor => Set<AuditExportCursorRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

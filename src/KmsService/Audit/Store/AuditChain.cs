@@ -64,7 +64,8 @@ internal sealed class AuditChain(IHsa hsa, TimeProvider time, AuditStoreOptions 
         return true;
     }
 
-    private static async Task<AuditChainHeadRow> LockHeadAsync(KmsDbContext db, CancellationToken ct)
+    /// <summary>Reads the head and locks it until the transaction ends (the pruner takes it too).</summary>
+    internal static async Task<AuditChainHeadRow> LockHeadAsync(KmsDbContext db, CancellationToken ct)
     {
         // Not tracked: the head is written back with one UPDATE, whatever else the caller's context tracks.
         var query = db.Database.IsNpgsql()

@@ -19,6 +19,10 @@ internal static class AuditHash
     // Versioned, so that a later encoding cannot be confused with this one.
     private static ReadOnlySpan<byte> DigestLabel => "KmsService audit digest v1\0"u8;
 
+    // Checkpoints are signed with the digest signing key (IHsa.SignAuditDigest); this label, which no digest content
+    // starts with, keeps the two kinds apart, so a digest signature can never pass for a checkpoint's or the reverse.
+    private static ReadOnlySpan<byte> CheckpointLabel => "KmsService audit checkpoint v1\0"u8;
+
     public static byte[] Compute(ReadOnlySpan<byte> prevHash, AuditRecordRow row)
     {
         var buffer = new ArrayBufferWriter<byte>(256 + row.RecordJson.Length);
@@ -48,6 +52,18 @@ internal static class AuditHash
         WriteInt64(buffer, digest.LastSequence);
         WriteBytes(buffer, digest.HeadHash);
         WriteInt64(buffer, ToUnixMs(digest.CreatedAt));
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>What a checkpoint's signature covers: a label (distinct from the digests'), the last pruned sequence,
+    /// its hash and the time of the pruning.</summary>
+    public static byte[] CheckpointContent(AuditCheckpointRow checkpoint)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        buffer.Write(CheckpointLabel);
+        WriteInt64(buffer, checkpoint.ThroughSequence);
+        WriteBytes(buffer, checkpoint.HeadHash);
+        WriteInt64(buffer, ToUnixMs(checkpoint.PrunedAt));
         return buffer.WrittenSpan.ToArray();
     }
 

@@ -62,6 +62,39 @@ internal sealed class AuditChainHeadRow
     public required DateTime LastDigestAt { get; set; }
 }
 
+/// <summary>A signed statement that records 1..<see cref="ThroughSequence"/> were pruned (<c>audit_checkpoints</c>) and
+/// that the last of them hashed to <see cref="HeadHash"/>: the verifier starts after the newest one, with that hash as
+/// the previous hash. Written by <see cref="AuditPruner"/> in the transaction that deletes the records.</summary>
+internal sealed class AuditCheckpointRow
+{
+    /// <summary>The last pruned sequence, always a digest's <see cref="AuditDigestRow.LastSequence"/>; the key.</summary>
+    public required long ThroughSequence { get; set; }
+
+    /// <summary>The hash of record <see cref="ThroughSequence"/> (the signed digest's head hash).</summary>
+    public required byte[] HeadHash { get; set; }
+
+    /// <summary>UTC, whole milliseconds; signed.</summary>
+    public required DateTime PrunedAt { get; set; }
+
+    /// <summary>The HSA's signature of <see cref="AuditHash.CheckpointContent"/> of this row.</summary>
+    public required byte[] Signature { get; set; }
+}
+
+/// <summary>The export cursor (<c>audit_export_cursor</c>, one row, id 1): the last sequence whose log file is durable.
+/// An exporter locks it for the whole round, so that one instance exports at a time.</summary>
+internal sealed class AuditExportCursorRow
+{
+    public const int TheId = 1;
+
+    public required int Id { get; set; }
+
+    /// <summary>Every record up to this sequence is in a log file that was durable before this row was written.</summary>
+    public required long LastSequence { get; set; }
+
+    /// <summary>When the cursor last moved (or the migration seeded it), UTC.</summary>
+    public required DateTime ExportedAt { get; set; }
+}
+
 /// <summary>The audit tables in the one EF Core model (called from <c>KmsDbContext.OnModelCreating</c>).</summary>
 internal static class AuditModel
 {
@@ -113,6 +146,23 @@ internal static class AuditModel
                 LastDigestSequence = 0,
                 LastDigestAt = DateTime.UnixEpoch,
             });
+        });
+
+        modelBuilder.Entity<AuditCheckpointRow>(e =>
+        {
+            e.ToTable("audit_checkpoints");
+            e.HasKey(c => c.ThroughSequence);
+            e.Property(c => c.ThroughSequence).ValueGeneratedNever();
+        });
+
+        modelBuilder.Entity<AuditExportCursorRow>(e =>
+        {
+            e.ToTable("audit_export_cursor");
+            e.HasKey(c => c.Id);
+            e.Property(c => c.Id).ValueGeneratedNever();
+
+            // Like the chain head: the first exporter has a row to lock.
+            e.HasData(new AuditExportCursorRow { Id = AuditExportCursorRow.TheId, LastSequence = 0, ExportedAt = DateTime.UnixEpoch });
         });
     }
 }

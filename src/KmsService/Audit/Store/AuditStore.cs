@@ -1,9 +1,12 @@
 using KmsService.Audit.Records;
 using KmsService.Core.Crypto;
+using KmsService.Hosting;
+using KmsService.Storage;
 
 namespace KmsService.Audit.Store;
 
-/// <summary>Registers the audit store: options (<c>Kms:Audit</c>), the chain, the group-commit writer and the verifier.</summary>
+/// <summary>Registers the audit store: options (<c>Kms:Audit</c>), the chain, the group-commit writer, the verifier, and
+/// the exporter and pruner (each idle unless configured).</summary>
 internal static class AuditStore
 {
     public static void Add(IServiceCollection services, IConfiguration configuration)
@@ -19,5 +22,14 @@ internal static class AuditStore
             services.AddSingleton<AuditStoreSink>();
             services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<AuditStoreSink>());
         }
+
+        // A record without an awsRegion (none should lack one) goes to the files of the default region.
+        var defaultRegion = configuration[$"{KmsOptions.Section}:{nameof(KmsOptions.DefaultRegion)}"] ?? new KmsOptions().DefaultRegion;
+        services.AddSingleton(sp => new AuditExporter(
+            sp.GetRequiredService<KmsDbFactory>(), options, defaultRegion, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AuditExporter>>(), sp.GetService<StoreOutage>()));
+        services.AddHostedService(sp => sp.GetRequiredService<AuditExporter>());
+        services.AddSingleton<AuditPruner>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditPruner>());
     }
 }

@@ -55,6 +55,27 @@ namespace KmsService.Storage.Migrations.Postgres
                         });
                 });
 
+            modelBuilder.Entity("KmsService.Audit.Store.AuditCheckpointRow", b =>
+                {
+                    b.Property<long>("ThroughSequence")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("HeadHash")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime>("PrunedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("ThroughSequence");
+
+                    b.ToTable("audit_checkpoints", (string)null);
+                });
+
             modelBuilder.Entity("KmsService.Audit.Store.AuditDigestRow", b =>
                 {
                     b.Property<long>("LastSequence")
@@ -77,6 +98,30 @@ namespace KmsService.Storage.Migrations.Postgres
                     b.HasKey("LastSequence");
 
                     b.ToTable("audit_digests", (string)null);
+                });
+
+            modelBuilder.Entity("KmsService.Audit.Store.AuditExportCursorRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("ExportedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("audit_export_cursor", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            ExportedAt = new DateTime(1970, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc),
+                            LastSequence = 0L
+                        });
                 });
 
             modelBuilder.Entity("KmsService.Audit.Store.AuditRecordRow", b =>

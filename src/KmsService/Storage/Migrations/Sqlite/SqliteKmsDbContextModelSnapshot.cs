@@ -50,6 +50,27 @@ namespace KmsService.Storage.Migrations.Sqlite
                         });
                 });
 
+            modelBuilder.Entity("KmsService.Audit.Store.AuditCheckpointRow", b =>
+                {
+                    b.Property<long>("ThroughSequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("HeadHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime>("PrunedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("ThroughSequence");
+
+                    b.ToTable("audit_checkpoints", (string)null);
+                });
+
             modelBuilder.Entity("KmsService.Audit.Store.AuditDigestRow", b =>
                 {
                     b.Property<long>("LastSequence")
@@ -72,6 +93,30 @@ namespace KmsService.Storage.Migrations.Sqlite
                     b.HasKey("LastSequence");
 
                     b.ToTable("audit_digests", (string)null);
+                });
+
+            modelBuilder.Entity("KmsService.Audit.Store.AuditExportCursorRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("ExportedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("audit_export_cursor", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            ExportedAt = new DateTime(1970, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc),
+                            LastSequence = 0L
+                        });
                 });
 
             modelBuilder.Entity("KmsService.Audit.Store.AuditRecordRow", b =>
