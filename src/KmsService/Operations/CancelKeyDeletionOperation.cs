@@ -17,7 +17,7 @@ internal sealed class CancelKeyDeletionOperation(KeyResolver keys, Authorizer au
     public static JsonTypeInfo<CancelKeyDeletionResponse> ResponseType => KmsJsonContext.Default.CancelKeyDeletionResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(KeyIdRequest r, CancelKeyDeletionResponse? s) =>
+    public static AuditProjection Project(KeyIdRequest r, CancelKeyDeletionResponse? s, CallContext call) =>
         new(new() { KeyId = r.KeyId }, s is null ? null : new() { KeyId = s.KeyId });
 
     public async Task<CancelKeyDeletionResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)

@@ -21,15 +21,14 @@ internal sealed class ScheduleKeyDeletionOperation(KeyResolver keys, Authorizer 
     public static JsonTypeInfo<ScheduleKeyDeletionResponse> ResponseType => KmsJsonContext.Default.ScheduleKeyDeletionResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(ScheduleKeyDeletionRequest r, ScheduleKeyDeletionResponse? s) =>
+    public static AuditProjection Project(ScheduleKeyDeletionRequest r, ScheduleKeyDeletionResponse? s, CallContext call) =>
         new(
         new() { KeyId = r.KeyId, PendingWindowInDays = r.PendingWindowInDays },
         s is null ? null : new()
         {
             KeyId = s.KeyId,
             DeletionDate = AuditCopy.Date(s.DeletionDate),
-            KeyState = s.KeyState.ToString(),
-            PendingWindowInDays = s.PendingWindowInDays,
+            KeyState = WireNames<KeyState>.Name(s.KeyState),
         });
 
     public const int DefaultWindowDays = 30;

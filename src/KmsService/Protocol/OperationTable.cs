@@ -139,7 +139,7 @@ internal sealed class OperationTable
     /// once it succeeded; a body that could not be read leaves none.</summary>
     internal static OperationHandler Handler<TReq, TResp>(
         Func<TReq, CallContext, CancellationToken, Task<TResp>> execute, JsonTypeInfo<TReq> reqInfo, JsonTypeInfo<TResp> respInfo,
-        Func<TReq, TResp?, AuditProjection> project)
+        Func<TReq, TResp?, CallContext, AuditProjection> project)
         where TReq : class =>
         async (body, call, output, ct) =>
         {
@@ -152,7 +152,7 @@ internal sealed class OperationTable
             }
             finally
             {
-                call.Audit = project(request, response);
+                call.Audit = project(request, response, call);
                 (request as IHoldsSecrets)?.ClearSecrets();
                 (response as IHoldsSecrets)?.ClearSecrets();
             }

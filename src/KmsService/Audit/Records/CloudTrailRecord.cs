@@ -26,6 +26,7 @@ internal sealed class CloudTrailRecord
     public AuditParameters? RequestParameters { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public AuditParameters? ResponseElements { get; init; }
+    public AuditAdditionalEventData? AdditionalEventData { get; init; }
 
     [JsonPropertyName("requestID")]
     public required string RequestId { get; init; }
@@ -37,6 +38,10 @@ internal sealed class CloudTrailRecord
     public bool ManagementEvent { get; init; } = true;
     public string? RecipientAccountId { get; init; }
     public string EventCategory { get; init; } = "Management";
+
+    /// <summary>Only for calls over HTTPS (ct-encrypt: <c>tlsVersion</c>, <c>cipherSuite</c>,
+    /// <c>clientProvidedHostHeader</c>).</summary>
+    public CloudTrailTlsDetails? TlsDetails { get; init; }
 }
 
 /// <summary>CloudTrail's <c>userIdentity</c> element.</summary>
@@ -48,6 +53,40 @@ internal sealed class CloudTrailUserIdentity
     public string? AccountId { get; init; }
     public string? AccessKeyId { get; init; }
     public string? UserName { get; init; }
+    public CloudTrailSessionContext? SessionContext { get; init; }
+}
+
+/// <summary>CloudTrail's <c>userIdentity.sessionContext</c> (CloudTrail User Guide, "CloudTrail userIdentity
+/// element"): who issued the session, and its attributes.</summary>
+internal sealed class CloudTrailSessionContext
+{
+    public CloudTrailSessionIssuer? SessionIssuer { get; init; }
+    public CloudTrailSessionAttributes? Attributes { get; init; }
+}
+
+/// <summary>CloudTrail's <c>sessionContext.sessionIssuer</c>: the role whose session made the call.</summary>
+internal sealed class CloudTrailSessionIssuer
+{
+    public string Type { get; init; } = "Role";
+    public string? PrincipalId { get; init; }
+    public string? Arn { get; init; }
+    public string? AccountId { get; init; }
+    public string? UserName { get; init; }
+}
+
+/// <summary>CloudTrail's <c>sessionContext.attributes</c>; CloudTrail writes both as strings.</summary>
+internal sealed class CloudTrailSessionAttributes
+{
+    public string? CreationDate { get; init; }
+    public string? MfaAuthenticated { get; init; }
+}
+
+/// <summary>CloudTrail's <c>tlsDetails</c> of a call over HTTPS.</summary>
+internal sealed class CloudTrailTlsDetails
+{
+    public string? TlsVersion { get; init; }
+    public string? CipherSuite { get; init; }
+    public string? ClientProvidedHostHeader { get; init; }
 }
 
 /// <summary>One element of CloudTrail's <c>resources</c>: the KMS key the call used.</summary>
