@@ -17,7 +17,7 @@ internal sealed class CancelKeyDeletionOperation(KeyResolver keys, Authorizer au
     public static JsonTypeInfo<CancelKeyDeletionResponse> ResponseType => KmsJsonContext.Default.CancelKeyDeletionResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(KeyIdRequest r, CancelKeyDeletionResponse? s) =>
+    public static AuditProjection Project(KeyIdRequest r, CancelKeyDeletionResponse? s, CallContext call) =>
         new(new() { KeyId = r.KeyId }, s is null ? null : new() { KeyId = s.KeyId });
 
     public async Task<CancelKeyDeletionResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
@@ -25,7 +25,7 @@ internal sealed class CancelKeyDeletionOperation(KeyResolver keys, Authorizer au
         new Validator().KeyId(req.KeyId, "keyId").ThrowIfAny();
         var key = await keys.ResolveKeyAsync(req.KeyId!, call, "CancelKeyDeletion", ct);
         authz.Demand(call, "CancelKeyDeletion", key);
-        call.AuditTransaction?.Responding(Project(req, new CancelKeyDeletionResponse(key.Arn)));
+        call.AuditTransaction?.Responding(Project(req, new CancelKeyDeletionResponse(key.Arn), call));
         await store.UpdateAsync(key.Arn, k => k.CancelDeletion(), call.AuditTransaction, ct);
         return new CancelKeyDeletionResponse(key.Arn);
     }

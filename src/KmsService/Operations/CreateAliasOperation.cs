@@ -21,8 +21,8 @@ internal sealed class CreateAliasOperation(KeyResolver keys, Authorizer authz, A
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(CreateAliasRequest r, EmptyResponse? _) =>
-        new(new() { AliasName = r.AliasName, TargetKeyId = r.TargetKeyId });
+    public static AuditProjection Project(CreateAliasRequest r, EmptyResponse? s, CallContext call) =>
+        new(new() { AliasName = r.AliasName, TargetKeyId = r.TargetKeyId }, s is null ? null : AuditCopy.AffectedKey(call));
 
     public async Task<EmptyResponse> ExecuteAsync(CreateAliasRequest req, CallContext call, CancellationToken ct)
     {

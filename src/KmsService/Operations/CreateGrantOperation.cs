@@ -43,7 +43,7 @@ internal sealed class CreateGrantOperation(
     public static JsonTypeInfo<CreateGrantResponse> ResponseType => KmsJsonContext.Default.CreateGrantResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(CreateGrantRequest r, CreateGrantResponse? s) =>
+    public static AuditProjection Project(CreateGrantRequest r, CreateGrantResponse? s, CallContext call) =>
         new(
         new()
         {
@@ -57,8 +57,8 @@ internal sealed class CreateGrantOperation(
             Name = r.Name,
             DryRun = r.DryRun,
         },
-        // Never the grant token: only its id.
-        s is null ? null : new() { GrantId = s.GrantId });
+        // Never the grant token: only its id, and the key's ARN (ct-creategrant).
+        s is null ? null : new() { GrantId = s.GrantId, KeyId = call.KeyArn });
 
     // KMS Developer Guide, "Using grant constraints": "Each grant constraint value can include up to 8 encryption
     // context pairs. The encryption context value in each grant constraint cannot exceed 384 characters."
@@ -110,7 +110,7 @@ internal sealed class CreateGrantOperation(
             // Whole milliseconds: what the wire carries, and what every store keeps exactly (list markers compare it).
             DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds()));
         var token = GrantToken.Issue(grant.GrantId);
-        call.AuditTransaction?.Responding(Project(req, new CreateGrantResponse(token, grant.GrantId)));
+        call.AuditTransaction?.Responding(Project(req, new CreateGrantResponse(token, grant.GrantId), call));
         var (result, stored) = await grants.CreateAsync(grant, token, options.Quotas.GrantsPerKey, EnsureCanGrant, call.AuditTransaction, ct);
         return result switch
         {

@@ -36,8 +36,9 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
     public static JsonTypeInfo<CreateKeyResponse> ResponseType => KmsJsonContext.Default.CreateKeyResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(CreateKeyRequest r, CreateKeyResponse? _) =>
-        new(new()
+    public static AuditProjection Project(CreateKeyRequest r, CreateKeyResponse? s, CallContext call) =>
+        new(
+        new()
         {
             Policy = r.Policy,
             Description = r.Description,
@@ -49,7 +50,8 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
             BypassPolicyLockoutSafetyCheck = r.BypassPolicyLockoutSafetyCheck,
             MultiRegion = r.MultiRegion,
             Tags = AuditCopy.Tags(r.Tags?.Select(t => (t.TagKey, t.TagValue))),
-        });
+        },
+        s is null ? null : new() { KeyMetadata = AuditCopy.KeyMetadata(s.KeyMetadata) });
 
     public async Task<CreateKeyResponse> ExecuteAsync(CreateKeyRequest req, CallContext call, CancellationToken ct)
     {
@@ -153,8 +155,9 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
 
         var policy = req.Policy ?? KeyPolicies.Default(call.Partition, call.AccountId);
         var response = new CreateKeyResponse(KeyMetadata.From(key));
+        // CloudTrail's CreateKey record names the new key in resources (ct-createkey).
         call.UsedKey(arn);
-        call.AuditTransaction?.Responding(Project(req, response));
+        call.AuditTransaction?.Responding(Project(req, response, call));
         await store.CreateAsync(new NewKey(key, policy, [backingKey], tags, []), call.AuditTransaction, ct);
         return response;
     }

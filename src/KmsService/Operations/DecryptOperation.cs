@@ -36,8 +36,12 @@ internal sealed class DecryptOperation(KeyResolver keys, Authorizer authz, Symme
     public static JsonTypeInfo<DecryptResponse> ResponseType => KmsJsonContext.Default.DecryptResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(DecryptRequest r, DecryptResponse? _) =>
-        new(new() { KeyId = r.KeyId, EncryptionContext = r.EncryptionContext, EncryptionAlgorithm = r.EncryptionAlgorithm, DryRun = r.DryRun });
+    // "always includes the encryptionAlgorithm in the requestParameters even if [it] wasn't specified" (ct-decrypt).
+    public static AuditProjection Project(DecryptRequest r, DecryptResponse? s, CallContext call) =>
+        new(
+        new() { KeyId = r.KeyId, EncryptionContext = r.EncryptionContext, EncryptionAlgorithm = r.EncryptionAlgorithm ?? AuditCopy.SymmetricDefault, DryRun = r.DryRun },
+        null,
+        s is null ? null : new() { KeyMaterialId = s.KeyMaterialId });
 
     public const string IncorrectKeyMessage = "The key ID in the request does not identify a CMK that can perform this operation.";
 

@@ -17,8 +17,8 @@ internal sealed class DeleteAliasOperation(KeyStore keys, Authorizer authz, Alia
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(DeleteAliasRequest r, EmptyResponse? _) =>
-        new(new() { AliasName = r.AliasName });
+    public static AuditProjection Project(DeleteAliasRequest r, EmptyResponse? s, CallContext call) =>
+        new(new() { AliasName = r.AliasName }, s is null ? null : AuditCopy.AffectedKey(call));
 
     public async Task<EmptyResponse> ExecuteAsync(DeleteAliasRequest req, CallContext call, CancellationToken ct)
     {
@@ -29,6 +29,7 @@ internal sealed class DeleteAliasOperation(KeyStore keys, Authorizer authz, Alia
         var alias = await aliases.FindAsync(call.AccountId, call.Region, name, ct) ?? throw AliasRules.NotFound(call, name);
         if (await keys.FindAsync(alias.TargetKeyArn, ct) is { } key)
         {
+            call.UsedKey(key.Arn);
             authz.Demand(call, "DeleteAlias", key);
         }
 

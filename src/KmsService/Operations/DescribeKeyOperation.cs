@@ -18,7 +18,7 @@ internal sealed class DescribeKeyOperation(KeyResolver keys, Authorizer authz)
     public static JsonTypeInfo<DescribeKeyResponse> ResponseType => KmsJsonContext.Default.DescribeKeyResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(DescribeKeyRequest r, DescribeKeyResponse? _) =>
+    public static AuditProjection Project(DescribeKeyRequest r, DescribeKeyResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId });
 
     public async Task<DescribeKeyResponse> ExecuteAsync(DescribeKeyRequest req, CallContext call, CancellationToken ct)

@@ -15,8 +15,8 @@ internal sealed class DisableKeyOperation(KeyResolver keys, Authorizer authz, Ke
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(KeyIdRequest r, EmptyResponse? _) =>
-        new(new() { KeyId = r.KeyId });
+    public static AuditProjection Project(KeyIdRequest r, EmptyResponse? s, CallContext call) =>
+        new(new() { KeyId = r.KeyId }, s is null ? null : AuditCopy.AffectedKey(call));
 
     public async Task<EmptyResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)
     {

@@ -16,7 +16,7 @@ internal sealed class DisableKeyRotationOperation(KeyResolver keys, Authorizer a
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(KeyIdRequest r, EmptyResponse? _) =>
+    public static AuditProjection Project(KeyIdRequest r, EmptyResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId });
 
     public async Task<EmptyResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)

@@ -18,8 +18,8 @@ internal sealed class EnableKeyRotationOperation(KeyResolver keys, Authorizer au
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(EnableKeyRotationRequest r, EmptyResponse? _) =>
-        new(new() { KeyId = r.KeyId, RotationPeriodInDays = r.RotationPeriodInDays });
+    public static AuditProjection Project(EnableKeyRotationRequest r, EmptyResponse? s, CallContext call) =>
+        new(new() { KeyId = r.KeyId, RotationPeriodInDays = r.RotationPeriodInDays }, s is null ? null : AuditCopy.AffectedKey(call));
 
     public const int DefaultPeriodInDays = 365;
 

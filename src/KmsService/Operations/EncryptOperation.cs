@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using KmsService.Audit.Records;
 using KmsService.Core.Crypto;
@@ -17,7 +18,13 @@ internal sealed record EncryptRequest(
     public void ClearSecrets() => SymmetricCrypto.Clear(Plaintext);
 }
 
-internal sealed record EncryptResponse(byte[] CiphertextBlob, string KeyId, EncryptionAlgorithmSpec EncryptionAlgorithm);
+/// <summary>Encrypt's response; <see cref="KeyMaterialId"/> is not in the model's output and is not sent: CloudTrail logs
+/// it as <c>additionalEventData.keyMaterialId</c>.</summary>
+internal sealed record EncryptResponse(
+    byte[] CiphertextBlob,
+    string KeyId,
+    EncryptionAlgorithmSpec EncryptionAlgorithm,
+    [property: JsonIgnore] string? KeyMaterialId = null);
 
 /// <summary>Encrypt: up to 4096 bytes under a symmetric key, bound to the encryption context.</summary>
 internal sealed class EncryptOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
@@ -29,8 +36,12 @@ internal sealed class EncryptOperation(KeyResolver keys, Authorizer authz, Symme
     public static JsonTypeInfo<EncryptResponse> ResponseType => KmsJsonContext.Default.EncryptResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(EncryptRequest r, EncryptResponse? _) =>
-        new(new() { KeyId = r.KeyId, EncryptionContext = r.EncryptionContext, EncryptionAlgorithm = r.EncryptionAlgorithm, DryRun = r.DryRun });
+    // CloudTrail records the algorithm also when the request left it to the default (ct-encrypt).
+    public static AuditProjection Project(EncryptRequest r, EncryptResponse? s, CallContext call) =>
+        new(
+        new() { KeyId = r.KeyId, EncryptionContext = r.EncryptionContext, EncryptionAlgorithm = r.EncryptionAlgorithm ?? AuditCopy.SymmetricDefault, DryRun = r.DryRun },
+        null,
+        s is null ? null : new() { KeyMaterialId = s.KeyMaterialId });
 
     public async Task<EncryptResponse> ExecuteAsync(EncryptRequest req, CallContext call, CancellationToken ct)
     {
@@ -48,7 +59,7 @@ internal sealed class EncryptOperation(KeyResolver keys, Authorizer authz, Symme
         SymmetricCrypto.EnsureCanEncrypt(key, "Encrypt", req.EncryptionAlgorithm);
         Common.ThrowIfDryRun(req.DryRun);
 
-        var (blob, _) = await crypto.EncryptAsync(key, req.Plaintext!, SymmetricCrypto.Context(req.EncryptionContext), ct);
-        return new EncryptResponse(blob, key.Arn, EncryptionAlgorithmSpec.SymmetricDefault);
+        var (blob, materialId) = await crypto.EncryptAsync(key, req.Plaintext!, SymmetricCrypto.Context(req.EncryptionContext), ct);
+        return new EncryptResponse(blob, key.Arn, EncryptionAlgorithmSpec.SymmetricDefault, materialId);
     }
 }

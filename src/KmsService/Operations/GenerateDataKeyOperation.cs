@@ -33,8 +33,11 @@ internal sealed class GenerateDataKeyOperation(KeyResolver keys, Authorizer auth
     public static JsonTypeInfo<GenerateDataKeyResponse> ResponseType => KmsJsonContext.Default.GenerateDataKeyResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(GenerateDataKeyRequest r, GenerateDataKeyResponse? _) =>
-        new(new() { KeyId = r.KeyId, EncryptionContext = r.EncryptionContext, KeySpec = r.KeySpec, NumberOfBytes = r.NumberOfBytes, DryRun = r.DryRun });
+    public static AuditProjection Project(GenerateDataKeyRequest r, GenerateDataKeyResponse? s, CallContext call) =>
+        new(
+        new() { KeyId = r.KeyId, EncryptionContext = r.EncryptionContext, KeySpec = r.KeySpec, NumberOfBytes = r.NumberOfBytes, DryRun = r.DryRun },
+        null,
+        s is null ? null : new() { KeyMaterialId = s.KeyMaterialId });
 
     public async Task<GenerateDataKeyResponse> ExecuteAsync(GenerateDataKeyRequest req, CallContext call, CancellationToken ct)
     {
@@ -63,8 +66,11 @@ internal sealed class GenerateDataKeyWithoutPlaintextOperation(KeyResolver keys,
     public static JsonTypeInfo<GenerateDataKeyWithoutPlaintextResponse> ResponseType => KmsJsonContext.Default.GenerateDataKeyWithoutPlaintextResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(GenerateDataKeyRequest r, GenerateDataKeyWithoutPlaintextResponse? _) =>
-        new(new() { KeyId = r.KeyId, EncryptionContext = r.EncryptionContext, KeySpec = r.KeySpec, NumberOfBytes = r.NumberOfBytes, DryRun = r.DryRun });
+    public static AuditProjection Project(GenerateDataKeyRequest r, GenerateDataKeyWithoutPlaintextResponse? s, CallContext call) =>
+        new(
+        new() { KeyId = r.KeyId, EncryptionContext = r.EncryptionContext, KeySpec = r.KeySpec, NumberOfBytes = r.NumberOfBytes, DryRun = r.DryRun },
+        null,
+        s is null ? null : new() { KeyMaterialId = s.KeyMaterialId });
 
     public async Task<GenerateDataKeyWithoutPlaintextResponse> ExecuteAsync(GenerateDataKeyRequest req, CallContext call, CancellationToken ct)
     {

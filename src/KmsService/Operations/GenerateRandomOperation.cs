@@ -21,8 +21,9 @@ internal sealed class GenerateRandomOperation(Authorizer authz) : IKmsOperation<
     public static JsonTypeInfo<GenerateRandomResponse> ResponseType => KmsJsonContext.Default.GenerateRandomResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(GenerateRandomRequest r, GenerateRandomResponse? _) =>
-        new(new() { NumberOfBytes = r.NumberOfBytes, CustomKeyStoreId = r.CustomKeyStoreId });
+    public static AuditProjection Project(GenerateRandomRequest r, GenerateRandomResponse? _, CallContext call) =>
+        // CloudTrail logs no parameters of GenerateRandom ("requestParameters": null, ct-generaterandom).
+        new(null);
 
     public Task<GenerateRandomResponse> ExecuteAsync(GenerateRandomRequest req, CallContext call, CancellationToken ct)
     {

@@ -20,7 +20,7 @@ internal sealed class GetKeyPolicyOperation(KeyResolver keys, Authorizer authz, 
     public static JsonTypeInfo<GetKeyPolicyResponse> ResponseType => KmsJsonContext.Default.GetKeyPolicyResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(GetKeyPolicyRequest r, GetKeyPolicyResponse? _) =>
+    public static AuditProjection Project(GetKeyPolicyRequest r, GetKeyPolicyResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId, PolicyName = r.PolicyName });
 
     public async Task<GetKeyPolicyResponse> ExecuteAsync(GetKeyPolicyRequest req, CallContext call, CancellationToken ct)

@@ -25,7 +25,7 @@ internal sealed class GetKeyRotationStatusOperation(KeyResolver keys, Authorizer
     public static JsonTypeInfo<GetKeyRotationStatusResponse> ResponseType => KmsJsonContext.Default.GetKeyRotationStatusResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(KeyIdRequest r, GetKeyRotationStatusResponse? _) =>
+    public static AuditProjection Project(KeyIdRequest r, GetKeyRotationStatusResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId });
 
     public async Task<GetKeyRotationStatusResponse> ExecuteAsync(KeyIdRequest req, CallContext call, CancellationToken ct)

@@ -33,7 +33,7 @@ internal sealed class ListAliasesOperation(KeyResolver keys, Authorizer authz, A
     public static JsonTypeInfo<ListAliasesResponse> ResponseType => KmsJsonContext.Default.ListAliasesResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(ListAliasesRequest r, ListAliasesResponse? _) =>
+    public static AuditProjection Project(ListAliasesRequest r, ListAliasesResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId, Limit = r.Limit, Marker = r.Marker });
 
     private const string MarkerPrefix = "a1.";

@@ -57,7 +57,7 @@ internal sealed class ListGrantsOperation(KeyResolver keys, Authorizer authz, Gr
     public static JsonTypeInfo<ListGrantsResponse> ResponseType => KmsJsonContext.Default.ListGrantsResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(ListGrantsRequest r, ListGrantsResponse? _) =>
+    public static AuditProjection Project(ListGrantsRequest r, ListGrantsResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId, GrantId = r.GrantId, GranteePrincipal = r.GranteePrincipal, Limit = r.Limit, Marker = r.Marker });
 
     public async Task<ListGrantsResponse> ExecuteAsync(ListGrantsRequest req, CallContext call, CancellationToken ct)

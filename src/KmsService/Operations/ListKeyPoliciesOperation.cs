@@ -19,7 +19,7 @@ internal sealed class ListKeyPoliciesOperation(KeyResolver keys, Authorizer auth
     public static JsonTypeInfo<ListKeyPoliciesResponse> ResponseType => KmsJsonContext.Default.ListKeyPoliciesResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(ListKeyPoliciesRequest r, ListKeyPoliciesResponse? _) =>
+    public static AuditProjection Project(ListKeyPoliciesRequest r, ListKeyPoliciesResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId, Limit = r.Limit, Marker = r.Marker });
 
     private static readonly IReadOnlyList<string> Names = [KeyPolicies.DefaultName];

@@ -56,7 +56,7 @@ internal sealed class ListKeyRotationsOperation(KeyResolver keys, Authorizer aut
     public static JsonTypeInfo<ListKeyRotationsResponse> ResponseType => KmsJsonContext.Default.ListKeyRotationsResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(ListKeyRotationsRequest r, ListKeyRotationsResponse? _) =>
+    public static AuditProjection Project(ListKeyRotationsRequest r, ListKeyRotationsResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId, IncludeKeyMaterial = r.IncludeKeyMaterial, Limit = r.Limit, Marker = r.Marker });
 
     public async Task<ListKeyRotationsResponse> ExecuteAsync(ListKeyRotationsRequest req, CallContext call, CancellationToken ct)

@@ -22,7 +22,7 @@ internal sealed class ListKeysOperation(KeyStore store, Authorizer authz) : IKms
     public static JsonTypeInfo<ListKeysResponse> ResponseType => KmsJsonContext.Default.ListKeysResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(ListKeysRequest r, ListKeysResponse? _) =>
+    public static AuditProjection Project(ListKeysRequest r, ListKeysResponse? _, CallContext call) =>
         new(new() { Limit = r.Limit, Marker = r.Marker });
 
     public async Task<ListKeysResponse> ExecuteAsync(ListKeysRequest req, CallContext call, CancellationToken ct)

@@ -20,7 +20,7 @@ internal sealed class ListResourceTagsOperation(KeyResolver keys, Authorizer aut
     public static JsonTypeInfo<ListResourceTagsResponse> ResponseType => KmsJsonContext.Default.ListResourceTagsResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(ListResourceTagsRequest r, ListResourceTagsResponse? _) =>
+    public static AuditProjection Project(ListResourceTagsRequest r, ListResourceTagsResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId, Limit = r.Limit, Marker = r.Marker });
 
     private const int DefaultLimit = 50;

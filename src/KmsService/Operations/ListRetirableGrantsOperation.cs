@@ -25,7 +25,7 @@ internal sealed class ListRetirableGrantsOperation(Authorizer authz, GrantStore 
     public static JsonTypeInfo<ListGrantsResponse> ResponseType => KmsJsonContext.Default.ListGrantsResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(ListRetirableGrantsRequest r, ListGrantsResponse? _) =>
+    public static AuditProjection Project(ListRetirableGrantsRequest r, ListGrantsResponse? _, CallContext call) =>
         new(new() { RetiringPrincipal = r.RetiringPrincipal, Limit = r.Limit, Marker = r.Marker });
 
     public async Task<ListGrantsResponse> ExecuteAsync(ListRetirableGrantsRequest req, CallContext call, CancellationToken ct)

@@ -20,7 +20,7 @@ internal sealed class PutKeyPolicyOperation(KeyResolver keys, Authorizer authz, 
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(PutKeyPolicyRequest r, EmptyResponse? _) =>
+    public static AuditProjection Project(PutKeyPolicyRequest r, EmptyResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId, PolicyName = r.PolicyName, Policy = r.Policy, BypassPolicyLockoutSafetyCheck = r.BypassPolicyLockoutSafetyCheck });
 
     public async Task<EmptyResponse> ExecuteAsync(PutKeyPolicyRequest req, CallContext call, CancellationToken ct)

@@ -38,17 +38,20 @@ internal sealed class ReEncryptOperation(KeyResolver keys, Authorizer authz, Sym
     public static JsonTypeInfo<ReEncryptResponse> ResponseType => KmsJsonContext.Default.ReEncryptResponse;
     public static bool ReadOnly => true;
 
-    public static AuditProjection Project(ReEncryptRequest r, ReEncryptResponse? _) =>
+    public static AuditProjection Project(ReEncryptRequest r, ReEncryptResponse? s, CallContext call) =>
         new(new()
         {
             SourceKeyId = r.SourceKeyId,
             DestinationKeyId = r.DestinationKeyId,
             SourceEncryptionContext = r.SourceEncryptionContext,
             DestinationEncryptionContext = r.DestinationEncryptionContext,
-            SourceEncryptionAlgorithm = r.SourceEncryptionAlgorithm,
-            DestinationEncryptionAlgorithm = r.DestinationEncryptionAlgorithm,
+            // Both algorithms are recorded also when left to the default (ct-reencrypt).
+            SourceEncryptionAlgorithm = r.SourceEncryptionAlgorithm ?? AuditCopy.SymmetricDefault,
+            DestinationEncryptionAlgorithm = r.DestinationEncryptionAlgorithm ?? AuditCopy.SymmetricDefault,
             DryRun = r.DryRun,
-        });
+        },
+        null,
+        s is null ? null : new() { SourceKeyMaterialId = s.SourceKeyMaterialId, DestinationKeyMaterialId = s.DestinationKeyMaterialId });
 
     public async Task<ReEncryptResponse> ExecuteAsync(ReEncryptRequest req, CallContext call, CancellationToken ct)
     {

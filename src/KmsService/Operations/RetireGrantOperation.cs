@@ -23,8 +23,13 @@ internal sealed class RetireGrantOperation(KeyResolver keys, KeyStore keyStore, 
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(RetireGrantRequest r, EmptyResponse? _) =>
-        new(new() { KeyId = r.KeyId, GrantId = r.GrantId, DryRun = r.DryRun });
+    // CloudTrail logs no requestParameters of RetireGrant (the token is a secret) and the retired grant's id as
+    // additionalEventData.grantId (ct-retire-grant): the request's grant id, else the id the token names.
+    public static AuditProjection Project(RetireGrantRequest r, EmptyResponse? _, CallContext call) =>
+        new(null, null, RetiredGrantId(r) is { } grantId ? new() { GrantId = grantId } : null);
+
+    private static string? RetiredGrantId(RetireGrantRequest r) =>
+        r.GrantId ?? (r.GrantToken is not null && GrantToken.TryRead(r.GrantToken, out var fromToken) ? fromToken : null);
 
     public async Task<EmptyResponse> ExecuteAsync(RetireGrantRequest req, CallContext call, CancellationToken ct)
     {

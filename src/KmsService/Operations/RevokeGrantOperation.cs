@@ -18,7 +18,7 @@ internal sealed class RevokeGrantOperation(KeyResolver keys, Authorizer authz, G
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(RevokeGrantRequest r, EmptyResponse? _) =>
+    public static AuditProjection Project(RevokeGrantRequest r, EmptyResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId, GrantId = r.GrantId, DryRun = r.DryRun });
 
     public async Task<EmptyResponse> ExecuteAsync(RevokeGrantRequest req, CallContext call, CancellationToken ct)

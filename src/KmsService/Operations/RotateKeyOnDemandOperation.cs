@@ -22,7 +22,7 @@ internal sealed class RotateKeyOnDemandOperation(
     public static JsonTypeInfo<RotateKeyOnDemandResponse> ResponseType => KmsJsonContext.Default.RotateKeyOnDemandResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(KeyIdRequest r, RotateKeyOnDemandResponse? s) =>
+    public static AuditProjection Project(KeyIdRequest r, RotateKeyOnDemandResponse? s, CallContext call) =>
         new(new() { KeyId = r.KeyId }, s is null ? null : new() { KeyId = s.KeyId });
 
     /// <summary>On-demand rotations allowed per key: 25 in the API reference and the service model's documentation;
@@ -41,7 +41,7 @@ internal sealed class RotateKeyOnDemandOperation(
             key.EnsureRotationChangeable();
             var material = hsa.GenerateBackingKey(key.Arn);
             var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
-            call.AuditTransaction?.Responding(Project(req, new RotateKeyOnDemandResponse(key.Arn)));
+            call.AuditTransaction?.Responding(Project(req, new RotateKeyOnDemandResponse(key.Arn), call));
             switch (await rotations.RotateOnDemandAsync(key.Arn, material, now, MaxOnDemandRotations, call.AuditTransaction, ct))
             {
                 case OnDemandRotationOutcome.Rotated:

@@ -21,15 +21,14 @@ internal sealed class ScheduleKeyDeletionOperation(KeyResolver keys, Authorizer 
     public static JsonTypeInfo<ScheduleKeyDeletionResponse> ResponseType => KmsJsonContext.Default.ScheduleKeyDeletionResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(ScheduleKeyDeletionRequest r, ScheduleKeyDeletionResponse? s) =>
+    public static AuditProjection Project(ScheduleKeyDeletionRequest r, ScheduleKeyDeletionResponse? s, CallContext call) =>
         new(
         new() { KeyId = r.KeyId, PendingWindowInDays = r.PendingWindowInDays },
         s is null ? null : new()
         {
             KeyId = s.KeyId,
             DeletionDate = AuditCopy.Date(s.DeletionDate),
-            KeyState = s.KeyState.ToString(),
-            PendingWindowInDays = s.PendingWindowInDays,
+            KeyState = WireNames<KeyState>.Name(s.KeyState),
         });
 
     public const int DefaultWindowDays = 30;
@@ -44,7 +43,7 @@ internal sealed class ScheduleKeyDeletionOperation(KeyResolver keys, Authorizer 
             r.Set("kms:ScheduleKeyDeletionPendingWindowInDays", days.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         var deletionDate = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().AddDays(days).ToUnixTimeMilliseconds());
-        call.AuditTransaction?.Responding(Project(req, new ScheduleKeyDeletionResponse(key.Arn, deletionDate, KeyState.PendingDeletion, days)));
+        call.AuditTransaction?.Responding(Project(req, new ScheduleKeyDeletionResponse(key.Arn, deletionDate, KeyState.PendingDeletion, days), call));
         var scheduled = await store.UpdateAsync(key.Arn, k => k.ScheduleDeletion(deletionDate), call.AuditTransaction, ct);
         return new ScheduleKeyDeletionResponse(scheduled.Arn, scheduled.DeletionDate!.Value, scheduled.KeyState, days);
     }

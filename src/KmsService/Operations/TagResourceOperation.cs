@@ -18,7 +18,7 @@ internal sealed class TagResourceOperation(KeyResolver keys, Authorizer authz, T
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(TagResourceRequest r, EmptyResponse? _) =>
+    public static AuditProjection Project(TagResourceRequest r, EmptyResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId, Tags = AuditCopy.Tags(r.Tags?.Select(t => (t.TagKey, t.TagValue))) });
 
     public async Task<EmptyResponse> ExecuteAsync(TagResourceRequest req, CallContext call, CancellationToken ct)

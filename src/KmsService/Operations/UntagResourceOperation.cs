@@ -18,7 +18,7 @@ internal sealed class UntagResourceOperation(KeyResolver keys, Authorizer authz,
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(UntagResourceRequest r, EmptyResponse? _) =>
+    public static AuditProjection Project(UntagResourceRequest r, EmptyResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId, TagKeys = r.TagKeys });
 
     public async Task<EmptyResponse> ExecuteAsync(UntagResourceRequest req, CallContext call, CancellationToken ct)

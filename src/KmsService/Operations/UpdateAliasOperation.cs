@@ -21,8 +21,8 @@ internal sealed class UpdateAliasOperation(KeyResolver resolver, KeyStore keys, 
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(UpdateAliasRequest r, EmptyResponse? _) =>
-        new(new() { AliasName = r.AliasName, TargetKeyId = r.TargetKeyId });
+    public static AuditProjection Project(UpdateAliasRequest r, EmptyResponse? s, CallContext call) =>
+        new(new() { AliasName = r.AliasName, TargetKeyId = r.TargetKeyId }, s is null ? null : AuditCopy.AffectedKey(call));
 
     public async Task<EmptyResponse> ExecuteAsync(UpdateAliasRequest req, CallContext call, CancellationToken ct)
     {

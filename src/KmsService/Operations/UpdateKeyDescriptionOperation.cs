@@ -17,7 +17,7 @@ internal sealed class UpdateKeyDescriptionOperation(KeyResolver keys, Authorizer
     public static JsonTypeInfo<EmptyResponse> ResponseType => KmsJsonContext.Default.EmptyResponse;
     public static bool ReadOnly => false;
 
-    public static AuditProjection Project(UpdateKeyDescriptionRequest r, EmptyResponse? _) =>
+    public static AuditProjection Project(UpdateKeyDescriptionRequest r, EmptyResponse? _, CallContext call) =>
         new(new() { KeyId = r.KeyId, Description = r.Description });
 
     public async Task<EmptyResponse> ExecuteAsync(UpdateKeyDescriptionRequest req, CallContext call, CancellationToken ct)

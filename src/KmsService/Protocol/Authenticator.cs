@@ -1,6 +1,8 @@
+using System.Security.Authentication;
 using KmsService.Core.Auth;
 using KmsService.Core.Errors;
 using KmsService.Identity;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 
 namespace KmsService.Protocol;
@@ -75,7 +77,30 @@ internal sealed class Authenticator(IdentityStore identities, SigV4Verifier veri
             requestId,
             http.Request.Headers.UserAgent.ToString(),
             principal,
-            http.Request.IsHttps);
+            http.Request.IsHttps)
+        {
+            Tls = TlsOf(http),
+        };
+    }
+
+    /// <summary>The connection's TLS facts for CloudTrail's <c>tlsDetails</c>; null over plain HTTP.</summary>
+    private static CallTls? TlsOf(HttpContext http)
+    {
+        if (!http.Request.IsHttps)
+        {
+            return null;
+        }
+
+        var tls = http.Features.Get<ITlsHandshakeFeature>();
+        var version = tls?.Protocol switch
+        {
+            SslProtocols.Tls13 => "TLSv1.3",
+            SslProtocols.Tls12 => "TLSv1.2",
+            null or SslProtocols.None => null,
+            var other => other.ToString(),
+        };
+        var host = http.Request.Host.HasValue ? http.Request.Host.Value : null;
+        return new CallTls(version, tls?.NegotiatedCipherSuite?.ToString(), host);
     }
 
     private static SigV4Request ToSigV4Request(HttpRequest request, ReadOnlyMemory<byte> body, List<KeyValuePair<string, string>> headers)

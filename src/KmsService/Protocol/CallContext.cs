@@ -14,6 +14,10 @@ internal sealed record CallContext(
     Identity.Principal Principal,
     bool SecureTransport)
 {
+    /// <summary>The TLS connection the call came over, as CloudTrail's <c>tlsDetails</c> records it; null over plain
+    /// HTTP.</summary>
+    internal CallTls? Tls { get; init; }
+
     /// <summary>The call's audit projection, set by the operation table once the request was read (and again with the
     /// response once it ran). Null while the body has not been read.</summary>
     internal Audit.Records.AuditProjection? Audit { get; set; }
@@ -41,3 +45,7 @@ internal sealed record CallContext(
         }
     }
 }
+
+/// <summary>CloudTrail's <c>tlsDetails</c> of a call over HTTPS: protocol version (<c>TLSv1.3</c>), negotiated cipher
+/// suite (IANA name) and the Host header the client sent.</summary>
+internal sealed record CallTls(string? TlsVersion, string? CipherSuite, string? ClientProvidedHostHeader);

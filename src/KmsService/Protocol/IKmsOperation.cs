@@ -38,9 +38,11 @@ internal interface IKmsOperation<TSelf, TRequest, TResponse> : IKmsOperation
         OperationTable.Handler(services.GetRequiredService<TSelf>().ExecuteAsync, TSelf.RequestType, TSelf.ResponseType, TSelf.Project);
 
     /// <summary>The call as CloudTrail logs it: the request's <c>requestParameters</c> and, once the call succeeded,
-    /// the response's <c>responseElements</c> (<paramref name="response"/> is null when the call failed). Built only of
-    /// <see cref="AuditParameters"/>, which cannot hold a secret.</summary>
-    static abstract AuditProjection Project(TRequest request, TResponse? response);
+    /// the response's <c>responseElements</c> and <c>additionalEventData</c> (<paramref name="response"/> is null when
+    /// the call failed). <paramref name="call"/> gives what the call resolved (<see cref="CallContext.KeyArn"/>), which
+    /// CloudTrail records although the response does not carry it. Built only of <see cref="AuditParameters"/> and
+    /// its string-only shapes, which cannot hold a secret.</summary>
+    static abstract AuditProjection Project(TRequest request, TResponse? response, CallContext call);
 
     Task<TResponse> ExecuteAsync(TRequest request, CallContext call, CancellationToken cancellationToken);
 }

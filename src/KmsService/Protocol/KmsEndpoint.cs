@@ -78,8 +78,7 @@ internal sealed partial class KmsEndpoint(
             {
                 // A change and its record commit in one transaction (the store's); the record is the success record.
                 var (changing, entry) = (call, operation);
-                call.AuditTransaction = new AuditInTransaction(
-                    audit, responseElements => Event(eventTime, requestId, target, http, changing, entry, null, null) with { ResponseElements = responseElements });
+                call.AuditTransaction = new AuditInTransaction(audit, () => Event(eventTime, requestId, target, http, changing, entry, null, null));
             }
 
             using var response = new ZeroingBufferWriter();

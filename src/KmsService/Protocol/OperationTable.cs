@@ -139,12 +139,19 @@ internal sealed class OperationTable
     /// once it succeeded; a body that could not be read leaves none.</summary>
     internal static OperationHandler Handler<TReq, TResp>(
         Func<TReq, CallContext, CancellationToken, Task<TResp>> execute, JsonTypeInfo<TReq> reqInfo, JsonTypeInfo<TResp> respInfo,
-        Func<TReq, TResp?, AuditProjection> project)
+        Func<TReq, TResp?, CallContext, AuditProjection> project)
         where TReq : class =>
         async (body, call, output, ct) =>
         {
             var request = Deserialize(body, reqInfo);
             TResp? response = default;
+            if (call.AuditTransaction is { } inTransaction)
+            {
+                // An operation answering an empty body is projected with it; others tell what they will answer.
+                var assumed = typeof(TResp) == typeof(EmptyResponse) ? (TResp)(object)EmptyResponse.Instance : default;
+                inTransaction.Projecting(call, () => project(request, assumed, call));
+            }
+
             try
             {
                 response = await execute(request, call, ct);
@@ -152,7 +159,7 @@ internal sealed class OperationTable
             }
             finally
             {
-                call.Audit = project(request, response);
+                call.Audit = project(request, response, call);
                 (request as IHoldsSecrets)?.ClearSecrets();
                 (response as IHoldsSecrets)?.ClearSecrets();
             }

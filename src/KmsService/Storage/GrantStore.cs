@@ -1,5 +1,5 @@
-using KmsService.Audit.Store;
 using System.Text.Json;
+using KmsService.Audit.Store;
 using KmsService.Core.Errors;
 using KmsService.Core.Grants;
 using KmsService.Core.Keys;

@@ -137,8 +137,17 @@ public abstract class AuditTrailEndToEndTests(StoreFixture fixture) : ServiceTes
         var response = record.GetProperty("responseElements");
         Assert.Equal(key.Arn, response.GetProperty("keyId").GetString());
         Assert.Equal("PendingDeletion", response.GetProperty("keyState").GetString());
-        Assert.Equal(7, response.GetProperty("pendingWindowInDays").GetInt32());
+        Assert.Equal(key.KeyId, record.GetProperty("requestParameters").GetProperty("keyId").GetString());
+        Assert.Equal(7, record.GetProperty("requestParameters").GetProperty("pendingWindowInDays").GetInt32());
         Assert.Equal(key.Arn, record.GetProperty("resources")[0].GetProperty("ARN").GetString());
+
+        // An operation that answers an empty body is recorded in the change's transaction with its full projection.
+        var cancelled = await kms.CancelKeyDeletionAsync(new CancelKeyDeletionRequest { KeyId = key.KeyId }, Ct);
+        Assert.Equal(key.Arn, (await RecordAsync(isolated.Server, cancelled.ResponseMetadata.RequestId)).GetProperty("responseElements").GetProperty("keyId").GetString());
+        var disabled = await kms.DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId }, Ct);
+        var disable = await RecordAsync(isolated.Server, disabled.ResponseMetadata.RequestId);
+        Assert.Equal(key.KeyId, disable.GetProperty("requestParameters").GetProperty("keyId").GetString());
+        Assert.Equal(key.Arn, disable.GetProperty("responseElements").GetProperty("keyId").GetString());
     }
 
     [Fact]

@@ -50,7 +50,7 @@ internal sealed class CloudTrailOperations
                     lookupEvents.ExecuteAsync,
                     LookupJsonContext.Default.LookupEventsRequest,
                     LookupJsonContext.Default.LookupEventsResponse,
-                    static (_, _) => new AuditProjection(null)),
+                    static (_, _, _) => new AuditProjection(null)),
                 EventSource),
         };
 

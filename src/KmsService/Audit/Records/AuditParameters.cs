@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace KmsService.Audit.Records;
 
 /// <summary>The <c>requestParameters</c> or <c>responseElements</c> of one KMS event, as CloudTrail logs them. Only
@@ -49,6 +51,9 @@ internal sealed class AuditParameters
     public string? DeletionDate { get; init; }
     public string? IncludeKeyMaterial { get; init; }
 
+    // CreateKey's responseElements.
+    public AuditKeyMetadata? KeyMetadata { get; init; }
+
     // Paging.
     public int? Limit { get; init; }
     public string? Marker { get; init; }
@@ -70,6 +75,42 @@ internal sealed class AuditTag
     public string? TagValue { get; init; }
 }
 
-/// <summary>An operation's audit projection of one call: CloudTrail's <c>requestParameters</c> and
-/// <c>responseElements</c> (null where CloudTrail logs null).</summary>
-internal readonly record struct AuditProjection(AuditParameters? RequestParameters, AuditParameters? ResponseElements = null);
+/// <summary>CloudTrail's <c>responseElements.keyMetadata</c> of a CreateKey call (KMS Developer Guide, ct-createkey): the
+/// key's public metadata, dates in CloudTrail's <c>"Aug 10, 2022, 10:38:27 PM"</c> form.</summary>
+internal sealed class AuditKeyMetadata
+{
+    [JsonPropertyName("AWSAccountId")]
+    public string? AwsAccountId { get; init; }
+    public string? KeyId { get; init; }
+    public string? Arn { get; init; }
+    public string? CreationDate { get; init; }
+    public bool? Enabled { get; init; }
+    public string? Description { get; init; }
+    public string? KeyUsage { get; init; }
+    public string? KeyState { get; init; }
+    public string? DeletionDate { get; init; }
+    public string? Origin { get; init; }
+    public string? KeyManager { get; init; }
+    public string? CustomerMasterKeySpec { get; init; }
+    public string? KeySpec { get; init; }
+    public IReadOnlyList<string>? EncryptionAlgorithms { get; init; }
+    public bool? MultiRegion { get; init; }
+}
+
+/// <summary>CloudTrail's <c>additionalEventData</c> of a KMS event: the ids of the key material a cryptographic call used
+/// (ct-encrypt, ct-decrypt, ct-generatedatakey, ct-reencrypt) and the grant RetireGrant retired (ct-retire-grant). Ids
+/// only, never the material.</summary>
+internal sealed class AuditAdditionalEventData
+{
+    public string? KeyMaterialId { get; init; }
+    public string? SourceKeyMaterialId { get; init; }
+    public string? DestinationKeyMaterialId { get; init; }
+    public string? GrantId { get; init; }
+}
+
+/// <summary>An operation's audit projection of one call: CloudTrail's <c>requestParameters</c>,
+/// <c>responseElements</c> (null where CloudTrail logs null) and <c>additionalEventData</c> (omitted when null).</summary>
+internal readonly record struct AuditProjection(
+    AuditParameters? RequestParameters,
+    AuditParameters? ResponseElements = null,
+    AuditAdditionalEventData? AdditionalEventData = null);

@@ -26,6 +26,7 @@ internal sealed record CloudTrailRecord
     public AuditParameters? RequestParameters { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public AuditParameters? ResponseElements { get; init; }
+    public AuditAdditionalEventData? AdditionalEventData { get; init; }
 
     /// <summary>Null for what no request caused (a rotation or deletion the service did on its own).</summary>
     [JsonPropertyName("requestID")]
@@ -47,6 +48,10 @@ internal sealed record CloudTrailRecord
     public IReadOnlyDictionary<string, string>? ServiceEventDetails { get; init; }
     public string EventCategory { get; init; } = "Management";
 
+    /// <summary>Only for calls over HTTPS (ct-encrypt: <c>tlsVersion</c>, <c>cipherSuite</c>,
+    /// <c>clientProvidedHostHeader</c>).</summary>
+    public CloudTrailTlsDetails? TlsDetails { get; init; }
+
     /// <summary>This record as the copy held by <paramref name="recipientAccountId"/>'s trail.</summary>
     public CloudTrailRecord With(string eventId, string recipientAccountId, string sharedEventId) =>
         this with { EventId = eventId, RecipientAccountId = recipientAccountId, SharedEventId = sharedEventId };
@@ -63,6 +68,40 @@ internal sealed class CloudTrailUserIdentity
     public string? AccessKeyId { get; init; }
     public string? UserName { get; init; }
     public string? InvokedBy { get; init; }
+    public CloudTrailSessionContext? SessionContext { get; init; }
+}
+
+/// <summary>CloudTrail's <c>userIdentity.sessionContext</c> (CloudTrail User Guide, "CloudTrail userIdentity
+/// element"): who issued the session, and its attributes.</summary>
+internal sealed class CloudTrailSessionContext
+{
+    public CloudTrailSessionIssuer? SessionIssuer { get; init; }
+    public CloudTrailSessionAttributes? Attributes { get; init; }
+}
+
+/// <summary>CloudTrail's <c>sessionContext.sessionIssuer</c>: the role whose session made the call.</summary>
+internal sealed class CloudTrailSessionIssuer
+{
+    public string Type { get; init; } = "Role";
+    public string? PrincipalId { get; init; }
+    public string? Arn { get; init; }
+    public string? AccountId { get; init; }
+    public string? UserName { get; init; }
+}
+
+/// <summary>CloudTrail's <c>sessionContext.attributes</c>; CloudTrail writes both as strings.</summary>
+internal sealed class CloudTrailSessionAttributes
+{
+    public string? CreationDate { get; init; }
+    public string? MfaAuthenticated { get; init; }
+}
+
+/// <summary>CloudTrail's <c>tlsDetails</c> of a call over HTTPS.</summary>
+internal sealed class CloudTrailTlsDetails
+{
+    public string? TlsVersion { get; init; }
+    public string? CipherSuite { get; init; }
+    public string? ClientProvidedHostHeader { get; init; }
 }
 
 /// <summary>One element of CloudTrail's <c>resources</c>: the KMS key the call used.</summary>

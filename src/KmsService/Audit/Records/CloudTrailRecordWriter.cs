@@ -46,6 +46,8 @@ internal static class CloudTrailRecordWriter
         ErrorMessage = e.ErrorMessage,
         RequestParameters = e.RequestParameters,
         ResponseElements = e.ResponseElements,
+        // The projection's third part rides on the call (AuditEvent keeps the first two as members).
+        AdditionalEventData = e.Caller?.Audit?.AdditionalEventData,
         RequestId = e.RequestId.Length == 0 ? null : e.RequestId,
         EventId = e.EventId.ToString("D"),
         ReadOnly = e.ReadOnly,
@@ -53,10 +55,17 @@ internal static class CloudTrailRecordWriter
         EventType = e.EventType == AuditEventType.ApiCall ? "AwsApiCall" : "AwsServiceEvent",
         RecipientAccountId = e.RecipientAccountId,
         ServiceEventDetails = e.ServiceEventDetails,
+        TlsDetails = e.Caller?.Tls is { } tls
+            ? new CloudTrailTlsDetails { TlsVersion = tls.TlsVersion, CipherSuite = tls.CipherSuite, ClientProvidedHostHeader = tls.ClientProvidedHostHeader }
+            : null,
     };
 
-    /// <summary>CloudTrail's userIdentity of a principal of this service. There are no IAM unique ids here, so
-    /// principalId is the account for a root and the ARN's resource part (<c>user/alice</c>) otherwise.</summary>
+    /// <summary>CloudTrail's userIdentity of a principal of this service (CloudTrail User Guide, "CloudTrail userIdentity
+    /// element"). There are no IAM unique ids here, so principalId is the account for a root and the ARN's resource part
+    /// (<c>user/alice</c>, <c>role/app</c>) otherwise. Every access key here is a long-term key (the authenticator
+    /// refuses session tokens), so an IAM user or root has no sessionContext, as in CloudTrail for long-term keys; a
+    /// role's caller is an AssumedRole whose sessionIssuer is the role. There is no session, so no creationDate; MFA is
+    /// never part of authentication here, so mfaAuthenticated is "false".</summary>
     internal static CloudTrailUserIdentity Identity(CallContext? caller)
     {
         if (caller is null)
@@ -67,22 +76,43 @@ internal static class CloudTrailRecordWriter
 
         var arn = caller.PrincipalArn;
         var resource = arn[(arn.LastIndexOf(':') + 1)..];
-        var (type, userName) = resource switch
+        var name = resource[(resource.LastIndexOf('/') + 1)..];
+        return resource switch
         {
-            "root" => ("Root", (string?)null),
-            _ when resource.StartsWith("user/", StringComparison.Ordinal) => ("IAMUser", resource[(resource.LastIndexOf('/') + 1)..]),
-            _ when resource.StartsWith("role/", StringComparison.Ordinal) => ("AssumedRole", null),
-            _ => ("Unknown", null),
+            "root" => Principal("Root", caller.AccountId, caller),
+            _ when resource.StartsWith("user/", StringComparison.Ordinal) => Principal("IAMUser", resource, caller, userName: name),
+            _ when resource.StartsWith("role/", StringComparison.Ordinal) =>
+                Principal("AssumedRole", resource, caller, session: Session(resource, arn, caller.AccountId, name)),
+            _ when resource.StartsWith("assumed-role/", StringComparison.Ordinal) && resource.Split('/') is [_, var role, _] =>
+                Principal("AssumedRole", resource, caller, session: Session("role/" + role, RoleArnOf(arn, role), caller.AccountId, role)),
+            _ => Principal("Unknown", resource, caller),
         };
-        return new CloudTrailUserIdentity
+    }
+
+    private static CloudTrailUserIdentity Principal(
+        string type, string principalId, CallContext caller, string? userName = null, CloudTrailSessionContext? session = null) => new()
         {
             Type = type,
-            PrincipalId = resource == "root" ? caller.AccountId : resource,
-            Arn = arn,
+            PrincipalId = principalId,
+            Arn = caller.PrincipalArn,
             AccountId = caller.AccountId,
             AccessKeyId = caller.AccessKeyId,
             UserName = userName,
+            SessionContext = session,
         };
+
+    private static CloudTrailSessionContext Session(string rolePrincipalId, string roleArn, string accountId, string roleName) => new()
+    {
+        SessionIssuer = new CloudTrailSessionIssuer { PrincipalId = rolePrincipalId, Arn = roleArn, AccountId = accountId, UserName = roleName },
+        Attributes = new CloudTrailSessionAttributes { MfaAuthenticated = "false" },
+    };
+
+    // arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION → arn:PARTITION:iam::ACCOUNT:role/ROLE (a path is not in a
+    // session ARN, so none is given).
+    private static string RoleArnOf(string sessionArn, string role)
+    {
+        var parts = sessionArn.Split(':', 6);
+        return $"{parts[0]}:{parts[1]}:iam::{parts[4]}:role/{role}";
     }
 
     private static CloudTrailResource[]? Resources(string? first, string? second) => (first, second) switch

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using KmsService.Audit.Records;
+using KmsService.Identity;
 using KmsService.Operations;
 using KmsService.Protocol;
 
@@ -14,7 +15,8 @@ public sealed class AuditParametersTests
     private static readonly Type[] AllowedLeaves =
         [typeof(string), typeof(int?), typeof(bool?), typeof(IReadOnlyDictionary<string, string>), typeof(IReadOnlyList<string>)];
 
-    private static readonly Type[] AuditShapes = [typeof(AuditParameters), typeof(AuditGrantConstraints), typeof(AuditTag)];
+    private static readonly Type[] AuditShapes =
+        [typeof(AuditParameters), typeof(AuditGrantConstraints), typeof(AuditTag), typeof(AuditKeyMetadata), typeof(AuditAdditionalEventData)];
 
     [Fact]
     public void ProjectionTypes_EveryMember_IsANamedStringNumberBooleanListOrMap()
@@ -29,7 +31,8 @@ public sealed class AuditParametersTests
             {
                 var allowed = AllowedLeaves.Contains(property.PropertyType)
                     || property.PropertyType == typeof(IReadOnlyList<AuditTag>)
-                    || property.PropertyType == typeof(AuditGrantConstraints);
+                    || property.PropertyType == typeof(AuditGrantConstraints)
+                    || property.PropertyType == typeof(AuditKeyMetadata);
                 Assert.True(allowed, $"{type.Name}.{property.Name} is a {property.PropertyType.Name}, which could hold a blob.");
                 Assert.False(
                     SecretWords.Any(word => property.Name.Contains(word, StringComparison.OrdinalIgnoreCase)),
@@ -46,10 +49,14 @@ public sealed class AuditParametersTests
             var project = op.GetMethod("Project", BindingFlags.Public | BindingFlags.Static);
             Assert.NotNull(project);
             Assert.Equal(typeof(AuditProjection), project.ReturnType);
+            Assert.Equal(typeof(CallContext), project.GetParameters()[^1].ParameterType);
         }
     }
 
     private static readonly byte[] Secret = "top-secret-plaintext-0123456789"u8.ToArray();
+
+    // A resolved call as the operation table hands it to Project.
+    private static readonly CallContext Call = NewCall("arn:aws:iam::111122223333:user/alice");
     private const string Token = "GRANT-TOKEN-SECRET-abcdefghijklmnop";
 
     public static TheoryData<string, string> ProjectionsOfSecretRequests()
@@ -58,15 +65,15 @@ public sealed class AuditParametersTests
         string[] tokens = [Token];
         return new()
         {
-            { "Encrypt", Json(EncryptOperation.Project(new EncryptRequest("k", Secret, context, tokens, "SYMMETRIC_DEFAULT", null), new EncryptResponse(Secret, "arn", default))) },
-            { "Decrypt", Json(DecryptOperation.Project(new DecryptRequest(Secret, context, tokens, "k", null, new RecipientInfo("RSAES_OAEP_SHA_256", Secret), null, null), null)) },
-            { "ReEncrypt", Json(ReEncryptOperation.Project(new ReEncryptRequest(Secret, context, "s", "d", context, null, null, tokens, null, null), null)) },
-            { "GenerateDataKey", Json(GenerateDataKeyOperation.Project(new GenerateDataKeyRequest("k", context, 32, null, tokens, null, null), new GenerateDataKeyResponse(Secret, Secret, "arn", "m"))) },
-            { "GenerateDataKeyWithoutPlaintext", Json(GenerateDataKeyWithoutPlaintextOperation.Project(new GenerateDataKeyRequest("k", context, 32, null, tokens, null, null), new GenerateDataKeyWithoutPlaintextResponse(Secret, "arn", "m"))) },
-            { "GenerateRandom", Json(GenerateRandomOperation.Project(new GenerateRandomRequest(32, null, null), new GenerateRandomResponse(Secret))) },
-            { "DescribeKey", Json(DescribeKeyOperation.Project(new DescribeKeyRequest("k", tokens), null)) },
-            { "CreateGrant", Json(CreateGrantOperation.Project(new CreateGrantRequest("k", "arn:aws:iam::1:user/a", null, ["Decrypt"], null, tokens, "n", null), new CreateGrantResponse(Token, "grant-id"))) },
-            { "RetireGrant", Json(RetireGrantOperation.Project(new RetireGrantRequest(Token, null, null, null), null)) },
+            { "Encrypt", Json(EncryptOperation.Project(new EncryptRequest("k", Secret, context, tokens, "SYMMETRIC_DEFAULT", null), new EncryptResponse(Secret, "arn", default), Call)) },
+            { "Decrypt", Json(DecryptOperation.Project(new DecryptRequest(Secret, context, tokens, "k", null, new RecipientInfo("RSAES_OAEP_SHA_256", Secret), null, null), null, Call)) },
+            { "ReEncrypt", Json(ReEncryptOperation.Project(new ReEncryptRequest(Secret, context, "s", "d", context, null, null, tokens, null, null), null, Call)) },
+            { "GenerateDataKey", Json(GenerateDataKeyOperation.Project(new GenerateDataKeyRequest("k", context, 32, null, tokens, null, null), new GenerateDataKeyResponse(Secret, Secret, "arn", "m"), Call)) },
+            { "GenerateDataKeyWithoutPlaintext", Json(GenerateDataKeyWithoutPlaintextOperation.Project(new GenerateDataKeyRequest("k", context, 32, null, tokens, null, null), new GenerateDataKeyWithoutPlaintextResponse(Secret, "arn", "m"), Call)) },
+            { "GenerateRandom", Json(GenerateRandomOperation.Project(new GenerateRandomRequest(32, null, null), new GenerateRandomResponse(Secret), Call)) },
+            { "DescribeKey", Json(DescribeKeyOperation.Project(new DescribeKeyRequest("k", tokens), null, Call)) },
+            { "CreateGrant", Json(CreateGrantOperation.Project(new CreateGrantRequest("k", "arn:aws:iam::1:user/a", null, ["Decrypt"], null, tokens, "n", null), new CreateGrantResponse(Token, "grant-id"), Call)) },
+            { "RetireGrant", Json(RetireGrantOperation.Project(new RetireGrantRequest(Token, null, null, null), null, Call)) },
         };
     }
 
@@ -84,15 +91,62 @@ public sealed class AuditParametersTests
     public void Project_Encrypt_RecordsKeyIdContextAndAlgorithm()
     {
         var projection = EncryptOperation.Project(
-            new EncryptRequest("alias/app", Secret, new Dictionary<string, string> { ["tenant"] = "acme" }, null, "SYMMETRIC_DEFAULT", null), null);
+            new EncryptRequest("alias/app", Secret, new Dictionary<string, string> { ["tenant"] = "acme" }, null, null, null), null, Call);
 
         Assert.Equal("""{"keyId":"alias/app","encryptionContext":{"tenant":"acme"},"encryptionAlgorithm":"SYMMETRIC_DEFAULT"}""", Json(projection.RequestParameters));
         Assert.Null(projection.ResponseElements);
     }
 
+    [Fact]
+    public void Project_EncryptResponse_RecordsKeyMaterialIdAsAdditionalEventData()
+    {
+        var projection = EncryptOperation.Project(
+            new EncryptRequest("k", Secret, null, null, null, null), new EncryptResponse(Secret, "arn", default, "material-7"), Call);
+
+        Assert.Equal("material-7", projection.AdditionalEventData?.KeyMaterialId);
+        Assert.Null(projection.ResponseElements);
+    }
+
+    [Fact]
+    public void Project_RetireGrant_RecordsNoParametersAndOnlyTheGrantId()
+    {
+        var byToken = RetireGrantOperation.Project(new RetireGrantRequest("not-a-token", null, null, null), EmptyResponse.Instance, Call);
+        var byId = RetireGrantOperation.Project(new RetireGrantRequest(null, "k", "g-1", null), null, Call);
+
+        Assert.Null(byToken.RequestParameters);
+        Assert.Null(byToken.ResponseElements);
+        Assert.Null(byToken.AdditionalEventData);
+        Assert.Null(byId.RequestParameters);
+        Assert.Equal("g-1", byId.AdditionalEventData?.GrantId);
+    }
+
+    [Fact]
+    public void Project_EnableKey_RecordsTheResolvedKeyArnAsResponseKeyId()
+    {
+        var call = NewCall("arn:aws:iam::111122223333:user/alice");
+        call.UsedKey("arn:aws:kms:us-east-1:111122223333:key/k");
+
+        var projection = EnableKeyOperation.Project(new KeyIdRequest("alias/app"), EmptyResponse.Instance, call);
+
+        Assert.Equal("alias/app", projection.RequestParameters?.KeyId);
+        Assert.Equal("arn:aws:kms:us-east-1:111122223333:key/k", projection.ResponseElements?.KeyId);
+        Assert.Null(EnableKeyOperation.Project(new KeyIdRequest("alias/app"), null, call).ResponseElements);
+    }
+
+    [Fact]
+    public void Project_GenerateRandom_RecordsNullParameters() =>
+        Assert.Null(GenerateRandomOperation.Project(new GenerateRandomRequest(32, null, null), null, Call).RequestParameters);
+
+    internal static CallContext NewCall(string principalArn)
+    {
+        var account = principalArn.Split(':')[4];
+        return new CallContext(
+            account, principalArn, "AKIDEXAMPLE", "us-east-1", "aws", "192.0.2.0", "r", "test", new Principal(principalArn, account, []), SecureTransport: false);
+    }
+
     // The JSON the record carries, through the record writer itself.
     private static string Json(AuditProjection projection) =>
-        Json(projection.RequestParameters) + Json(projection.ResponseElements);
+        Json(projection.RequestParameters) + Json(projection.ResponseElements) + JsonSerializer.Serialize(projection.AdditionalEventData?.GrantId);
 
     private static string Json(AuditParameters? parameters)
     {

@@ -114,7 +114,8 @@ public sealed class AuditTrailTests : IAsyncLifetime
         var tooMany = 5000;
 
         var refused = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
-            _server.Client().GenerateRandomAsync(new GenerateRandomRequest { NumberOfBytes = tooMany }, Ct));
+            _server.Client(TestSeed.AliceAccessKey, TestSeed.AliceSecret).GenerateDataKeyAsync(
+                new GenerateDataKeyRequest { KeyId = TestSeed.SharedKeyArn, NumberOfBytes = tooMany }, Ct));
 
         var (e, _) = Assert.Single(_sink.Records);
         Assert.Equal("ValidationException", e.ErrorCode);
