@@ -50,11 +50,11 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 port=${BASE_PORT:-}
 for spec in "$@"; do
     [[ -n "${BASE_PORT:-}" ]] || port=$(free_port)
-    label=${spec%%=*}; rest=${spec#*=}; dll=${rest%%@*}; envs=""
+    label=${spec%%=*}; rest=${spec#*=}; dll=$(realpath "${rest%%@*}"); envs=""
     [[ "$rest" == *@* ]] && envs=${rest#*@}
     mkdir -p "$WORK/$label"
     # Started from an empty folder: no appsettings.json of the caller's folder, no file watcher noise.
-    (cd "$WORK/$label" && exec env $envs dotnet "$(realpath "$dll")" --environment Development --urls "http://127.0.0.1:$port" \
+    (cd "$WORK/$label" && exec env $envs dotnet "$dll" --environment Development --urls "http://127.0.0.1:$port" \
         --Logging:LogLevel:Default Warning --Logging:LogLevel:Microsoft.AspNetCore Warning \
         --Logging:LogLevel:Microsoft.EntityFrameworkCore Warning --Kms:DataDir "$WORK/$label/data" >"$WORK/$label/server.log" 2>&1) &
     LABELS+=("$label"); PIDS+=($!); PORTS+=("$port"); port=$((port + 1))
