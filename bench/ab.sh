@@ -9,20 +9,27 @@
 #   ROUNDS   measured runs per variant and workload
 #   SECONDS  length of each measured run (2 s warm-up before each)
 #   LABEL=SERVICE_DLL@ENV=VALUE ...   a variant: a built KmsService.dll, optionally with environment variables
-#                                     (space-separated inside one quoted argument)
+#                                     (space-separated inside one quoted argument; the same DLL may appear in
+#                                     several variants). bench/KmsService.BareKestrel's DLL is a variant too: the
+#                                     ceiling with no auth, crypto or storage.
 #
 # Example: the working tree against a clean build of HEAD, and a runtime setting:
 #   git archive HEAD | tar -x -C /tmp/head && dotnet build -c Release /tmp/head/src/KmsService
 #   dotnet build -c Release src/KmsService && dotnet build -c Release bench/KmsService.Load
 #   bench/ab.sh encrypt,decrypt 3 8 head=/tmp/head/src/KmsService/bin/Release/net10.0/KmsService.dll \
 #       tree=src/KmsService/bin/Release/net10.0/KmsService.dll "wks=src/KmsService/bin/Release/net10.0/KmsService.dll@DOTNET_gcServer=0"
+# Auditing on and off, against the bare Kestrel ceiling:
+#   dotnet build -c Release bench/KmsService.BareKestrel
+#   bench/ab.sh encrypt 3 8 audit=src/KmsService/bin/Release/net10.0/KmsService.dll \
+#       "noaudit=src/KmsService/bin/Release/net10.0/KmsService.dll@Kms__Audit__Enabled=false" \
+#       bare=bench/KmsService.BareKestrel/bin/Release/net10.0/KmsService.BareKestrel.dll
 #
 # Environment: CONCURRENCY (default 64), WARMUP (seconds of mix per server before the first round, default 15),
 # BASE_PORT (default: a free port per variant, asked of the OS), LOAD_DLL (the load tool, default this tree's Release build), LOAD_ENV (environment of
 # the load tool). Loopback only; every process started here is stopped on exit.
 set -uo pipefail
 
-if [[ $# -lt 4 ]]; then sed -n '2,25p' "$0"; exit 2; fi
+if [[ $# -lt 4 ]]; then sed -n '2,29p' "$0"; exit 2; fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OPS=$1; ROUNDS=$2; SECONDS_EACH=$3; shift 3
 CONCURRENCY=${CONCURRENCY:-64}
@@ -43,11 +50,11 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 port=${BASE_PORT:-}
 for spec in "$@"; do
     [[ -n "${BASE_PORT:-}" ]] || port=$(free_port)
-    label=${spec%%=*}; rest=${spec#*=}; dll=${rest%%@*}; envs=""
+    label=${spec%%=*}; rest=${spec#*=}; dll=$(realpath "${rest%%@*}"); envs=""
     [[ "$rest" == *@* ]] && envs=${rest#*@}
     mkdir -p "$WORK/$label"
     # Started from an empty folder: no appsettings.json of the caller's folder, no file watcher noise.
-    (cd "$WORK/$label" && exec env $envs dotnet "$(realpath "$dll")" --environment Development --urls "http://127.0.0.1:$port" \
+    (cd "$WORK/$label" && exec env $envs dotnet "$dll" --environment Development --urls "http://127.0.0.1:$port" \
         --Logging:LogLevel:Default Warning --Logging:LogLevel:Microsoft.AspNetCore Warning \
         --Logging:LogLevel:Microsoft.EntityFrameworkCore Warning --Kms:DataDir "$WORK/$label/data" >"$WORK/$label/server.log" 2>&1) &
     LABELS+=("$label"); PIDS+=($!); PORTS+=("$port"); port=$((port + 1))

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Benchmark KmsService (embedded SQLite store, then PostgreSQL) and moto_server with the same workloads, and
-# write bench/RESULTS.md. Loopback only; every process started here is stopped on exit.
+# Benchmark KmsService (embedded SQLite store, then PostgreSQL), a bare Kestrel app answering KMS-shaped JSON (the
+# ceiling: no auth, crypto or storage) and moto_server with the same workloads, and write bench/RESULTS.md.
+# Loopback only; every process started here is stopped on exit.
 #
-#   bench/run.sh [--ref GIT_REF] [--duration S] [--warmup S] [--concurrency N]
+#   bench/run.sh [--ref GIT_REF] [--duration S] [--warmup S] [--concurrency N] [--no-moto]
 #
 #   --ref REF        build the service from a clean `git archive REF` instead of the working tree
 #   --duration S     measured seconds of each 64-connection workload (default 20; env DURATION)
 #   --warmup S       warm-up seconds before each of them (default 5; env WARMUP)
 #   --concurrency N  connections of the main workloads (default 64; env CONCURRENCY)
+#   --no-moto        skip moto_server (env MOTO=0): a shorter run when only KmsService ÷ bare Kestrel is wanted
 #
 # Environment: KMS_BENCH_PG (PostgreSQL server connection string without a database, default
-# Host=127.0.0.1;Port=5432;Username=kms_ci;Password=kms_ci), SQLITE_PORT, POSTGRES_PORT, MOTO_PORT.
+# Host=127.0.0.1;Port=5432;Username=kms_ci;Password=kms_ci), SQLITE_PORT, POSTGRES_PORT, BARE_PORT, MOTO_PORT,
+# SERVICE_ENV (environment variables for both KmsService runs, e.g. "Kms__Audit__Enabled=false").
 # Micro-benchmark results (bench/micro.sh) are copied in from bench/MICRO-RESULTS.md when present.
 set -euo pipefail
 
@@ -24,7 +27,10 @@ SINGLE_DURATION=${SINGLE_DURATION:-5}
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 SQLITE_PORT=${SQLITE_PORT:-$(free_port)}
 POSTGRES_PORT=${POSTGRES_PORT:-$(free_port)}
+BARE_PORT=${BARE_PORT:-$(free_port)}
 MOTO_PORT=${MOTO_PORT:-$(free_port)}
+MOTO=${MOTO:-1}
+SERVICE_ENV=${SERVICE_ENV:-}
 PG=${KMS_BENCH_PG:-Host=127.0.0.1;Port=5432;Username=kms_ci;Password=kms_ci}
 REF=""
 
@@ -34,7 +40,8 @@ while [[ $# -gt 0 ]]; do
         --duration) DURATION=$2; shift 2 ;;
         --warmup) WARMUP=$2; shift 2 ;;
         --concurrency) CONCURRENCY=$2; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        --no-moto) MOTO=0; shift ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -102,7 +109,10 @@ dotnet build -c Release -nologo -v q "$SRC/src/KmsService/KmsService.csproj" >"$
     || { tail -30 "$WORK/build-service.log" >&2; exit 1; }
 dotnet build -c Release -nologo -v q "$ROOT/bench/KmsService.Load/KmsService.Load.csproj" >"$WORK/build-load.log" 2>&1 \
     || { tail -30 "$WORK/build-load.log" >&2; exit 1; }
+dotnet build -c Release -nologo -v q "$ROOT/bench/KmsService.BareKestrel/KmsService.BareKestrel.csproj" >"$WORK/build-bare.log" 2>&1 \
+    || { tail -30 "$WORK/build-bare.log" >&2; exit 1; }
 SERVICE_DLL=$SRC/src/KmsService/bin/Release/net10.0/KmsService.dll
+BARE_DLL=$ROOT/bench/KmsService.BareKestrel/bin/Release/net10.0/KmsService.BareKestrel.dll
 LOAD=(dotnet "$ROOT/bench/KmsService.Load/bin/Release/net10.0/KmsService.Load.dll")
 RESULTS=$WORK/results
 mkdir -p "$RESULTS"
@@ -118,9 +128,9 @@ wait_http() { # wait_http URL PID NAME
     return 1
 }
 
-# run_workloads INDEX NAME URL PID
+# run_workloads INDEX NAME URL PID [sdk|no-sdk]
 run_workloads() {
-    local index=$1 name=$2 url=$3 pid=$4 n=0
+    local index=$1 name=$2 url=$3 pid=$4 sdk=${5:-sdk} n=0
     run() { # run OP CONNS DURATION WARMUP [extra args]
         local op=$1 conns=$2 duration=$3 warmup=$4
         shift 4
@@ -146,13 +156,15 @@ run_workloads() {
     run encrypt 1 "$SINGLE_DURATION" 2
     run decrypt 1 "$SINGLE_DURATION" 2
     run generate-data-key 1 "$SINGLE_DURATION" 2
-    run encrypt "$CONCURRENCY" "$SHORT_DURATION" 3 --client sdk
+    if [[ $sdk == sdk ]]; then
+        run encrypt "$CONCURRENCY" "$SHORT_DURATION" 3 --client sdk
+    fi
 }
 
 start_service() { # start_service NAME PORT [extra args]; sets STARTED_PID
     local name=$1 port=$2
     shift 2
-    dotnet "$SERVICE_DLL" --environment Development --urls "http://127.0.0.1:$port" \
+    env $SERVICE_ENV dotnet "$SERVICE_DLL" --environment Development --urls "http://127.0.0.1:$port" \
         --Logging:LogLevel:Default Warning --Logging:LogLevel:Microsoft.AspNetCore Warning \
         --Logging:LogLevel:Microsoft.EntityFrameworkCore Warning "$@" >"$WORK/$name.log" 2>&1 &
     STARTED_PID=$!
@@ -169,6 +181,20 @@ else
 fi
 stop_pid "$STARTED_PID"
 
+# --- bare Kestrel: the same host and Kestrel settings, KMS-shaped JSON, no auth, crypto or storage ------------
+# Between the two service runs, so that what else the machine is doing weighs on it as on them. No SDK workload:
+# the ratio is taken on the raw client's workloads.
+dotnet "$BARE_DLL" --urls "http://127.0.0.1:$BARE_PORT" --Logging:LogLevel:Default Warning \
+    --Logging:LogLevel:Microsoft.AspNetCore Warning >"$WORK/bare.log" 2>&1 &
+STARTED_PID=$!
+PIDS+=("$STARTED_PID")
+if wait_http "http://127.0.0.1:$BARE_PORT/_kms/health" "$STARTED_PID" bare; then
+    run_workloads 2 bare "http://127.0.0.1:$BARE_PORT" "$STARTED_PID" no-sdk
+else
+    FAILURES+=("bare: did not start: $(tail -3 "$WORK/bare.log" | tr '\n' ' ')")
+fi
+stop_pid "$STARTED_PID"
+
 # --- KmsService on PostgreSQL (fresh database) -------------------------------------------------------
 PG_DB=kms_bench_$(date +%s)_$$
 if ! psql_admin -c "SELECT 1" >/dev/null 2>&1 && [[ $(id -u) == 0 ]] && command -v pg_ctlcluster >/dev/null; then
@@ -181,7 +207,7 @@ if psql_admin -c "CREATE DATABASE \"$PG_DB\"" >"$WORK/pg-create.log" 2>&1; then
     start_service postgres "$POSTGRES_PORT" --Kms:DataDir "$WORK/pg-data" --Kms:Store postgres \
         --ConnectionStrings:Kms "$PG;Database=$PG_DB"
     if wait_http "http://127.0.0.1:$POSTGRES_PORT/_kms/health" "$STARTED_PID" postgres; then
-        run_workloads 2 postgres "http://127.0.0.1:$POSTGRES_PORT" "$STARTED_PID"
+        run_workloads 3 postgres "http://127.0.0.1:$POSTGRES_PORT" "$STARTED_PID"
     else
         FAILURES+=("postgres: service did not start: $(tail -3 "$WORK/postgres.log" | tr '\n' ' ')")
     fi
@@ -193,13 +219,15 @@ else
 fi
 
 # --- moto_server -----------------------------------------------------------------------------------------
-if command -v moto_server >/dev/null; then
+if [[ $MOTO != 1 ]]; then
+    MOTO_VERSION="not run (--no-moto)"
+elif command -v moto_server >/dev/null; then
     MOTO_VERSION=$(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null || echo unknown)
     moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$WORK/moto.log" 2>&1 &
     STARTED_PID=$!
     PIDS+=("$STARTED_PID")
     if wait_http "http://127.0.0.1:$MOTO_PORT/moto-api/" "$STARTED_PID" moto; then
-        run_workloads 3 moto "http://127.0.0.1:$MOTO_PORT" "$STARTED_PID"
+        run_workloads 4 moto "http://127.0.0.1:$MOTO_PORT" "$STARTED_PID"
     else
         FAILURES+=("moto: did not start: $(tail -3 "$WORK/moto.log" | tr '\n' ' ')")
     fi
@@ -212,7 +240,7 @@ fi
 # --- RESULTS.md ------------------------------------------------------------------------------------------
 shopt -s nullglob
 JSONS=("$RESULTS"/*.json)
-"${LOAD[@]}" compare --out "$WORK/tables.md" --peer moto --min-rps sqlite=15000 --min-rps postgres=10000 "${JSONS[@]}"
+"${LOAD[@]}" compare --out "$WORK/tables.md" --peer moto --baseline bare --min-rps sqlite=15000 --min-rps postgres=10000 "${JSONS[@]}"
 ELAPSED=$((SECONDS - START_SECONDS))
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 OUT=$ROOT/bench/RESULTS.md
@@ -232,6 +260,7 @@ OUT=$ROOT/bench/RESULTS.md
     echo "| PostgreSQL | $PG_VERSION (same machine) |"
     echo "| moto | $MOTO_VERSION (\`moto_server\`, same machine) |"
     echo "| service source | $SOURCE |"
+    echo "| service environment | ${SERVICE_ENV:-none beyond the command line below} |"
     echo "| load average (1, 5, 15 min) | before $LOAD_BEFORE, after $LOAD_AFTER: other work on the machine shares the same 2 cores |"
     echo "| other processes busy as the run began | ${BUSY_OTHERS:-none above 10 % CPU} |"
     echo
@@ -244,6 +273,12 @@ OUT=$ROOT/bench/RESULTS.md
     echo "  at random. \`(sdk)\` rows drive the official AWSSDK.KeyManagementService client, retries off."
     echo "- KmsService: Release build, \`--environment Development\` (access key \`test\`/\`test\`, verified), log level"
     echo "  Warning; fresh data folder, fresh PostgreSQL database. moto_server accepts any signature (see the probe column)."
+    echo "- bare = \`bench/KmsService.BareKestrel\`: the service's host, Kestrel settings and pipeline shape (POST taken"
+    echo "  before routing), reading the body from the pipe and parsing it with source-generated System.Text.Json, and"
+    echo "  answering KMS-shaped JSON of the service's sizes and an \`x-amzn-RequestId\`; no signature check, no crypto,"
+    echo "  no storage, no audit. It runs between the two service runs with the same load tool and workloads (no SDK row)."
+    echo "  \"÷ bare\" is our req/s over its req/s in the same run; \"CPU ÷\" is its server CPU per request over ours, the"
+    echo "  fraction our throughput would be if both were CPU-bound on the same cores (steadier on a shared machine)."
     echo "- ${CONCURRENCY}-connection runs: ${DURATION} s measured after ${WARMUP} s warm-up (mix and sdk: ${SHORT_DURATION} s after 3 s);"
     echo "  1-connection runs: ${SINGLE_DURATION} s after 2 s. Latency percentiles are exact (sorted samples, client side)."
     echo "- CPU per request: server = utime+stime of the server process from /proc/PID/stat (10 ms ticks; PostgreSQL's"

@@ -14,6 +14,7 @@ internal static class Compare
     {
         string? output = null;
         var peer = "moto";
+        string? baseline = null;
         var minRps = new Dictionary<string, double>(StringComparer.Ordinal);
         var files = new List<string>();
         for (var i = 0; i < args.Length; i++)
@@ -25,6 +26,9 @@ internal static class Compare
                     break;
                 case "--peer" when i + 1 < args.Length:
                     peer = args[++i];
+                    break;
+                case "--baseline" when i + 1 < args.Length:
+                    baseline = args[++i];
                     break;
                 case "--min-rps" when i + 1 < args.Length:
                     var (name, value) = (args[++i].Split('=')[0], args[i].Split('=')[^1]);
@@ -40,7 +44,7 @@ internal static class Compare
             .Where(File.Exists)
             .Select(f => JsonSerializer.Deserialize(File.ReadAllText(f), LoadJsonContext.Default.LoadResult)!)
             .ToList();
-        var text = Tables(runs, peer, minRps);
+        var text = Tables(runs, peer, minRps, baseline);
         if (output is null)
         {
             Console.Write(text);
@@ -53,11 +57,17 @@ internal static class Compare
         return 0;
     }
 
-    public static string Tables(IReadOnlyList<LoadResult> runs, string peer, IReadOnlyDictionary<string, double> minRps)
+    /// <summary>The tables. <paramref name="peer"/> is the server we compare against (moto); <paramref name="baseline"/>,
+    /// when given, is the ceiling (the bare Kestrel app): not one of ours, and our fraction of it gets its own table.</summary>
+    public static string Tables(
+        IReadOnlyList<LoadResult> runs, string peer, IReadOnlyDictionary<string, double> minRps, string? baseline = null)
     {
         var sb = new StringBuilder();
         var targets = runs.Select(r => r.Target).Distinct().ToList();
-        var ours = targets.Where(t => t != peer).ToList();
+        var ours = targets.Where(t => t != peer && t != baseline).ToList();
+
+        // Not run (run.sh --no-moto): no ratio columns against it.
+        var versusPeer = targets.Contains(peer) ? ours : [];
         var workloads = runs.Select(Workload).Distinct().ToList();
 
         sb.AppendLine("### Requests per second (same workload, same run)").AppendLine();
@@ -67,12 +77,12 @@ internal static class Compare
             sb.Append(Ci, $" {t} req/s |");
         }
 
-        foreach (var t in ours)
+        foreach (var t in versusPeer)
         {
             sb.Append(Ci, $" {t} ÷ {peer} |");
         }
 
-        sb.AppendLine().Append("|---|").Append(string.Concat(Enumerable.Repeat("---:|", targets.Count + ours.Count))).AppendLine();
+        sb.AppendLine().Append("|---|").Append(string.Concat(Enumerable.Repeat("---:|", targets.Count + versusPeer.Count))).AppendLine();
         foreach (var w in workloads)
         {
             sb.Append(Ci, $"| {w} |");
@@ -82,7 +92,7 @@ internal static class Compare
             }
 
             var peerRun = Find(runs, peer, w);
-            foreach (var t in ours)
+            foreach (var t in versusPeer)
             {
                 var run = Find(runs, t, w);
                 sb.Append(run is not null && peerRun is { RequestsPerSecond: > 0 }
@@ -91,6 +101,11 @@ internal static class Compare
             }
 
             sb.AppendLine();
+        }
+
+        if (baseline is not null)
+        {
+            BaselineTable(sb, runs, ours, workloads, baseline);
         }
 
         sb.AppendLine().AppendLine("### Every run").AppendLine();
@@ -118,8 +133,16 @@ internal static class Compare
                 }
 
                 Check(
-                    sb, t, $"{op} ≥ 50 × {peer}", run, r => peerRun is not null && r.RequestsPerSecond >= 50 * peerRun.RequestsPerSecond,
-                    r => peerRun is null ? $"{peer} not measured" : $"{r.RequestsPerSecond / peerRun.RequestsPerSecond:0.0}×");
+                    sb, t, $"{op} ≥ 50 × {peer}", peerRun is null ? null : run, r => r.RequestsPerSecond >= 50 * peerRun!.RequestsPerSecond,
+                    r => $"{r.RequestsPerSecond / peerRun!.RequestsPerSecond:0.0}×");
+                if (baseline is not null)
+                {
+                    var baseRun = Find(runs, baseline, $"{op} ×{concurrency}");
+                    Check(
+                        sb, t, $"{op} ≥ 0.6 × {baseline} Kestrel req/s at {concurrency} connections (issue 11)", baseRun is null ? null : run,
+                        r => r.RequestsPerSecond >= 0.6 * baseRun!.RequestsPerSecond, r => $"{r.RequestsPerSecond / baseRun!.RequestsPerSecond:0.00}");
+                }
+
                 Check(sb, t, $"{op} p99 ≤ 10 ms at {concurrency} connections", run, r => r.LatencyMs.P99 <= 10, r => $"{r.LatencyMs.P99:0.00} ms");
                 Check(sb, t, $"{op} p50 ≤ 1 ms at 1 connection", Find(runs, t, $"{op} ×1"), r => r.LatencyMs.P50 <= 1, r => $"{r.LatencyMs.P50:0.000} ms");
             }
@@ -138,6 +161,55 @@ internal static class Compare
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>Our throughput as a fraction of the baseline's, workload by workload, and the same from server CPU per
+    /// request (baseline's ÷ ours), which moves less with what else the machine is doing.</summary>
+    private static void BaselineTable(
+        StringBuilder sb, IReadOnlyList<LoadResult> runs, List<string> ours, List<string> workloads, string baseline)
+    {
+        sb.AppendLine().AppendLine(Ci, $"### KmsService ÷ {baseline} Kestrel (same workload, same run)").AppendLine();
+        sb.Append(Ci, $"| workload | {baseline} req/s |");
+        foreach (var t in ours)
+        {
+            sb.Append(Ci, $" {t} ÷ {baseline} (req/s) |");
+        }
+
+        sb.Append(Ci, $" {baseline} server CPU µs/req |");
+        foreach (var t in ours)
+        {
+            sb.Append(Ci, $" {t}: CPU {baseline} ÷ {t} ({t} µs/req) |");
+        }
+
+        sb.AppendLine().Append("|---|").Append(string.Concat(Enumerable.Repeat("---:|", 2 + 2 * ours.Count))).AppendLine();
+        foreach (var w in workloads)
+        {
+            var baseRun = Find(runs, baseline, w);
+            if (baseRun is null)
+            {
+                continue;
+            }
+
+            sb.Append(Ci, $"| {w} | {baseRun.RequestsPerSecond:0} |");
+            foreach (var t in ours)
+            {
+                var run = Find(runs, t, w);
+                sb.Append(run is not null && baseRun.RequestsPerSecond > 0
+                    ? string.Create(Ci, $" {run.RequestsPerSecond / baseRun.RequestsPerSecond:0.00} |")
+                    : " not measured |");
+            }
+
+            sb.Append(Ci, $" {Num(baseRun.ServerCpuMicrosPerRequest)} |");
+            foreach (var t in ours)
+            {
+                var run = Find(runs, t, w);
+                sb.Append(run?.ServerCpuMicrosPerRequest is > 0 && baseRun.ServerCpuMicrosPerRequest is { } b
+                    ? string.Create(Ci, $" {b / run.ServerCpuMicrosPerRequest.Value:0.00} ({run.ServerCpuMicrosPerRequest:0}) |")
+                    : " not measured |");
+            }
+
+            sb.AppendLine();
+        }
     }
 
     private static void Check(

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using KmsService.Core.Errors;
 using KmsService.Core.Grants;
@@ -18,6 +19,14 @@ internal sealed class Authorizer(TimeProvider time, GrantStore grants)
     // kms:GrantIsForAWSResource is true only when an AWS service integrated with KMS calls on a principal's behalf
     // (KMS Developer Guide, "kms:GrantIsForAWSResource"); no AWS service calls this service, so it is always false.
     private const string NotForAwsResource = "false";
+
+    // "kms:Encrypt" for "Encrypt": the actions are the operations' constant names, so each is concatenated once. Bounded
+    // all the same, should an action ever come from a request.
+    private const int MaxCachedActions = 256;
+    private static readonly ConcurrentDictionary<string, string> ActionNames = new(StringComparer.Ordinal);
+
+    // aws:CurrentTime and aws:EpochTime change once a second: formatted then, not for every request.
+    private TimeConditions? _timeConditions;
 
     /// <summary>Demands <c>kms:<paramref name="action"/></c> on <paramref name="key"/> from the policies alone: for
     /// actions no grant can allow. Grant operations (Encrypt, Decrypt, DescribeKey, …) use <see cref="DemandAsync"/>.</summary>
@@ -233,14 +242,14 @@ internal sealed class Authorizer(TimeProvider time, GrantStore grants)
             PrincipalAccount = call.AccountId,
             PrincipalType = type,
             Username = type == PrincipalType.User ? principalArn[(principalArn.LastIndexOf('/') + 1)..] : null,
-            Action = qualified ? action : "kms:" + action,
+            Action = qualified ? action : ActionName(action),
             ResourceArn = key?.Arn ?? resourceArn,
         };
 
-        var now = time.GetUtcNow();
+        var now = TimeNow();
         request
-            .Set("aws:CurrentTime", now.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))
-            .Set("aws:EpochTime", now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture))
+            .Set("aws:CurrentTime", now.CurrentTime)
+            .Set("aws:EpochTime", now.EpochTime)
             .Set("aws:SecureTransport", call.SecureTransport ? "true" : "false")
             .Set("aws:RequestedRegion", call.Region);
         foreach (var (tagKey, tagValue) in call.Principal.Tags)
@@ -274,4 +283,40 @@ internal sealed class Authorizer(TimeProvider time, GrantStore grants)
 
         return request;
     }
+
+    private static string ActionName(string action)
+    {
+        if (ActionNames.TryGetValue(action, out var name))
+        {
+            return name;
+        }
+
+        name = "kms:" + action;
+        if (ActionNames.Count < MaxCachedActions)
+        {
+            ActionNames.TryAdd(action, name);
+        }
+
+        return name;
+    }
+
+    /// <summary>The time condition keys of this second of the injected clock (which tests move, also backwards).</summary>
+    private TimeConditions TimeNow()
+    {
+        var now = time.GetUtcNow();
+        var second = now.ToUnixTimeSeconds();
+        var current = Volatile.Read(ref _timeConditions);
+        if (current is null || current.Second != second)
+        {
+            current = new TimeConditions(
+                second,
+                now.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                second.ToString(CultureInfo.InvariantCulture));
+            Volatile.Write(ref _timeConditions, current);
+        }
+
+        return current;
+    }
+
+    private sealed record TimeConditions(long Second, string CurrentTime, string EpochTime);
 }
