@@ -47,6 +47,8 @@ internal static class CommandLine
           Kms:Cache:OutageStaleSeconds             While the store is unavailable, serve cached records up to this many
                                                    seconds past their time to live; 0 fails closed (default 30).
 
+          Kms:Audit:Enabled                        Record every call in the audit trail, committed before it is
+                                                   answered (default true; false records nothing).
           Kms:Audit:DigestEvery                    Sign an audit digest every this many records (default 1000).
           Kms:Audit:DigestSeconds                  ... or once records have waited this many seconds (default 60).
           Kms:Audit:BatchSize                      Most audit records committed in one transaction (default 256).
