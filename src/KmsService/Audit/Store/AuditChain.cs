@@ -35,17 +35,23 @@ internal sealed class AuditChain(IHsa hsa, TimeProvider time, AuditStoreOptions 
         var head = await LockHeadAsync(db, ct);
         var sequence = head.LastSequence;
         var prev = head.LastHash;
-        foreach (var entry in entries)
+        var rows = new AuditRecordRow[entries.Count];
+        for (var i = 0; i < rows.Length; i++)
         {
-            var row = ToRow(entry, ++sequence, prev);
-            db.AuditRecords.Add(row);
-            prev = row.Hash;
+            rows[i] = ToRow(entries[i], ++sequence, prev);
+            prev = rows[i].Hash;
         }
 
+        // Whatever the caller's context tracks is saved first (a state change's rows), then the records.
+        await db.SaveChangesAsync(ct);
+        await AuditRowInserter.InsertAsync(db, rows, ct);
         head.LastSequence = sequence;
         head.LastHash = prev;
-        AddDigestIfDue(db, head);
-        await db.SaveChangesAsync(ct);
+        if (AddDigestIfDue(db, head))
+        {
+            await db.SaveChangesAsync(ct);
+        }
+
         await SaveHeadAsync(db, head, ct);
     }
 
@@ -67,20 +73,14 @@ internal sealed class AuditChain(IHsa hsa, TimeProvider time, AuditStoreOptions 
     /// <summary>Reads the head and locks it until the transaction ends (the pruner takes it too).</summary>
     internal static async Task<AuditChainHeadRow> LockHeadAsync(KmsDbContext db, CancellationToken ct)
     {
-        // Not tracked: the head is written back with one UPDATE, whatever else the caller's context tracks.
-        var query = db.Database.IsNpgsql()
-            ? db.AuditChainHead.FromSqlRaw("SELECT * FROM audit_chain_head WHERE \"Id\" = {0} FOR UPDATE", AuditChainHeadRow.TheId)
-            : db.AuditChainHead.Where(h => h.Id == AuditChainHeadRow.TheId);
-        return await query.AsNoTracking().SingleOrDefaultAsync(ct)
+        // Plain commands (see AuditRowInserter): the head is read and written back once per batch, and EF Core's query
+        // pipeline cost more than the statements.
+        return await AuditRowInserter.ReadHeadAsync(db, forUpdate: db.Database.IsNpgsql(), ct)
             ?? throw new InvalidOperationException("The audit chain head row is missing: the store was not migrated, or the row was deleted.");
     }
 
-    private static Task<int> SaveHeadAsync(KmsDbContext db, AuditChainHeadRow head, CancellationToken ct) =>
-        db.AuditChainHead.Where(h => h.Id == AuditChainHeadRow.TheId).ExecuteUpdateAsync(s => s
-            .SetProperty(h => h.LastSequence, head.LastSequence)
-            .SetProperty(h => h.LastHash, head.LastHash)
-            .SetProperty(h => h.LastDigestSequence, head.LastDigestSequence)
-            .SetProperty(h => h.LastDigestAt, head.LastDigestAt), ct);
+    private static Task SaveHeadAsync(KmsDbContext db, AuditChainHeadRow head, CancellationToken ct) =>
+        AuditRowInserter.WriteHeadAsync(db, head, ct);
 
     private bool AddDigestIfDue(KmsDbContext db, AuditChainHeadRow head)
     {
