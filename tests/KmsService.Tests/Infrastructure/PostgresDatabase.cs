@@ -27,6 +27,24 @@ public sealed class PostgresDatabase : IAsyncDisposable
 
     public static bool Required => Environment.GetEnvironmentVariable("KMS_TEST_REQUIRE_POSTGRES") == "1";
 
+    /// <summary>A new database; where PostgreSQL is unavailable the test skips with the reason (or fails, where
+    /// PostgreSQL is required).</summary>
+    public static async Task<PostgresDatabase> CreateOrSkipAsync()
+    {
+        var database = await CreateAsync();
+        if (database.UnavailableReason is { } reason)
+        {
+            if (Required)
+            {
+                Assert.Fail(reason);
+            }
+
+            Assert.Skip(reason);
+        }
+
+        return database;
+    }
+
     public static async Task<PostgresDatabase> CreateAsync()
     {
         var configured = Environment.GetEnvironmentVariable("KMS_TEST_POSTGRES");

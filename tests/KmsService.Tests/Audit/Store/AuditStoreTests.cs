@@ -358,16 +358,7 @@ public sealed class AuditStoreTests_Postgres : AuditStoreTests
 {
     private protected override async Task<TestStore> NewStoreAsync()
     {
-        var database = await PostgresDatabase.CreateAsync();
-        if (database.UnavailableReason is { } reason)
-        {
-            if (PostgresDatabase.Required)
-            {
-                Assert.Fail(reason);
-            }
-
-            Assert.Skip(reason);
-        }
+        var database = await PostgresDatabase.CreateOrSkipAsync();
 
         var cs = database.ConnectionString!;
         var readOnly = new NpgsqlConnectionStringBuilder(cs) { Options = "-c default_transaction_read_only=on" }.ConnectionString;
