@@ -252,7 +252,19 @@ public abstract class AuditStoreTests
     {
         await using var store = await NewStoreAsync();
         using var hsa = NewHsa();
-        await AppendAsync(store, hsa, new AuditStoreOptions { DigestEvery = 3, DigestSeconds = 0, BatchSize = 3 }, 6);
+        // One record at a time, so that the digests fall at records 3 and 6 whatever the batches would have been.
+        var options = new AuditStoreOptions { DigestEvery = 3, DigestSeconds = 0, BatchSize = 3 };
+        using (var writer = NewWriter(store, hsa, options))
+        {
+            await writer.StartAsync(Ct);
+            for (var i = 0; i < 6; i++)
+            {
+                await writer.AppendAsync(Entry(i), Ct);
+            }
+
+            await writer.StopAsync(Ct);
+        }
+
         await using (var db = store.Create())
         {
             await RootKeyCheck.EnsureRecordedAsync(db, hsa, Ct);
