@@ -94,7 +94,7 @@ public sealed class ProcessStartupTests
         Assert.Empty(result.StandardError);
         Assert.Contains("ConnectionStrings:Kms", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("--urls", result.StandardOutput, StringComparison.Ordinal);
-        foreach (var option in OptionNames(typeof(KmsService.Hosting.KmsOptions), "Kms"))
+        foreach (var option in OptionNames(typeof(KmsService.Hosting.KmsOptions), "Kms").Concat(OptionNames(typeof(KmsService.Audit.Store.AuditStoreOptions), "Kms:Audit")))
         {
             Assert.Contains(option, result.StandardOutput, StringComparison.Ordinal);
         }
@@ -107,7 +107,7 @@ public sealed class ProcessStartupTests
     public void Readme_ConfigurationTable_NamesEveryConfigurationOption()
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
-        foreach (var option in OptionNames(typeof(KmsService.Hosting.KmsOptions), "Kms"))
+        foreach (var option in OptionNames(typeof(KmsService.Hosting.KmsOptions), "Kms").Concat(OptionNames(typeof(KmsService.Audit.Store.AuditStoreOptions), "Kms:Audit")))
         {
             Assert.Contains($"`{option}", readme, StringComparison.Ordinal);
         }
@@ -231,7 +231,8 @@ public sealed class ProcessStartupTests
     /// service's own are followed).</summary>
     private static IEnumerable<string> OptionNames(Type options, string prefix)
     {
-        foreach (var property in options.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        // Configuration binds settable properties only (a computed one, such as AuditStoreOptions.ExportEnabled, is no option).
+        foreach (var property in options.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
         {
             var name = $"{prefix}:{property.Name}";
             if (property.PropertyType.IsClass && property.PropertyType.Namespace == options.Namespace)
