@@ -94,6 +94,27 @@ public abstract class AuditTrailEndToEndTests(StoreFixture fixture) : ServiceTes
     }
 
     [Fact]
+    public async Task CallerChosenValuesLongerThanTheirColumns_AreRecordedAndAnsweredAsUsual()
+    {
+        await using var isolated = await StartAsync();
+
+        // An unknown operation of 200 characters: the client's error (4xx), not a record that cannot be stored.
+        var (status, type, _) = await new RawKmsRequest(isolated.Server.Url, new string('X', 200), "{}").Sign().SendAsync(Ct);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, status);
+        Assert.Equal("UnknownOperationException", type);
+
+        // Development accepts unknown access keys unverified, whatever their length.
+        var longKey = "AKIA" + new string('Z', 200);
+        (status, type, _) = await new RawKmsRequest(isolated.Server.Url, "ListKeys", "{}") { AccessKeyId = longKey }.Sign().SendAsync(Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, status);
+
+        var records = await RecordsAsync(isolated.Server, r => r.GetProperty("eventName").GetString() is { Length: 200 }
+            || (r.TryGetProperty("userIdentity", out var u) && u.TryGetProperty("accessKeyId", out var k) && k.GetString() == longKey));
+        Assert.Equal(2, records.Count);
+        await AssertChainValidAsync(isolated.Server);
+    }
+
+    [Fact]
     public async Task StateChange_WhoseRecordCannotBeWritten_DoesNotHappen()
     {
         var failing = new FailingInTransactionSink();

@@ -62,15 +62,21 @@ internal static class AuditEntries
             e.EventTime,
             account,
             record.RecipientAccountId,
-            e.EventName,
-            userName,
-            record.UserIdentity.AccessKeyId,
+            Fit(e.EventName, AuditEntryLimits.EventName),
+            Fit(userName, AuditEntryLimits.Username),
+            Fit(record.UserIdentity.AccessKeyId, AuditEntryLimits.AccessKeyId),
             e.KeyArn is null ? null : "AWS::KMS::Key",
             e.KeyArn,
             e.ReadOnly,
             record.EventSource,
             buffer.WrittenSpan.ToArray());
     }
+
+    // The lookup columns of what a caller chose (an unknown X-Amz-Target, an access key id that Development accepts
+    // unverified) are cut to their column's size: a long value must still be recorded, and its call answered as any
+    // other, not fail closed. The record's JSON keeps it whole.
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+    private static string? Fit(string? value, int max) => value is { Length: > 0 } && value.Length > max ? value[..max] : value;
 
     // LookupEvents' Username of an assumed role is the role name (CloudTrail: the session's issuer).
     private static string? RoleName(string? arn)
