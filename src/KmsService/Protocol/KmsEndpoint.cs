@@ -135,7 +135,7 @@ internal sealed partial class KmsEndpoint(
     {
         var projection = call?.Audit;
         return new AuditEvent(
-            Guid.NewGuid(),
+            Guid.CreateVersion7(),
             eventTime,
             operation?.Name ?? EventNameOf(target),
             AuditEventType.ApiCall,

@@ -33,11 +33,11 @@ internal static class ServiceEvents
     /// <summary>The reset endpoint wiped every key (<c>ResetStore</c>, this service's own event), on a signed caller's
     /// request: recorded with that caller and the request's id.</summary>
     public static AuditEvent ResetStore(DateTimeOffset time, CallContext caller) => new(
-        Guid.NewGuid(), time, "ResetStore", AuditEventType.ServiceEvent, caller.RequestId, caller.Region, caller,
+        Guid.CreateVersion7(), time, "ResetStore", AuditEventType.ServiceEvent, caller.RequestId, caller.Region, caller,
         caller.SourceIp, caller.UserAgent, null, null, null, null, null, null, ReadOnly: false);
 
     private static AuditEvent Of(DateTimeOffset time, string name, string keyArn) => new(
-        Guid.NewGuid(), time, name, AuditEventType.ServiceEvent, RequestId: "", RegionOf(keyArn), Caller: null,
+        Guid.CreateVersion7(), time, name, AuditEventType.ServiceEvent, RequestId: "", RegionOf(keyArn), Caller: null,
         Internal, Internal, null, null, null, null, keyArn, null, ReadOnly: false);
 
     // arn:partition:kms:region:account:key/id

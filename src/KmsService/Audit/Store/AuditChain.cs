@@ -22,6 +22,16 @@ internal sealed class AuditChain(IHsa hsa, TimeProvider time, AuditStoreOptions 
     /// <exception cref="InvalidOperationException">The context has no transaction.</exception>
     public async Task AppendAsync(KmsDbContext db, IReadOnlyList<AuditEntry> entries, CancellationToken ct)
     {
+        await using var rows = new AuditRowInserter(db);
+        await AppendAsync(rows, entries, ct);
+    }
+
+    /// <summary>Appends <paramref name="entries"/> in order with <paramref name="statements"/> (whose statements stay
+    /// prepared for the next batch) and saves; the caller commits.</summary>
+    /// <exception cref="InvalidOperationException">The context has no transaction.</exception>
+    public async Task AppendAsync(AuditRowInserter statements, IReadOnlyList<AuditEntry> entries, CancellationToken ct)
+    {
+        var db = statements.Db;
         if (db.Database.CurrentTransaction is null)
         {
             throw new InvalidOperationException("Audit records are appended inside a transaction, which holds the chain head lock until it commits.");
@@ -32,7 +42,7 @@ internal sealed class AuditChain(IHsa hsa, TimeProvider time, AuditStoreOptions 
             AuditEntryLimits.Validate(entry);
         }
 
-        var head = await LockHeadAsync(db, ct);
+        var head = await LockHeadAsync(statements, ct);
         var sequence = head.LastSequence;
         var prev = head.LastHash;
         var rows = new AuditRecordRow[entries.Count];
@@ -44,7 +54,7 @@ internal sealed class AuditChain(IHsa hsa, TimeProvider time, AuditStoreOptions 
 
         // Whatever the caller's context tracks is saved first (a state change's rows), then the records.
         await db.SaveChangesAsync(ct);
-        await AuditRowInserter.InsertAsync(db, rows, ct);
+        await statements.InsertAsync(rows, ct);
         head.LastSequence = sequence;
         head.LastHash = prev;
         if (AddDigestIfDue(db, head))
@@ -52,35 +62,37 @@ internal sealed class AuditChain(IHsa hsa, TimeProvider time, AuditStoreOptions 
             await db.SaveChangesAsync(ct);
         }
 
-        await SaveHeadAsync(db, head, ct);
+        await statements.WriteHeadAsync(head, ct);
     }
 
     /// <summary>Signs a digest of the records no digest covers yet, if they have waited long enough; the caller
     /// commits. Returns whether it did.</summary>
-    public async Task<bool> DigestIfDueAsync(KmsDbContext db, CancellationToken ct)
+    public async Task<bool> DigestIfDueAsync(AuditRowInserter statements, CancellationToken ct)
     {
-        var head = await LockHeadAsync(db, ct);
+        var db = statements.Db;
+        var head = await LockHeadAsync(statements, ct);
         if (!AddDigestIfDue(db, head))
         {
             return false;
         }
 
         await db.SaveChangesAsync(ct);
-        await SaveHeadAsync(db, head, ct);
+        await statements.WriteHeadAsync(head, ct);
         return true;
     }
 
     /// <summary>Reads the head and locks it until the transaction ends (the pruner takes it too).</summary>
     internal static async Task<AuditChainHeadRow> LockHeadAsync(KmsDbContext db, CancellationToken ct)
     {
-        // Plain commands (see AuditRowInserter): the head is read and written back once per batch, and EF Core's query
-        // pipeline cost more than the statements.
-        return await AuditRowInserter.ReadHeadAsync(db, forUpdate: db.Database.IsNpgsql(), ct)
-            ?? throw new InvalidOperationException("The audit chain head row is missing: the store was not migrated, or the row was deleted.");
+        await using var statements = new AuditRowInserter(db);
+        return await LockHeadAsync(statements, ct);
     }
 
-    private static Task SaveHeadAsync(KmsDbContext db, AuditChainHeadRow head, CancellationToken ct) =>
-        AuditRowInserter.WriteHeadAsync(db, head, ct);
+    // Plain commands (see AuditRowInserter): the head is read and written back once per batch, and EF Core's query
+    // pipeline cost more than the statements.
+    private static async Task<AuditChainHeadRow> LockHeadAsync(AuditRowInserter statements, CancellationToken ct) =>
+        await statements.ReadHeadAsync(ct)
+            ?? throw new InvalidOperationException("The audit chain head row is missing: the store was not migrated, or the row was deleted.");
 
     private bool AddDigestIfDue(KmsDbContext db, AuditChainHeadRow head)
     {

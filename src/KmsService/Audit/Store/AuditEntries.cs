@@ -43,7 +43,7 @@ internal static class AuditEntries
         for (var i = 0; i < accounts.Count; i++)
         {
             // The caller's copy keeps the call's event id; every other account's copy gets its own.
-            var id = i == 0 ? e.EventId : Guid.NewGuid();
+            var id = i == 0 ? e.EventId : Guid.CreateVersion7();
             var copy = record.With(id.ToString("D"), accounts[i], shared);
             entries[i] = Entry(e, copy, accounts[i], id);
         }

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Threading.Channels;
 using KmsService.Core.Errors;
 using KmsService.Hosting;
@@ -21,6 +22,10 @@ internal sealed partial class AuditWriter : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<AuditWriter> _log;
     private readonly StoreOutage? _outage;
+
+    // The writer's own context, its connection kept open between batches with its statements prepared (see
+    // AuditRowInserter); dropped after any failure, opened again for the next batch.
+    private AuditRowInserter? _statements;
 
     /// <param name="outage">The service's outage tracker: a store fault begins an outage (one warning, the connection
     /// pool emptied, probes until it ends) and counts the batch's calls; null where there is none (tests).</param>
@@ -99,6 +104,7 @@ internal sealed partial class AuditWriter : BackgroundService
 
             if (!open)
             {
+                await CloseConnectionAsync();
                 return;
             }
 
@@ -119,15 +125,21 @@ internal sealed partial class AuditWriter : BackgroundService
     {
         try
         {
-            await using var db = _db.Create();
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await _chain.AppendAsync(db, [.. batch.SelectMany(p => p.Entries)], ct);
-            await tx.CommitAsync(ct);
+            var statements = await OpenConnectionAsync(ct);
+            await using (var tx = await statements.Db.Database.BeginTransactionAsync(ct))
+            {
+                await _chain.AppendAsync(statements, [.. batch.SelectMany(p => p.Entries)], ct);
+                await tx.CommitAsync(ct);
+            }
+
+            // A digest row the append added stays tracked after its save.
+            statements.Db.ChangeTracker.Clear();
         }
 #pragma warning disable CA1031 // Any failure fails the batch's callers; none may be left waiting.
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            await CloseConnectionAsync();
             var fault = StoreFaults.Classify(e);
             if (fault == StoreFault.None || _outage is null)
             {
@@ -155,22 +167,59 @@ internal sealed partial class AuditWriter : BackgroundService
     {
         try
         {
-            await using var db = _db.Create();
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            if (await _chain.DigestIfDueAsync(db, ct))
+            var statements = await OpenConnectionAsync(ct);
+            await using (var tx = await statements.Db.Database.BeginTransactionAsync(ct))
             {
-                await tx.CommitAsync(ct);
+                if (await _chain.DigestIfDueAsync(statements, ct))
+                {
+                    await tx.CommitAsync(ct);
+                }
             }
+
+            statements.Db.ChangeTracker.Clear();
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Stopping: the next start signs it.
+            await CloseConnectionAsync();
         }
 #pragma warning disable CA1031 // A digest that fails is retried at the next period or batch.
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            await CloseConnectionAsync();
             LogDigestFailed(_log, StoreFaults.Classify(e), e.Message);
+        }
+    }
+
+    private async Task<AuditRowInserter> OpenConnectionAsync(CancellationToken ct)
+    {
+        if (_statements is null)
+        {
+            var db = _db.Create();
+            try
+            {
+                await db.Database.OpenConnectionAsync(ct);
+            }
+            catch
+            {
+                await db.DisposeAsync();
+                throw;
+            }
+
+            _statements = new AuditRowInserter(db);
+        }
+
+        return _statements;
+    }
+
+    private async Task CloseConnectionAsync()
+    {
+        if (_statements is { } statements)
+        {
+            _statements = null;
+            await statements.DisposeAsync();
+            await statements.Db.DisposeAsync();
         }
     }
 
