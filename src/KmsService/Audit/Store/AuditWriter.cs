@@ -1,9 +1,9 @@
-using Microsoft.EntityFrameworkCore;
 using System.Threading.Channels;
 using KmsService.Core.Errors;
 using KmsService.Hosting;
 using KmsService.Protocol;
 using KmsService.Storage;
+using Microsoft.EntityFrameworkCore;
 
 namespace KmsService.Audit.Store;
 
