@@ -229,6 +229,9 @@ public abstract class AuditTrailEndToEndTests(StoreFixture fixture) : ServiceTes
 
         Assert.Single(copies.Select(c => c.Json.GetProperty("sharedEventID").GetString()).Distinct());
         Assert.Equal(2, copies.Select(c => c.Json.GetProperty("eventID").GetString()).Distinct().Count());
+
+        // Time-ordered (version 7) ids: the unique event id index grows at its end (bench/AUDIT-RESULTS.md).
+        Assert.All(copies, c => Assert.Equal(7, Guid.Parse(c.Json.GetProperty("eventID").GetString()!).Version));
         await AssertChainValidAsync(isolated.Server);
     }
 
