@@ -121,6 +121,9 @@ public sealed class KmsTestServer : IAsyncDisposable
                 "--contentRoot", folder,
                 "--urls", "http://127.0.0.1:0",
                 "--Logging:LogLevel:Default", "Warning",
+
+                // A reset is routine between tests, not the warning it is on a shared service.
+                "--Logging:LogLevel:KmsService.Hosting.ResetEndpoint", "Error",
                 "--Kms:DataDir", dataDir,
                 "--Kms:RootKeyFile", Path.Combine(dataDir, "root.key"),
                 "--Kms:DefaultRegion", options.Region,
