@@ -22,7 +22,7 @@ public sealed class KmsTestServer : IAsyncDisposable
     /// <summary>The built-in development account, present alongside any seeded account.</summary>
     public const string DevelopmentAccountId = IdentityStore.DevelopmentAccount;
 
-    private static readonly HttpClient _http = new();
+    private static readonly HttpClient Http = new();
 
     private readonly WebApplication _app;
     private readonly string _folder;
@@ -213,7 +213,7 @@ public sealed class KmsTestServer : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         using var request = ResetRequest.Create(Endpoint, Region, Credentials);
-        using var response = await _http.SendAsync(request, cancellationToken);
+        using var response = await Http.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
