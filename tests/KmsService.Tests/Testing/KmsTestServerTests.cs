@@ -149,6 +149,29 @@ public sealed class KmsTestServerTests
     }
 
     [Fact]
+    public async Task CreateClient_WithSeededRoleCredentials_IsHeldToItsIdentityPolicy()
+    {
+        var role = new KmsTestCredentials("AKIAFIXTUREAPP00001", "fixture-app-secret-0000000000000000000");
+        var seed = Seed();
+        seed.Accounts[0].Principals.Add(new KmsSeedPrincipal
+        {
+            Arn = $"arn:aws:iam::{Account}:role/app",
+            AccessKeys = [role],
+            Policies = ["""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:DescribeKey","Resource":"*"}]}"""],
+        });
+        await using var kms = await KmsTestServer.StartAsync(seed, Ct);
+        using var app = kms.CreateClient(role);
+
+        var key = await app.DescribeKeyAsync(new DescribeKeyRequest { KeyId = "alias/pinned" }, Ct);
+        using var plaintext = new MemoryStream("x"u8.ToArray());
+        var denied = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(
+            () => app.EncryptAsync(new EncryptRequest { KeyId = "alias/pinned", Plaintext = plaintext }, Ct));
+
+        Assert.Equal(PinnedKeyId, key.KeyMetadata.KeyId);
+        Assert.Equal("AccessDeniedException", denied.ErrorCode);
+    }
+
+    [Fact]
     public async Task StartAsync_WithBadSeed_ThrowsNamingThePathInTheSeed()
     {
         var seed = Seed();
