@@ -64,7 +64,7 @@ internal static class HealthCommand
             ?? FirstHttpUrl(environment("ASPNETCORE_URLS"))
             ?? FirstHttpUrl(environment("DOTNET_URLS"))
             ?? FromPorts(environment("ASPNETCORE_HTTP_PORTS"))
-            ?? "http://localhost:8080";
+            ?? KmsApp.DefaultUrl;
 
         if (!Uri.TryCreate(Loopback(baseUrl), UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https"))
         {
