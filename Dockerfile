@@ -1,7 +1,7 @@
 # KmsService container image.
 #   docker build -t kmsservice .
 #   docker run -p 8080:8080 -v kms-data:/var/lib/kms \
-#     -v "$PWD/deploy/secrets/kms-root-key:/run/secrets/kms-root-key:ro" \
+#     -v "$PWD/deploy/secrets/kms-root-key:/run/secrets/kms-root-key:ro" -e Kms__RootKeyFile=/run/secrets/kms-root-key \
 #     -v "$PWD/deploy/seed.yaml:/etc/kms/seed.yaml:ro" -e Kms__SeedFile=/etc/kms/seed.yaml kmsservice
 # Production by default: no built-in credentials, no generated root key (see README, "Docker and compose").
 
@@ -34,14 +34,14 @@ COPY --from=build --chown=1654:1654 /staging/var/lib/kms /var/lib/kms
 USER 1654
 
 # ASPNETCORE_HTTP_PORTS (set by the base image) is emptied so that ASPNETCORE_URLS alone says where to listen.
-# Kms__RootKeyFile is where a compose or Kubernetes secret named kms-root-key is mounted; the service refuses to
-# start, saying so, until it exists. Identities come from a mounted seed file: set Kms__SeedFile to its path.
+# In Production the service refuses to start, saying so, until it has a root key (Kms__RootKeyFile: a mounted
+# secret) and identities (Kms__SeedFile: a mounted seed file). With ASPNETCORE_ENVIRONMENT=Development it starts with
+# nothing mounted: the test/test account and a root key generated into the data volume (for CI, never production).
 ENV ASPNETCORE_ENVIRONMENT=Production \
     ASPNETCORE_URLS=http://0.0.0.0:8080 \
     ASPNETCORE_HTTP_PORTS= \
     DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=true \
-    Kms__DataDir=/var/lib/kms \
-    Kms__RootKeyFile=/run/secrets/kms-root-key
+    Kms__DataDir=/var/lib/kms
 
 VOLUME ["/var/lib/kms"]
 EXPOSE 8080

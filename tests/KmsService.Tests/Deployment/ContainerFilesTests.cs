@@ -87,11 +87,12 @@ public sealed partial class ContainerFilesTests
         Assert.Equal("8080", Assert.Single(Docker.Runtime.All("EXPOSE")).Arguments);
         Assert.Equal(env["Kms__DataDir"], Volume(Assert.Single(Docker.Runtime.All("VOLUME"))));
 
-        // No built-in credentials: no root key value, no unknown access keys, the root key file a mounted secret.
-        Assert.DoesNotContain("Kms__RootKey", env.Keys);
+        // No built-in credentials: no root key (the operator mounts one and names it), no identities, no unknown
+        // access keys, no reset endpoint.
+        Assert.DoesNotContain(env.Keys, k => k.StartsWith("Kms__RootKey", StringComparison.Ordinal));
+        Assert.DoesNotContain("Kms__SeedFile", env.Keys);
         Assert.DoesNotContain("Kms__AllowUnknownAccessKeys", env.Keys);
         Assert.DoesNotContain("Kms__EnableResetEndpoint", env.Keys);
-        Assert.StartsWith("/run/secrets/", env["Kms__RootKeyFile"], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -166,7 +167,7 @@ public sealed partial class ContainerFilesTests
 
             var secret = Assert.Single(ComposeFile.List(service, "secrets"));
             Assert.True(secrets.ContainsKey(secret), $"{name}: secret {secret} is declared");
-            Assert.Equal($"/run/secrets/{secret}", env.GetValueOrDefault("Kms__RootKeyFile", Docker.Runtime.Environment()["Kms__RootKeyFile"]));
+            Assert.Equal($"/run/secrets/{secret}", env["Kms__RootKeyFile"]);
         }
     }
 

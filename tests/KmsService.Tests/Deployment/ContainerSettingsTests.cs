@@ -59,7 +59,7 @@ public sealed class ContainerSettingsTests
     }
 
     [Fact]
-    public async Task DockerfileEnvironment_WithoutTheRootKeySecretMounted_RefusesToStartSayingWhere()
+    public async Task DockerfileEnvironment_WithoutARootKey_RefusesToStartSayingHowToGiveIt()
     {
         var env = ImageEnvironment(rootKeyFile: false);
         env["Kms__SeedFile"] = RepositoryFiles.PathOf("deploy/seed.yaml");
@@ -67,7 +67,38 @@ public sealed class ContainerSettingsTests
 
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith($"KmsService cannot start: Kms:RootKeyFile '{Dockerfile.Load().Runtime.Environment()["Kms__RootKeyFile"]}' does not exist.", line, StringComparison.Ordinal);
+        Assert.StartsWith("KmsService cannot start: No root key: outside Development set Kms:RootKeyFile", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DockerfileEnvironment_WithTheRootKeySecretMissing_RefusesToStartSayingWhere()
+    {
+        var env = ImageEnvironment(rootKeyFile: false);
+        env["Kms__SeedFile"] = RepositoryFiles.PathOf("deploy/seed.yaml");
+        env["Kms__RootKeyFile"] = "/run/secrets/kms-root-key-not-mounted";
+        var result = await ServiceProcess.RunToExitAsync(env);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("KmsService cannot start: Kms:RootKeyFile '/run/secrets/kms-root-key-not-mounted' does not exist.",
+            result.StandardError.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DockerfileEnvironment_InDevelopment_StartsWithNothingMounted_AsTheCiServiceContainerRecipeRunsIt()
+    {
+        // README, "Using it in another project's CI": the image as a GitHub Actions service container, Development.
+        var env = ImageEnvironment(rootKeyFile: false);
+        env["ASPNETCORE_ENVIRONMENT"] = "Development";
+        await using var service = await ServiceProcess.StartAsync(env);
+        await service.WaitUntilHealthyAsync();
+
+        using var kms = new AmazonKeyManagementServiceClient(
+            new BasicAWSCredentials("test", "test"),
+            new AmazonKeyManagementServiceConfig { ServiceURL = service.Url.ToString(), AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 });
+        var key = (await kms.CreateKeyAsync(new CreateKeyRequest(), Ct)).KeyMetadata.KeyId;
+        var blob = (await kms.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = new MemoryStream([1, 2, 3]) }, Ct)).CiphertextBlob;
+        Assert.Equal([1, 2, 3], (await kms.DecryptAsync(new DecryptRequest { CiphertextBlob = blob }, Ct)).Plaintext.ToArray());
+        Assert.True(File.Exists(Path.Combine(env["Kms__DataDir"], "root.key")), "the root key is generated into the data volume");
     }
 
     [Fact]
@@ -279,7 +310,8 @@ public sealed class ContainerSettingsTests
             var output = Output;
             Assert.DoesNotContain(ExampleSeed.AppSecret, output, StringComparison.Ordinal);
             Assert.DoesNotContain(ExampleSeed.RootSecret, output, StringComparison.Ordinal);
-            Assert.DoesNotContain(File.ReadAllText(_environment["Kms__RootKeyFile"]).Trim(), output, StringComparison.Ordinal);
+            var rootKeyFile = _environment.GetValueOrDefault("Kms__RootKeyFile") ?? Path.Combine(_environment["Kms__DataDir"], "root.key");
+            Assert.DoesNotContain(File.ReadAllText(rootKeyFile).Trim(), output, StringComparison.Ordinal);
             Assert.DoesNotContain("Overriding", output, StringComparison.Ordinal);
             Assert.DoesNotContain("fail:", output, StringComparison.Ordinal);
         }
