@@ -112,6 +112,7 @@ public sealed partial class ContainerFilesTests
         var url = HealthCommand.ReadyUrl([], name => env.GetValueOrDefault(name));
         Assert.Equal(new Uri($"http://127.0.0.1:8080{HealthEndpoints.ReadyPath}"), url);
         Assert.Equal("/_kms/health/ready", HealthEndpoints.ReadyPath);
+        Assert.Contains("health [--url <base url>]", CommandLine.Help, StringComparison.Ordinal);
     }
 
     [Fact]

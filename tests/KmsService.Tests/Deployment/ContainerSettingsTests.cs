@@ -260,26 +260,9 @@ public sealed class ContainerSettingsTests
             return Task.FromResult(service);
         }
 
-        public static async Task<(int ExitCode, string StandardOutput, string StandardError)> RunToExitAsync(
-            Dictionary<string, string> environment, params string[] args)
-        {
-            using var process = Process.Start(StartInfo(environment, args))!;
-            var stdout = process.StandardOutput.ReadToEndAsync(Ct);
-            var stderr = process.StandardError.ReadToEndAsync(Ct);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(90));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-
-            return (process.ExitCode, await stdout, await stderr);
-        }
+        public static Task<(int ExitCode, string StandardOutput, string StandardError)> RunToExitAsync(
+            Dictionary<string, string> environment, params string[] args) =>
+            ChildProcess.RunAsync(StartInfo(environment, args), Ct);
 
         /// <summary>Runs the image's HEALTHCHECK command (the health verb, same environment) until it passes.</summary>
         public async Task WaitUntilHealthyAsync()

@@ -291,12 +291,7 @@ public sealed class ProcessStartupTests
     private static async Task<(int ExitCode, string StandardOutput, string StandardError)> RunAsync(
         string fileName, string[] args, (string Name, string Value)[] environment)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(fileName);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -313,22 +308,7 @@ public sealed class ProcessStartupTests
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
+        return await ChildProcess.RunAsync(start, Ct);
     }
 
     private static string Configuration =>
