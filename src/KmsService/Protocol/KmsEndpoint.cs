@@ -153,7 +153,14 @@ internal sealed partial class KmsEndpoint(
         {
             var status = ReferenceEquals(errorCode, ClientClosed) ? ClientClosedStatus : http.Response.StatusCode;
             var elapsedMs = Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds;
-            LogRequest(logger, name, status, errorCode, elapsedMs, call?.PrincipalArn, call?.KeyArn, requestId);
+            if (errorCode is null)
+            {
+                LogRequest(logger, name, status, elapsedMs, call?.PrincipalArn, call?.KeyArn, requestId);
+            }
+            else
+            {
+                LogFailedRequest(logger, name, status, errorCode, elapsedMs, call?.PrincipalArn, call?.KeyArn, requestId);
+            }
         }
     }
 
@@ -347,10 +354,16 @@ internal sealed partial class KmsEndpoint(
 
     // INVARIANT: only names, numbers and the ids the caller was told (request id) or is (principal, key ARN): never a
     // body, a header, a plaintext, a ciphertext or a secret.
+    // A call that succeeded has no ErrorCode property (rather than a null one printed in the text).
+    [LoggerMessage(EventId = EventIds.RequestCompleted, Level = LogLevel.Information,
+        Message = "{Operation} answered {StatusCode} in {ElapsedMs:0.000} ms; principal {PrincipalArn}, key {KeyArn}, request {RequestId}")]
+    private static partial void LogRequest(
+        ILogger logger, string operation, int statusCode, double elapsedMs, string? principalArn, string? keyArn, string requestId);
+
     [LoggerMessage(EventId = EventIds.RequestCompleted, Level = LogLevel.Information,
         Message = "{Operation} answered {StatusCode} {ErrorCode} in {ElapsedMs:0.000} ms; principal {PrincipalArn}, key {KeyArn}, request {RequestId}")]
-    private static partial void LogRequest(
-        ILogger logger, string operation, int statusCode, string? errorCode, double elapsedMs, string? principalArn, string? keyArn, string requestId);
+    private static partial void LogFailedRequest(
+        ILogger logger, string operation, int statusCode, string errorCode, double elapsedMs, string? principalArn, string? keyArn, string requestId);
 
     [LoggerMessage(EventId = EventIds.AuditAppendFailed, Level = LogLevel.Error, Message = "Request {RequestId} failed closed: its audit record could not be written")]
     private static partial void LogAuditFailed(ILogger logger, string requestId, Exception exception);
