@@ -9,6 +9,7 @@ using KmsService.Lifecycle;
 using KmsService.Protocol;
 using KmsService.Seed;
 using KmsService.Storage;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry.Metrics;
@@ -119,7 +120,7 @@ internal static class KmsApp
         app.UseRouting();
         HealthEndpoints.Map(app);
         app.Services.GetRequiredService<StoreGauges>();
-        app.MapPrometheusScrapingEndpoint(KmsMetrics.ScrapePath);
+        app.MapPrometheusScrapingEndpoint(KmsMetrics.ScrapePath).WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
         if (options.EnableResetEndpoint)
         {
             var reset = app.Services.GetRequiredService<ResetEndpoint>();
