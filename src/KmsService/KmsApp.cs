@@ -9,8 +9,11 @@ using KmsService.Lifecycle;
 using KmsService.Protocol;
 using KmsService.Seed;
 using KmsService.Storage;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace KmsService;
 
@@ -24,9 +27,19 @@ internal static class KmsApp
         var builder = WebApplication.CreateBuilder(BuilderOptions(args));
         ApplyDefaultUrl(builder);
         HotPathDefaults.Apply(builder);
+        KmsLogging.Configure(builder);
         var logGate = StartupLogGate.Install(builder);
         var options = builder.Configuration.GetSection(KmsOptions.Section).Get<KmsOptions>() ?? new KmsOptions();
         var isDevelopment = builder.Environment.IsDevelopment();
+        if (options.ShutdownTimeoutSeconds < 0)
+        {
+            throw new StartupException($"Kms:ShutdownTimeoutSeconds must be 0 or more, not {options.ShutdownTimeoutSeconds}.");
+        }
+
+        // Stopping (SIGTERM, Ctrl+C): Kestrel, started last, stops first and lets the calls in flight finish (their
+        // audit records are committed before they are answered); then the audit writer commits what is still queued
+        // and the other services stop. Whatever is left when this runs out is abandoned.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
 
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -81,6 +94,11 @@ internal static class KmsApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyRotationService>());
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton(new RequestRateLimiter(options.RateLimits, isDevelopment, OperationTable.Quotas.Concat(CloudTrailOperations.Quotas)));
+        builder.Services.AddSingleton<KmsMetrics>();
+        builder.Services.AddSingleton<StoreGauges>();
+        builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService(KmsMetrics.MeterName)).WithMetrics(metrics => metrics
+            .AddMeter(KmsMetrics.MeterName)
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddSingleton<KmsEndpoint>();
         builder.Services.TryAddSingleton<IAuditSink, NullAuditSink>();
         builder.Services.AddSingleton(ResetPrincipals.From(options, isDevelopment));
@@ -102,6 +120,8 @@ internal static class KmsApp
         app.Use(next => http => ProtocolErrorBodies.InvokeAsync(http, next));
         app.UseRouting();
         HealthEndpoints.Map(app);
+        app.Services.GetRequiredService<StoreGauges>();
+        app.MapPrometheusScrapingEndpoint(KmsMetrics.ScrapePath).WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
         if (options.EnableResetEndpoint)
         {
             var reset = app.Services.GetRequiredService<ResetEndpoint>();

@@ -46,6 +46,13 @@ internal static class CommandLine
                                                    (default true).
           Kms:Cache:OutageStaleSeconds             While the store is unavailable, serve cached records up to this many
                                                    seconds past their time to live; 0 fails closed (default 30).
+          Kms:RequestLog                           One log line per KMS call: operation, principal, key, status,
+                                                   error code, duration, request id (default true).
+          Kms:ShutdownTimeoutSeconds               On SIGTERM, how long calls in flight may take to finish (and their
+                                                   audit records to commit) before the process exits (default 30).
+          Logging:LogLevel:<Category>              Log levels per category (default Information; KmsService.Protocol.
+                                                   KmsEndpoint is the request log). The Serilog section (MinimumLevel,
+                                                   WriteTo) may narrow them or replace the console output.
 
           Kms:Audit:Enabled                        Record every call in the audit trail, committed before it is
                                                    answered (default true; false records nothing).

@@ -6,6 +6,7 @@ internal static class EventIds
 {
     public const int UnexpectedRequestError = 1000;
     public const int AuditAppendFailed = 1001;
+    public const int RequestCompleted = 1002;
     public const int StoreReset = 1100;
     public const int KeyDeleted = 2000;
     public const int DeletionSweepFailed = 2001;
@@ -16,6 +17,7 @@ internal static class EventIds
     public const int ChangeFeedRetrying = 3002;
     public const int StoreUnavailable = 4000;
     public const int StoreRecovered = 4001;
+    public const int KeyStateCountFailed = 4100;
     public const int AuditCommitFailed = 5000;
     public const int AuditDigestFailed = 5001;
     public const int AuditExported = 5100;

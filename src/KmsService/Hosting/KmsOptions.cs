@@ -45,6 +45,14 @@ internal sealed class KmsOptions
 
     /// <summary>Hot-path caches of key records and alias targets.</summary>
     public CacheOptions Cache { get; set; } = new();
+
+    /// <summary>One Information line per KMS call (operation, principal, key, error code, status, duration, request id).
+    /// Default true; false leaves the call out of the log (its metrics and audit record stay).</summary>
+    public bool RequestLog { get; set; } = true;
+
+    /// <summary>On SIGTERM (or Ctrl+C) calls in flight get this many seconds to finish and have their audit records
+    /// committed before the process exits (the host's <c>HostOptions.ShutdownTimeout</c>). Default 30.</summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
 }
 
 /// <summary><c>Kms:Cache</c>: how long key records (state, policy, tags) and alias targets stay cached.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Text.Json;
@@ -17,11 +18,20 @@ namespace KmsService.Protocol;
 /// <summary>The AWS JSON 1.1 endpoint: reads the body (bounded), authenticates, dispatches on X-Amz-Target (KMS's
 /// <c>TrentService.*</c> signed for <c>kms</c>; CloudTrail's LookupEvents, signed for <c>cloudtrail</c>), and writes the response or an AWS-shaped error. A store outage is answered with AWS's retryable faults and logged once
 /// (<see cref="StoreOutage"/>); anything else unexpected becomes KMSInternalException with a fixed message, and its
-/// details go to the log only.</summary>
+/// details go to the log only. Every call answered is counted (<see cref="KmsMetrics"/>) and, unless
+/// <c>Kms:RequestLog</c> is false, logged as one line: operation, principal, key, status, error code, duration, request
+/// id; never a request or response body, a header or a secret.</summary>
 internal sealed partial class KmsEndpoint(
     OperationTable operations, CloudTrailOperations cloudTrail, Authenticator authenticator, RequestRateLimiter rateLimiter, StoreOutage storeOutage, IAuditSink audit,
-    KmsOptions options, TimeProvider time, ILogger<KmsEndpoint> logger)
+    KmsOptions options, TimeProvider time, KmsMetrics metrics, ILogger<KmsEndpoint> logger)
 {
+    /// <summary>The error code logged and counted for a call whose client went away before it was answered (no AWS
+    /// code: nothing was answered), with the status <see cref="ClientClosedStatus"/>.</summary>
+    public const string ClientClosed = "ClientClosedRequest";
+
+    /// <summary>The status logged for a call whose client went away (nginx's convention; nothing is sent).</summary>
+    public const int ClientClosedStatus = 499;
+
     /// <summary>The message of every KMSInternalException this service answers for a failure it does not explain.</summary>
     public const string InternalErrorMessage = "The request processing has failed because of an unknown error, exception or failure.";
 
@@ -43,6 +53,7 @@ internal sealed partial class KmsEndpoint(
 
     public async Task HandleAsync(HttpContext http)
     {
+        var startedAt = Stopwatch.GetTimestamp();
         var requestId = PublicRandom.NewGuid().ToString("D");
         var eventTime = time.GetUtcNow();
         http.Response.Headers["x-amzn-RequestId"] = requestId;
@@ -51,6 +62,7 @@ internal sealed partial class KmsEndpoint(
         var target = http.Request.Headers["X-Amz-Target"].ToString();
         CallContext? call = null;
         OperationEntry? operation = null;
+        string? errorCode = null;
         try
         {
             using var body = await ReadBodyAsync(http.Request, ct);
@@ -86,10 +98,13 @@ internal sealed partial class KmsEndpoint(
 
             // Fail closed: the answer goes out only once its record is durable (already, when it was committed with
             // the call's change).
-            if (call.AuditTransaction is not { Committed: true }
-                && !await TryAuditAsync(http, Event(eventTime, requestId, target, http, call, operation, null, null), ct))
+            if (call.AuditTransaction is not { Committed: true })
             {
-                return;
+                errorCode = await TryAuditAsync(http, Event(eventTime, requestId, target, http, call, operation, null, null), ct);
+                if (errorCode is not null)
+                {
+                    return;
+                }
             }
 
             http.Response.StatusCode = StatusCodes.Status200OK;
@@ -100,32 +115,67 @@ internal sealed partial class KmsEndpoint(
         catch (KmsException e)
         {
             var message = e.HasMessage ? e.Message : null;
-            if (await TryAuditAsync(http, Event(eventTime, requestId, target, http, call, operation, e.ErrorCode, message), ct))
-            {
-                await WriteErrorAsync(http, e.HttpStatus, e.ErrorCode, message);
-            }
+            errorCode = await AuditAndAnswerAsync(http, Event(eventTime, requestId, target, http, call, operation, e.ErrorCode, message), e.HttpStatus, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // The client went away; nothing to answer, and (for now) nothing recorded: see Audit/Records/STATUS.md.
+            errorCode = ClientClosed;
         }
         catch (Exception e) when (StoreFaults.Classify(e) != StoreFault.None)
         {
             var answer = storeOutage.FailCall(e);
-            if (await TryAuditAsync(http, Event(eventTime, requestId, target, http, call, operation, answer.ErrorCode, answer.Message), ct))
-            {
-                await WriteErrorAsync(http, answer.HttpStatus, answer.ErrorCode, answer.Message);
-            }
+            errorCode = await AuditAndAnswerAsync(
+                http, Event(eventTime, requestId, target, http, call, operation, answer.ErrorCode, answer.Message), answer.HttpStatus, ct);
         }
         catch (Exception e)
         {
             LogInternalError(logger, requestId, e);
             var record = Event(eventTime, requestId, target, http, call, operation, nameof(KMSInternalException), InternalErrorMessage);
-            if (await TryAuditAsync(http, record, ct))
+            errorCode = await AuditAndAnswerAsync(http, record, StatusCodes.Status500InternalServerError, ct);
+        }
+        finally
+        {
+            Completed(http, target, requestId, call, operation, errorCode, startedAt);
+        }
+    }
+
+    /// <summary>Counts the call and writes its log line (unless <c>Kms:RequestLog</c> is false): only references the
+    /// call already holds, and numbers.</summary>
+    private void Completed(HttpContext http, string target, string requestId, CallContext? call, OperationEntry? operation, string? errorCode, long startedAt)
+    {
+        // A call refused before its operation was looked up (authentication) still names a known operation; an unknown
+        // target is not the client's text here, which would make tags without bound.
+        var name = operation?.Name
+            ?? (operations.TryGet(target, out var known) || cloudTrail.TryGet(target, out known) ? known.Name : KmsMetrics.UnknownOperation);
+        metrics.Request(name, errorCode, startedAt);
+        if (options.RequestLog && logger.IsEnabled(LogLevel.Information))
+        {
+            var status = ReferenceEquals(errorCode, ClientClosed) ? ClientClosedStatus : http.Response.StatusCode;
+            var elapsedMs = Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds;
+            if (errorCode is null)
             {
-                await WriteErrorAsync(http, StatusCodes.Status500InternalServerError, nameof(KMSInternalException), InternalErrorMessage);
+                LogRequest(logger, name, status, elapsedMs, call?.PrincipalArn, call?.KeyArn, requestId);
+            }
+            else
+            {
+                LogFailedRequest(logger, name, status, errorCode, elapsedMs, call?.PrincipalArn, call?.KeyArn, requestId);
             }
         }
+    }
+
+    /// <summary>Records a failed call, then answers its error; the error code that went out (the audit store's own when
+    /// the record could not be written, see <see cref="TryAuditAsync"/>).</summary>
+    private async ValueTask<string> AuditAndAnswerAsync(HttpContext http, AuditEvent record, int status, CancellationToken ct)
+    {
+        if (await TryAuditAsync(http, record, ct) is { } failed)
+        {
+            return failed;
+        }
+
+        var code = record.ErrorCode!;
+        await WriteErrorAsync(http, status, code, record.ErrorMessage);
+        return code;
     }
 
     /// <summary>The call's record: references to what the call already holds, no copies (the JSON is the sink's).</summary>
@@ -171,31 +221,32 @@ internal sealed partial class KmsEndpoint(
 
     private static string Truncate(string value) => value.Length <= 256 ? value : value[..256];
 
-    /// <summary>Appends the call's record. When the sink fails the call fails closed: KMSInternalException, and none of
-    /// the operation's response; false then, and the caller writes nothing more.</summary>
-    private async ValueTask<bool> TryAuditAsync(HttpContext http, AuditEvent record, CancellationToken ct)
+    /// <summary>Appends the call's record: null once it is durable. When the sink fails the call fails closed:
+    /// KMSInternalException, and none of the operation's response; the error code answered then (or
+    /// <see cref="ClientClosed"/>), and the caller writes nothing more.</summary>
+    private async ValueTask<string?> TryAuditAsync(HttpContext http, AuditEvent record, CancellationToken ct)
     {
         try
         {
             await audit.AppendAsync(record, ct);
-            return true;
+            return null;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return false;
+            return ClientClosed;
         }
         catch (KmsException e)
         {
             // The audit store's own answer, already logged where it failed (once per outage by StoreOutage): the
             // retryable DependencyTimeoutException while the store is out, KMSInternalException otherwise.
             await WriteErrorAsync(http, e.HttpStatus, e.ErrorCode, e.HasMessage ? e.Message : null);
-            return false;
+            return e.ErrorCode;
         }
         catch (Exception e)
         {
             LogAuditFailed(logger, record.RequestId, e);
             await WriteErrorAsync(http, StatusCodes.Status500InternalServerError, nameof(KMSInternalException), InternalErrorMessage);
-            return false;
+            return nameof(KMSInternalException);
         }
     }
 
@@ -303,6 +354,19 @@ internal sealed partial class KmsEndpoint(
 
     [LoggerMessage(EventId = EventIds.UnexpectedRequestError, Level = LogLevel.Error, Message = "Request {RequestId} failed with an unexpected error")]
     private static partial void LogInternalError(ILogger logger, string requestId, Exception exception);
+
+    // INVARIANT: only names, numbers and the ids the caller was told (request id) or is (principal, key ARN): never a
+    // body, a header, a plaintext, a ciphertext or a secret.
+    // A call that succeeded has no ErrorCode property (rather than a null one printed in the text).
+    [LoggerMessage(EventId = EventIds.RequestCompleted, Level = LogLevel.Information,
+        Message = "{Operation} answered {StatusCode} in {ElapsedMs:0.000} ms; principal {PrincipalArn}, key {KeyArn}, request {RequestId}")]
+    private static partial void LogRequest(
+        ILogger logger, string operation, int statusCode, double elapsedMs, string? principalArn, string? keyArn, string requestId);
+
+    [LoggerMessage(EventId = EventIds.RequestCompleted, Level = LogLevel.Information,
+        Message = "{Operation} answered {StatusCode} {ErrorCode} in {ElapsedMs:0.000} ms; principal {PrincipalArn}, key {KeyArn}, request {RequestId}")]
+    private static partial void LogFailedRequest(
+        ILogger logger, string operation, int statusCode, string errorCode, double elapsedMs, string? principalArn, string? keyArn, string requestId);
 
     [LoggerMessage(EventId = EventIds.AuditAppendFailed, Level = LogLevel.Error, Message = "Request {RequestId} failed closed: its audit record could not be written")]
     private static partial void LogAuditFailed(ILogger logger, string requestId, Exception exception);

@@ -50,6 +50,9 @@ internal sealed class GrantStore
         _byKey = new(time, ChangeFeed.UnpushedTtl, 100_000, feed: changes);
     }
 
+    /// <summary>The cache of grant lists by key (for its hit and miss counts).</summary>
+    internal TtlCache<string, IReadOnlyList<Grant>> Cache => _byKey;
+
     /// <summary>Every grant of a key, oldest first (cached; see the class summary). While the store is out, a list
     /// up to <see cref="StoreOutage.MaxStaleness"/> past its time to live is served (as key records are).</summary>
     public ValueTask<IReadOnlyList<Grant>> ForKeyAsync(string keyArn, CancellationToken ct) =>

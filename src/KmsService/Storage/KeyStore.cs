@@ -39,6 +39,15 @@ internal sealed class KeyStore
         _backingKeys = new(time, BackingKeyTtl, 100_000);
     }
 
+    /// <summary>The cache of key records (for its hit and miss counts).</summary>
+    internal TtlCache<string, KmsKey> KeyCache => _keys;
+
+    /// <summary>The cache of alias targets (for its hit and miss counts).</summary>
+    internal TtlCache<(string Account, string Region, string Alias), string> AliasCache => _aliases;
+
+    /// <summary>The cache of wrapped backing keys (for its hit and miss counts).</summary>
+    internal TtlCache<(string Arn, string MaterialId), WrappedBackingKey> BackingKeyCache => _backingKeys;
+
     public async Task<KmsKey?> FindAsync(string arn, CancellationToken ct)
     {
         if (_keys.TryGet(arn, out var cached) || (_outage.IsActive && _keys.TryGetStale(arn, _outage.MaxStaleness, out cached)))

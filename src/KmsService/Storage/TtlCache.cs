@@ -39,6 +39,16 @@ internal sealed class TtlCache<TKey, TValue>(
     // The weight of the entries held (expired ones too, until replaced or dropped: they are still in memory).
     private long _weight;
 
+    // Lookups by TryGet, for the cache metrics (read when scraped).
+    private long _hits;
+    private long _misses;
+
+    /// <summary>Lookups (<see cref="TryGet"/>) answered from the cache so far.</summary>
+    public long Hits => Volatile.Read(ref _hits);
+
+    /// <summary>Lookups (<see cref="TryGet"/>) the cache could not answer so far (absent, expired or not trusted).</summary>
+    public long Misses => Volatile.Read(ref _misses);
+
     /// <summary>Taken before a read that may fill: the count of invalidations (<see cref="Remove"/>,
     /// <see cref="Clear"/>) so far, and the time the read starts.</summary>
     public FillTicket StartFill() => new(Volatile.Read(ref _generation), time.GetTimestamp());
@@ -50,11 +60,13 @@ internal sealed class TtlCache<TKey, TValue>(
             var now = time.GetTimestamp();
             if (now < entry.TrustedUntil || (now < entry.ExpiresAt && feed is not null && feed.IsFreshAt(now)))
             {
+                Interlocked.Increment(ref _hits);
                 value = entry.Value;
                 return true;
             }
         }
 
+        Interlocked.Increment(ref _misses);
         value = default!;
         return false;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using KmsService.Core.Errors;
 using KmsService.Hosting;
@@ -22,6 +23,7 @@ internal sealed partial class AuditWriter : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<AuditWriter> _log;
     private readonly StoreOutage? _outage;
+    private readonly KmsMetrics? _metrics;
 
     // The writer's own context, its connection kept open between batches with its statements prepared (see
     // AuditRowInserter); dropped after any failure, opened again for the next batch.
@@ -29,9 +31,13 @@ internal sealed partial class AuditWriter : BackgroundService
 
     /// <param name="outage">The service's outage tracker: a store fault begins an outage (one warning, the connection
     /// pool emptied, probes until it ends) and counts the batch's calls; null where there is none (tests).</param>
-    public AuditWriter(KmsDbFactory db, AuditChain chain, AuditStoreOptions options, TimeProvider time, ILogger<AuditWriter> log, StoreOutage? outage = null)
+    /// <param name="metrics">Where committed batches are measured (size, commit time, lag); null where there is none.</param>
+    public AuditWriter(
+        KmsDbFactory db, AuditChain chain, AuditStoreOptions options, TimeProvider time, ILogger<AuditWriter> log, StoreOutage? outage = null,
+        KmsMetrics? metrics = null)
     {
         _outage = outage;
+        _metrics = metrics;
         _db = db;
         _chain = chain;
         _options = options;
@@ -43,6 +49,9 @@ internal sealed partial class AuditWriter : BackgroundService
             FullMode = BoundedChannelFullMode.Wait,
         });
     }
+
+    /// <summary>Records queued and not yet taken into a batch (for the queue-length gauge).</summary>
+    public int QueueLength => _queue.Reader.Count;
 
     /// <summary>Completes once <paramref name="entry"/> is committed in the chain.</summary>
     /// <exception cref="ArgumentException">The entry does not fit its columns (see <see cref="AuditEntryLimits"/>).</exception>
@@ -59,7 +68,7 @@ internal sealed partial class AuditWriter : BackgroundService
             AuditEntryLimits.Validate(entry);
         }
 
-        var pending = new Pending(entries, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(entries, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp());
         try
         {
             await _queue.Writer.WriteAsync(pending, ct);
@@ -123,6 +132,7 @@ internal sealed partial class AuditWriter : BackgroundService
 
     private async Task CommitAsync(List<Pending> batch, CancellationToken ct)
     {
+        var startedAt = Stopwatch.GetTimestamp();
         try
         {
             var statements = await OpenConnectionAsync(ct);
@@ -155,6 +165,19 @@ internal sealed partial class AuditWriter : BackgroundService
             }
 
             return;
+        }
+
+        if (_metrics is not null)
+        {
+            var records = 0;
+            var oldest = long.MaxValue;
+            foreach (var pending in batch)
+            {
+                records += pending.Entries.Length;
+                oldest = Math.Min(oldest, pending.QueuedAt);
+            }
+
+            _metrics.AuditBatch(records, startedAt, oldest);
         }
 
         foreach (var pending in batch)
@@ -223,7 +246,7 @@ internal sealed partial class AuditWriter : BackgroundService
         }
     }
 
-    private sealed record Pending(AuditEntry[] Entries, TaskCompletionSource Done);
+    private sealed record Pending(AuditEntry[] Entries, TaskCompletionSource Done, long QueuedAt);
 
     [LoggerMessage(EventId = EventIds.AuditCommitFailed, Level = LogLevel.Error, Message = "{Count} audit records could not be committed ({Fault}); their calls fail")]
     private static partial void LogCommitFailed(ILogger logger, int count, StoreFault fault, Exception exception);
