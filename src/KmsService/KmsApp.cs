@@ -1,3 +1,4 @@
+using KmsService.Admin;
 using KmsService.Audit.Lookup;
 using KmsService.Audit.Records;
 using KmsService.Audit.Store;
@@ -52,8 +53,9 @@ internal static class KmsApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(seed);
         builder.Services.AddSingleton(identities);
-        builder.Services.AddSingleton(new KnownPrincipals(
-            isDevelopment ? seed.Accounts.Append(IdentityStore.DevelopmentAccount) : seed.Accounts, seed.PrincipalArns));
+        builder.Services.AddSingleton(new KnownPrincipals(identities));
+        builder.Services.AddSingleton<StoredIdentityLoader>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StoredIdentityLoader>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(rootKey);
         builder.Services.AddSingleton<IHsa>(sp => new SoftwareHsa(rootKey.Take(), sp.GetRequiredService<TimeProvider>()));
@@ -84,6 +86,9 @@ internal static class KmsApp
         builder.Services.TryAddSingleton<IAuditSink, NullAuditSink>();
         builder.Services.AddSingleton(ResetPrincipals.From(options, isDevelopment));
         builder.Services.AddSingleton<ResetEndpoint>();
+        builder.Services.AddSingleton<IdentityAdminStore>();
+        builder.Services.AddSingleton<AdminEndpoints>();
+        AdminOpenApi.Add(builder.Services);
         OperationTable.Register(builder.Services);
         CloudTrailOperations.Register(builder.Services);
         HealthEndpoints.Add(builder.Services);
@@ -99,8 +104,11 @@ internal static class KmsApp
         var kms = app.Services.GetRequiredService<KmsEndpoint>();
         app.Use(next => http => KmsEndpoint.TakesBeforeRouting(http) ? kms.HandleAsync(http) : next(http));
         app.Use(next => http => ProtocolErrorBodies.InvokeAsync(http, next));
+        AdminOpenApi.UseSwaggerUi(app);
         app.UseRouting();
         HealthEndpoints.Map(app);
+        AdminEndpoints.Map(app);
+        AdminOpenApi.Map(app);
         if (options.EnableResetEndpoint)
         {
             var reset = app.Services.GetRequiredService<ResetEndpoint>();
@@ -168,6 +176,7 @@ internal static class KmsApp
         }
 
         await services.GetRequiredService<SeedApplier>().ApplyAsync(services.GetRequiredService<SeedDocument>(), ct);
+        await services.GetRequiredService<StoredIdentityLoader>().LoadAsync(ct);
     }
 
     private static void AddStore(IServiceCollection services, KmsOptions options, IConfiguration configuration)
@@ -219,7 +228,8 @@ internal static class KmsApp
         }
 
         var allowUnknown = options.AllowUnknownAccessKeys ?? isDevelopment;
-        return new IdentityStore(accessKeys, allowUnknown ? IdentityStore.DevelopmentRoot : null);
+        var accounts = isDevelopment ? seed.Accounts.Append(IdentityStore.DevelopmentAccount) : seed.Accounts;
+        return new IdentityStore(accessKeys, allowUnknown ? IdentityStore.DevelopmentRoot : null, accounts, seed.PrincipalArns);
     }
 
     private static RootKeySource LoadRootKey(KmsOptions options, bool isDevelopment)
