@@ -23,6 +23,7 @@ internal static class KmsApp
     public static async Task<WebApplication> CreateAsync(string[] args, Action<IServiceCollection>? configure = null, CancellationToken ct = default)
     {
         var builder = WebApplication.CreateBuilder(BuilderOptions(args));
+        ApplyDefaultUrl(builder);
         HotPathDefaults.Apply(builder);
         var logGate = StartupLogGate.Install(builder);
         var options = builder.Configuration.GetSection(KmsOptions.Section).Get<KmsOptions>() ?? new KmsOptions();
@@ -148,6 +149,25 @@ internal static class KmsApp
             // working directory.
             ContentRootPath = string.IsNullOrEmpty(host[HostDefaults.ContentRootKey]) ? AppContext.BaseDirectory : null,
         };
+    }
+
+    /// <summary>The address when none is configured.</summary>
+    public const string DefaultUrl = "http://localhost:8080";
+
+    // The default lives here, not in appsettings.json: appsettings.json is read after the ASPNETCORE_ variables, so a
+    // "Urls" there silently overrode ASPNETCORE_URLS (the container's http://0.0.0.0:8080 listened on localhost only).
+    // Any configured address wins: --urls, ASPNETCORE_URLS / DOTNET_URLS / URLS, ASPNETCORE_HTTP(S)_PORTS (set by the
+    // ASP.NET Core images) or Kestrel endpoints.
+    private static void ApplyDefaultUrl(WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        if (string.IsNullOrEmpty(config[WebHostDefaults.ServerUrlsKey])
+            && string.IsNullOrEmpty(config[WebHostDefaults.HttpPortsKey])
+            && string.IsNullOrEmpty(config[WebHostDefaults.HttpsPortsKey])
+            && !config.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
     }
 
     private static async Task PrepareStoreAsync(IServiceProvider services, CancellationToken ct)

@@ -14,6 +14,11 @@ public static class Program
             return 0;
         }
 
+        if (HealthCommand.Matches(args))
+        {
+            return await HealthCommand.RunAsync(args, Console.Out);
+        }
+
         if (AuditVerifyCommand.Matches(args))
         {
             return await AuditVerifyCommand.RunAsync(args, Console.Out);

@@ -11,7 +11,7 @@ internal static class CommandLine
     public const string Help = """
         KmsService: a self-hosted AWS KMS-compatible service (AWS JSON 1.1, SigV4).
 
-        Usage: KmsService [--help | --version | audit verify] [--<name> <value> ...]
+        Usage: KmsService [--help | --version | audit verify | health] [--<name> <value> ...]
 
         Configuration is plain ASP.NET Core configuration: appsettings.json, environment variables
         (Kms__Store=postgres, ConnectionStrings__Kms=...), or the command line (--Kms:Store postgres).
@@ -63,7 +63,10 @@ internal static class CommandLine
           Kms:Audit:PruneChunk                     Most records pruned in one transaction (default 10000).
 
         Verbs: --help (this text), --version, audit verify (checks the audit chain and digest signatures of
-        the configured store with its root key; one line; exit 0 valid, 1 tampered, 2 not verified).
+        the configured store with its root key; one line; exit 0 valid, 1 tampered, 2 not verified),
+        health [--url <base url>] (asks a running service's /_kms/health/ready at --url, else at its --urls,
+        ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS on loopback; one line; exit 0 ready, 1 not: the container's
+        HEALTHCHECK, which needs no shell or curl).
         """;
 
     /// <summary>The product version: the assembly's informational version.</summary>

@@ -33,6 +33,7 @@ internal sealed class ResetEndpoint(
     IdentityStore identities,
     ResetPrincipals allowed,
     IAuditSink audit,
+    KmsOptions options,
     TimeProvider time,
     ILogger<ResetEndpoint> logger)
 {
@@ -43,11 +44,13 @@ internal sealed class ResetEndpoint(
         var requestId = PublicRandom.NewGuid().ToString("D");
         http.Response.Headers["x-amzn-RequestId"] = requestId;
         var ct = http.RequestAborted;
+        var time0 = time.GetUtcNow();
+        CallContext? call = null;
         try
         {
             RefuseBrowsers(http.Request);
             using var body = await KmsEndpoint.ReadBodyAsync(http.Request, ct);
-            var call = authenticator.Authenticate(http, body.WrittenMemory, "kms", requestId);
+            call = authenticator.Authenticate(http, body.WrittenMemory, "kms", requestId);
 
             // INVARIANT: a known access key is always verified, so only a verified caller passes this check.
             if (!identities.TryGet(call.AccessKeyId, out var accessKey) || !allowed.Contains(accessKey.Principal.Arn))
@@ -68,7 +71,39 @@ internal sealed class ResetEndpoint(
         }
         catch (KmsException e)
         {
-            await KmsEndpoint.WriteErrorAsync(http, e.HttpStatus, e.ErrorCode, e.HasMessage ? e.Message : null);
+            // A refused reset is recorded as any refused call, and fails closed the same way: when its record cannot be
+            // written, the answer is the audit store's error.
+            var message = e.HasMessage ? e.Message : null;
+            var refused = ServiceEvents.RefusedReset(
+                time0, requestId, options.DefaultRegion, call, http.Connection.RemoteIpAddress?.ToString(),
+                UserAgentOf(http), e.ErrorCode, message) with
+            {
+                NamedKey = call is null && authenticator.KnownKeyNamedBy(http.Request) is { } named
+                    ? (named.AccessKeyId, named.Principal.AccountId)
+                    : null,
+            };
+            try
+            {
+                await audit.AppendAsync(refused, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (KmsException auditFailed)
+            {
+                await KmsEndpoint.WriteErrorAsync(http, auditFailed.HttpStatus, auditFailed.ErrorCode, auditFailed.HasMessage ? auditFailed.Message : null);
+                return;
+            }
+#pragma warning disable CA1031 // Whatever else failed, the refusal is not answered without its record.
+            catch (Exception auditFailed)
+#pragma warning restore CA1031
+            {
+                await KmsEndpoint.WriteInternalErrorAsync(http, logger, requestId, auditFailed);
+                return;
+            }
+
+            await KmsEndpoint.WriteErrorAsync(http, e.HttpStatus, e.ErrorCode, message);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -104,6 +139,13 @@ internal sealed class ResetEndpoint(
         keys.DropCaches();
         grants.DropCaches();
         await seeder.ApplyAsync(seed, ct);
+    }
+
+    // What the client says it is, bounded as the endpoint bounds it for an unauthenticated call.
+    private static string UserAgentOf(HttpContext http)
+    {
+        var agent = http.Request.Headers.UserAgent.ToString();
+        return agent.Length <= 256 ? agent : agent[..256];
     }
 
     // Browsers name the page a request comes from; SDKs and test suites do not (Fetch standard, "Origin" and

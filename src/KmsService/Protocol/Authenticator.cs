@@ -21,6 +21,24 @@ internal sealed class Authenticator(IdentityStore identities, SigV4Verifier veri
     [ThreadStatic]
     private static List<KeyValuePair<string, string>>? _threadHeaders;
 
+    /// <summary>For the record of a call that was not authenticated: the access key its Authorization header names, when
+    /// this service knows it, so that the key's account sees the failed attempt in its trail (an access key id is not a
+    /// secret: anyone may name one, as on AWS). Null when the header names none or an unknown one.</summary>
+    public AccessKey? KnownKeyNamedBy(HttpRequest request)
+    {
+        const string credential = "Credential=";
+        var header = request.Headers.Authorization.ToString();
+        var at = header.IndexOf(credential, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var start = at + credential.Length;
+        var end = header.IndexOf('/', start);
+        return end > start && identities.TryGet(header[start..end], out var key) ? key : null;
+    }
+
     public CallContext Authenticate(HttpContext http, ReadOnlyMemory<byte> body, string service, string requestId)
     {
         var headers = _threadHeaders ?? new List<KeyValuePair<string, string>>(16);

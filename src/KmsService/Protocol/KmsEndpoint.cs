@@ -154,6 +154,9 @@ internal sealed partial class KmsEndpoint(
         {
             EventSource = operation?.EventSource
                 ?? (CloudTrailOperations.Owns(target) ? CloudTrailOperations.EventSource : AuditEvent.KmsEventSource),
+            NamedKey = call is null && authenticator.KnownKeyNamedBy(http.Request) is { } named
+                ? (named.AccessKeyId, named.Principal.AccountId)
+                : null,
         };
     }
 

@@ -229,6 +229,9 @@ public abstract class AuditTrailEndToEndTests(StoreFixture fixture) : ServiceTes
 
         Assert.Single(copies.Select(c => c.Json.GetProperty("sharedEventID").GetString()).Distinct());
         Assert.Equal(2, copies.Select(c => c.Json.GetProperty("eventID").GetString()).Distinct().Count());
+
+        // Time-ordered (version 7) ids: the unique event id index grows at its end (bench/AUDIT-RESULTS.md).
+        Assert.All(copies, c => Assert.Equal(7, Guid.Parse(c.Json.GetProperty("eventID").GetString()!).Version));
         await AssertChainValidAsync(isolated.Server);
     }
 
@@ -293,6 +296,40 @@ public abstract class AuditTrailEndToEndTests(StoreFixture fixture) : ServiceTes
 
         // What was recorded before the reset is still there, and the chain still verifies.
         await RecordAsync(isolated.Server, created.ResponseMetadata.RequestId);
+        await AssertChainValidAsync(isolated.Server);
+    }
+
+    [Fact]
+    public async Task RefusedReset_IsRecordedWithItsErrorAndCaller()
+    {
+        await using var isolated = await StartAsync(extraArgs: ["--Kms:EnableResetEndpoint", "true"]);
+        var created = await isolated.Server.Client().CreateKeyAsync(new CreateKeyRequest(), Ct);
+
+        // A known access key with the wrong secret: no caller; kept in the key's account, named by the key.
+        using (var response = await ResetClient.ResetAsync(isolated.Server.Url, secretKey: "not-the-secret", ct: Ct))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        }
+
+        // A verified caller who may not reset: recorded with its identity in its account.
+        using (var response = await ResetClient.ResetAsync(isolated.Server.Url, TestSeed.AliceAccessKey, TestSeed.AliceSecret, ct: Ct))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        }
+
+        var refused = await RecordsAsync(isolated.Server, r => r.GetProperty("eventName").GetString() == "ResetStore");
+        Assert.Equal(2, refused.Count);
+        Assert.All(refused, r => Assert.Equal("AwsServiceEvent", r.GetProperty("eventType").GetString()));
+        var badSignature = Assert.Single(refused, r => r.GetProperty("errorCode").GetString() == "InvalidSignatureException");
+        Assert.Equal("Unknown", badSignature.GetProperty("userIdentity").GetProperty("type").GetString());
+        Assert.Equal("test", badSignature.GetProperty("userIdentity").GetProperty("accessKeyId").GetString());
+        Assert.Equal("000000000000", badSignature.GetProperty("recipientAccountId").GetString());
+        var denied = Assert.Single(refused, r => r.GetProperty("errorCode").GetString() == "AccessDeniedException");
+        Assert.Equal(TestSeed.AliceArn, denied.GetProperty("userIdentity").GetProperty("arn").GetString());
+        Assert.Contains("not authorized to reset", denied.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+
+        // Nothing was wiped.
+        Assert.Equal(created.KeyMetadata.KeyId, (await isolated.Server.Client().DescribeKeyAsync(new DescribeKeyRequest { KeyId = created.KeyMetadata.KeyId }, Ct)).KeyMetadata.KeyId);
         await AssertChainValidAsync(isolated.Server);
     }
 

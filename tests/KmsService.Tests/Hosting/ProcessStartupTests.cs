@@ -74,7 +74,7 @@ public sealed class ProcessStartupTests
         // `dotnet run` applies Properties/launchSettings.json; its profile must not turn an exported Production into
         // Development (which would accept any access key). Production without identities refuses to start.
         var dir = Directory.CreateTempSubdirectory("kms-proc-").FullName;
-        var project = Path.Combine(RepositoryRoot(), "src", "KmsService");
+        var project = Path.Combine(RepositoryFiles.Root, "src", "KmsService");
         var result = await RunAsync(
             "dotnet",
             ["run", "--no-build", "--configuration", Configuration, "--project", project, "--", "--urls", "http://127.0.0.1:0", "--Kms:DataDir", dir],
@@ -94,7 +94,7 @@ public sealed class ProcessStartupTests
         Assert.Empty(result.StandardError);
         Assert.Contains("ConnectionStrings:Kms", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("--urls", result.StandardOutput, StringComparison.Ordinal);
-        foreach (var option in OptionNames(typeof(KmsService.Hosting.KmsOptions), "Kms").Concat(OptionNames(typeof(KmsService.Audit.Store.AuditStoreOptions), "Kms:Audit")))
+        foreach (var option in ConfigurationOptions.Names)
         {
             Assert.Contains(option, result.StandardOutput, StringComparison.Ordinal);
         }
@@ -106,8 +106,8 @@ public sealed class ProcessStartupTests
     [Fact]
     public void Readme_ConfigurationTable_NamesEveryConfigurationOption()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
-        foreach (var option in OptionNames(typeof(KmsService.Hosting.KmsOptions), "Kms").Concat(OptionNames(typeof(KmsService.Audit.Store.AuditStoreOptions), "Kms:Audit")))
+        var readme = File.ReadAllText(Path.Combine(RepositoryFiles.Root, "README.md"));
+        foreach (var option in ConfigurationOptions.Names)
         {
             Assert.Contains($"`{option}", readme, StringComparison.Ordinal);
         }
@@ -227,28 +227,6 @@ public sealed class ProcessStartupTests
 
     private const string SecretPassword = "s3cret-Pa55word-never-printed";
 
-    /// <summary>Every configuration name of an options class, as <c>Kms:Section:Name</c> (nested option classes of the
-    /// service's own are followed).</summary>
-    private static IEnumerable<string> OptionNames(Type options, string prefix)
-    {
-        // Configuration binds settable properties only (a computed one, such as AuditStoreOptions.ExportEnabled, is no option).
-        foreach (var property in options.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
-        {
-            var name = $"{prefix}:{property.Name}";
-            if (property.PropertyType.IsClass && property.PropertyType.Namespace == options.Namespace)
-            {
-                foreach (var nested in OptionNames(property.PropertyType, name))
-                {
-                    yield return nested;
-                }
-            }
-            else
-            {
-                yield return name;
-            }
-        }
-    }
-
     /// <summary>Makes a folder unwritable, even for root (immutable attribute), and undoes it on dispose.</summary>
     private sealed class ReadOnlyFolder(string path, bool immutable) : IAsyncDisposable
     {
@@ -313,12 +291,7 @@ public sealed class ProcessStartupTests
     private static async Task<(int ExitCode, string StandardOutput, string StandardError)> RunAsync(
         string fileName, string[] args, (string Name, string Value)[] environment)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(fileName);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -335,36 +308,10 @@ public sealed class ProcessStartupTests
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
+        return await ChildProcess.RunAsync(start, Ct);
     }
 
     private static string Configuration =>
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
             ? "Release" : "Debug";
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "KmsService.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("The repository root (KmsService.sln) is not above the test binaries.");
-    }
 }

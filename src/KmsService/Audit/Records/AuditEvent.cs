@@ -39,6 +39,10 @@ internal readonly record struct AuditEvent(
     /// <summary>A service event's <c>serviceEventDetails</c>.</summary>
     public IReadOnlyDictionary<string, string>? ServiceEventDetails { get; init; }
 
+    /// <summary>When <see cref="Caller"/> is null: the known access key the request named, unverified (its signature
+    /// failed), and that key's account, whose trail then holds the record.</summary>
+    public (string AccessKeyId, string AccountId)? NamedKey { get; init; }
+
     /// <summary>CloudTrail's <c>eventSource</c> of KMS calls.</summary>
     public const string KmsEventSource = "kms.amazonaws.com";
 
@@ -46,8 +50,9 @@ internal readonly record struct AuditEvent(
     /// this endpoint also serves.</summary>
     public string EventSource { get; init; } = KmsEventSource;
 
-    /// <summary>The account whose trail holds the record: the caller's, else the key's, else none.</summary>
-    public string? RecipientAccountId => Caller?.AccountId ?? AccountOf(KeyArn);
+    /// <summary>The account whose trail holds the record: the caller's, else that of the access key the request named,
+    /// else the key's, else none.</summary>
+    public string? RecipientAccountId => Caller?.AccountId ?? NamedKey?.AccountId ?? AccountOf(KeyArn);
 
     /// <summary>The account of a key ARN (<c>arn:partition:kms:region:account:key/id</c>).</summary>
     public static string? AccountOf(string? arn)

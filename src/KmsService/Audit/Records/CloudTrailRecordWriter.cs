@@ -32,9 +32,13 @@ internal static class CloudTrailRecordWriter
 
     public static CloudTrailRecord ToRecord(in AuditEvent e) => new()
     {
-        UserIdentity = e.Caller is null && e.EventType == AuditEventType.ServiceEvent
+        // What the service did on its own is "AWS Internal"; a refused request for a service event (a reset whose
+        // signature failed) carries an error and is a caller's, if an unknown one.
+        UserIdentity = e.Caller is null && e.EventType == AuditEventType.ServiceEvent && e.ErrorCode is null
             ? new CloudTrailUserIdentity { AccountId = AuditEvent.AccountOf(e.KeyArn), InvokedBy = ServiceEvents.Internal }
-            : Identity(e.Caller),
+            : e.Caller is null && e.NamedKey is { } named
+                ? new CloudTrailUserIdentity { Type = "Unknown", AccountId = named.AccountId, AccessKeyId = named.AccessKeyId }
+                : Identity(e.Caller),
         // CloudTrail's eventTime: UTC to the second.
         EventTime = e.EventTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
         EventSource = e.EventSource ?? AuditEvent.KmsEventSource,

@@ -36,6 +36,13 @@ internal static class ServiceEvents
         Guid.CreateVersion7(), time, "ResetStore", AuditEventType.ServiceEvent, caller.RequestId, caller.Region, caller,
         caller.SourceIp, caller.UserAgent, null, null, null, null, null, null, ReadOnly: false);
 
+    /// <summary>A refused <c>POST /_kms/reset</c> (bad signature, unknown key, a caller not allowed, a web page): the
+    /// same event with the error, and the caller where it was authenticated (else only the address and agent).</summary>
+    public static AuditEvent RefusedReset(
+        DateTimeOffset time, string requestId, string region, CallContext? caller, string? sourceIp, string? userAgent, string errorCode, string? errorMessage) => new(
+        Guid.CreateVersion7(), time, "ResetStore", AuditEventType.ServiceEvent, requestId, caller?.Region ?? region, caller,
+        caller?.SourceIp ?? sourceIp, caller?.UserAgent ?? userAgent, null, null, errorCode, errorMessage, null, null, ReadOnly: false);
+
     private static AuditEvent Of(DateTimeOffset time, string name, string keyArn) => new(
         Guid.CreateVersion7(), time, name, AuditEventType.ServiceEvent, RequestId: "", RegionOf(keyArn), Caller: null,
         Internal, Internal, null, null, null, null, keyArn, null, ReadOnly: false);

@@ -23,7 +23,7 @@ internal static class AuditEntries
         var caller = e.Caller?.AccountId;
         var owner = AuditEvent.AccountOf(e.KeyArn);
         var owner2 = AuditEvent.AccountOf(e.SecondKeyArn);
-        var accounts = new List<string>(3) { caller ?? owner ?? NoAccount };
+        var accounts = new List<string>(3) { caller ?? e.NamedKey?.AccountId ?? owner ?? NoAccount };
         foreach (var other in new[] { owner, owner2 })
         {
             if (other is not null && caller is not null && !accounts.Contains(other))

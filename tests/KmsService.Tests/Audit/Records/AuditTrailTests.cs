@@ -103,8 +103,33 @@ public sealed class AuditTrailTests : IAsyncLifetime
         Assert.Equal("GenerateRandom", e.EventName);
         Assert.Null(e.Caller);
         Assert.Null(e.RequestParameters);
-        Assert.Contains("\"userIdentity\":{\"type\":\"Unknown\"}", json, StringComparison.Ordinal);
+
+        // The access key is Alice's: her account's trail holds the failed attempt, named by the key, not by her.
+        Assert.Equal((TestSeed.AliceAccessKey, "111122223333"), e.NamedKey);
+        Assert.Equal("111122223333", e.RecipientAccountId);
+        Assert.Contains($"\"userIdentity\":{{\"type\":\"Unknown\",\"accountId\":\"111122223333\",\"accessKeyId\":\"{TestSeed.AliceAccessKey}\"}}", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("alice", json.Replace(TestSeed.AliceAccessKey, "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
         Assert.Contains("\"requestParameters\":null", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Call_NamingNoKnownAccessKey_RecordsNoAccount()
+    {
+        _sink.Records.Clear();
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, _server.Url)
+        {
+            Content = new StringContent("{\"NumberOfBytes\":16}", Encoding.UTF8, "application/x-amz-json-1.1"),
+        };
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", "TrentService.GenerateRandom");
+        request.Headers.TryAddWithoutValidation("Authorization", "AWS4-HMAC-SHA256 Credential=AKIANOBODY/20261130/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=00");
+        using var response = await http.SendAsync(request, Ct);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+
+        var (e, json) = Assert.Single(_sink.Records);
+        Assert.Null(e.NamedKey);
+        Assert.Null(e.RecipientAccountId);
+        Assert.Contains("\"userIdentity\":{\"type\":\"Unknown\"}", json, StringComparison.Ordinal);
     }
 
     [Fact]
