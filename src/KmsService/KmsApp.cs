@@ -1,3 +1,4 @@
+using KmsService.Admin;
 using KmsService.Audit.Lookup;
 using KmsService.Audit.Records;
 using KmsService.Audit.Store;
@@ -66,8 +67,9 @@ internal static class KmsApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(seed);
         builder.Services.AddSingleton(identities);
-        builder.Services.AddSingleton(new KnownPrincipals(
-            isDevelopment ? seed.Accounts.Append(IdentityStore.DevelopmentAccount) : seed.Accounts, seed.PrincipalArns));
+        builder.Services.AddSingleton(new KnownPrincipals(identities));
+        builder.Services.AddSingleton<StoredIdentityLoader>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StoredIdentityLoader>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(rootKey);
         builder.Services.AddSingleton<IHsa>(sp => new SoftwareHsa(rootKey.Take(), sp.GetRequiredService<TimeProvider>()));
@@ -103,6 +105,9 @@ internal static class KmsApp
         builder.Services.TryAddSingleton<IAuditSink, NullAuditSink>();
         builder.Services.AddSingleton(ResetPrincipals.From(options, isDevelopment));
         builder.Services.AddSingleton<ResetEndpoint>();
+        builder.Services.AddSingleton<IdentityAdminStore>();
+        builder.Services.AddSingleton<AdminEndpoints>();
+        AdminOpenApi.Add(builder.Services);
         OperationTable.Register(builder.Services);
         CloudTrailOperations.Register(builder.Services);
         HealthEndpoints.Add(builder.Services);
@@ -118,10 +123,13 @@ internal static class KmsApp
         var kms = app.Services.GetRequiredService<KmsEndpoint>();
         app.Use(next => http => KmsEndpoint.TakesBeforeRouting(http) ? kms.HandleAsync(http) : next(http));
         app.Use(next => http => ProtocolErrorBodies.InvokeAsync(http, next));
+        AdminOpenApi.UseSwaggerUi(app);
         app.UseRouting();
         HealthEndpoints.Map(app);
         app.Services.GetRequiredService<StoreGauges>();
         app.MapPrometheusScrapingEndpoint(KmsMetrics.ScrapePath).WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
+        AdminEndpoints.Map(app);
+        AdminOpenApi.Map(app);
         if (options.EnableResetEndpoint)
         {
             var reset = app.Services.GetRequiredService<ResetEndpoint>();
@@ -208,6 +216,7 @@ internal static class KmsApp
         }
 
         await services.GetRequiredService<SeedApplier>().ApplyAsync(services.GetRequiredService<SeedDocument>(), ct);
+        await services.GetRequiredService<StoredIdentityLoader>().LoadAsync(ct);
     }
 
     private static void AddStore(IServiceCollection services, KmsOptions options, IConfiguration configuration)
@@ -259,7 +268,8 @@ internal static class KmsApp
         }
 
         var allowUnknown = options.AllowUnknownAccessKeys ?? isDevelopment;
-        return new IdentityStore(accessKeys, allowUnknown ? IdentityStore.DevelopmentRoot : null);
+        var accounts = isDevelopment ? seed.Accounts.Append(IdentityStore.DevelopmentAccount) : seed.Accounts;
+        return new IdentityStore(accessKeys, allowUnknown ? IdentityStore.DevelopmentRoot : null, accounts, seed.PrincipalArns);
     }
 
     private static RootKeySource LoadRootKey(KmsOptions options, bool isDevelopment)

@@ -44,4 +44,14 @@ public interface IHsa
     /// <summary>True when <paramref name="signature"/> is the audit signing key's signature of
     /// <paramref name="digest"/> (compared in fixed time).</summary>
     bool VerifyAuditDigest(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> signature);
+
+    /// <summary>Wraps an access key's secret (a SigV4 credential, which must be available in plaintext to verify
+    /// signatures, so it cannot be hashed) under a key the HSA derives from the root key, with
+    /// <paramref name="accessKeyId"/> as associated data: a wrapped secret moved to another access key does not unwrap.</summary>
+    byte[] WrapAccessKeySecret(string accessKeyId, string secretAccessKey);
+
+    /// <summary>The secret <see cref="WrapAccessKeySecret"/> wrapped for <paramref name="accessKeyId"/>.</summary>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">The blob is malformed, altered, wrapped
+    /// for another access key or under another root key.</exception>
+    string UnwrapAccessKeySecret(string accessKeyId, byte[] wrapped);
 }

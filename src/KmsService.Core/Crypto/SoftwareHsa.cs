@@ -62,6 +62,9 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     // The SP 800-108 label of the audit signing key (see DeriveAuditKey).
     private static ReadOnlySpan<byte> AuditDigestLabel => "KmsService audit digest v1"u8;
 
+    // The SP 800-108 label of the key that wraps access-key secrets (see WrapAccessKeySecret).
+    private static ReadOnlySpan<byte> AccessKeySecretLabel => "KmsService access key secret v1"u8;
+
     // INVARIANT: KdfInputLength counts these 21 bytes.
     private static ReadOnlySpan<byte> KdfLabel => "KmsService encrypt v1"u8;
 
@@ -519,18 +522,94 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>Blob: version 0x01 || 96-bit random IV || AES-256-GCM ciphertext || 128-bit tag, under
+    /// SP 800-108 KDF(root key, "KmsService access key secret v1"), with the UTF-8 access key id as associated data.</remarks>
+    public byte[] WrapAccessKeySecret(string accessKeyId, string secretAccessKey)
+    {
+        ThrowIfDisposed();
+        ArgumentException.ThrowIfNullOrEmpty(accessKeyId);
+        ArgumentNullException.ThrowIfNull(secretAccessKey);
+        var plain = StrictUtf8.GetBytes(secretAccessKey);
+        var wrapped = new byte[1 + WrapIvLength + plain.Length + WrapTagLength];
+        wrapped[0] = WrapFormatVersion;
+        RandomNumberGenerator.Fill(wrapped.AsSpan(1, WrapIvLength));
+        Span<byte> key = stackalloc byte[KeyLength];
+        try
+        {
+            DeriveRootSubkey(AccessKeySecretLabel, key);
+            using var aes = new AesGcm(key, WrapTagLength);
+            aes.Encrypt(
+                wrapped.AsSpan(1, WrapIvLength),
+                plain,
+                wrapped.AsSpan(1 + WrapIvLength, plain.Length),
+                wrapped.AsSpan(1 + WrapIvLength + plain.Length),
+                StrictUtf8.GetBytes(accessKeyId));
+            return wrapped;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    /// <inheritdoc />
+    public string UnwrapAccessKeySecret(string accessKeyId, byte[] wrapped)
+    {
+        ThrowIfDisposed();
+        ArgumentException.ThrowIfNullOrEmpty(accessKeyId);
+        ArgumentNullException.ThrowIfNull(wrapped);
+        if (wrapped.Length < 1 + WrapIvLength + WrapTagLength || wrapped[0] != WrapFormatVersion)
+        {
+            throw SecretUnwrapFailed();
+        }
+
+        var length = wrapped.Length - 1 - WrapIvLength - WrapTagLength;
+        var plain = new byte[length];
+        Span<byte> key = stackalloc byte[KeyLength];
+        try
+        {
+            DeriveRootSubkey(AccessKeySecretLabel, key);
+            using var aes = new AesGcm(key, WrapTagLength);
+            aes.Decrypt(
+                wrapped.AsSpan(1, WrapIvLength),
+                wrapped.AsSpan(1 + WrapIvLength, length),
+                wrapped.AsSpan(1 + WrapIvLength + length),
+                plain,
+                StrictUtf8.GetBytes(accessKeyId));
+            return StrictUtf8.GetString(plain);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            throw SecretUnwrapFailed();
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    private static CryptographicException SecretUnwrapFailed() =>
+        new("The access key secret does not unwrap under the root key: the root key differs from the one that wrapped it, "
+            + "or the wrapped secret was altered or moved to another access key.");
+
     private static CryptographicException UnwrapFailed() =>
         new("The backing key does not unwrap under the root key: the root key differs from the one that wrapped it, "
             + "or the wrapped key was altered or moved to another key.");
 
     // NIST SP 800-108 counter mode over HMAC-SHA256, label "KmsService audit digest v1", no context: a key of its
     // own for audit digests, so that a digest signature is never a MAC any other use of the root key produces.
-    private void DeriveAuditKey(Span<byte> key)
+    private void DeriveAuditKey(Span<byte> key) => DeriveRootSubkey(AuditDigestLabel, key);
+
+    // NIST SP 800-108 counter mode over HMAC-SHA256 of the root key, no context: one key per label (use).
+    private void DeriveRootSubkey(ReadOnlySpan<byte> label, Span<byte> key)
     {
         AcquireRoot();
         try
         {
-            SP800108HmacCounterKdf.DeriveBytes(_root.Span, HashAlgorithmName.SHA256, AuditDigestLabel, ReadOnlySpan<byte>.Empty, key);
+            SP800108HmacCounterKdf.DeriveBytes(_root.Span, HashAlgorithmName.SHA256, label, ReadOnlySpan<byte>.Empty, key);
         }
         finally
         {

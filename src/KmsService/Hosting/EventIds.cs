@@ -1,7 +1,7 @@
 namespace KmsService.Hosting;
 
 /// <summary>Every log event id of the service, in one place so that none is used twice: 1xxx requests, 2xxx background
-/// sweeps, 3xxx the change feed, 4xxx the store, 5xxx the audit store.</summary>
+/// sweeps, 3xxx the change feed, 4xxx the store, 5xxx the audit store, 6xxx identities and the admin API.</summary>
 internal static class EventIds
 {
     public const int UnexpectedRequestError = 1000;
@@ -25,4 +25,8 @@ internal static class EventIds
     public const int AuditPruned = 5200;
     public const int AuditPruneRefused = 5201;
     public const int AuditPruneFailed = 5202;
+    public const int IdentityReloadFailed = 6000;
+    public const int IdentityPrincipalSkipped = 6001;
+    public const int IdentityAccessKeySkipped = 6002;
+    public const int AdminChange = 6100;
 }

@@ -10,18 +10,22 @@ namespace KmsService.Identity;
 /// account must be declared; account roots always exist. Principals of accounts this service does not know cannot be
 /// checked and are accepted: nobody can sign as them here anyway.
 /// </summary>
-internal sealed class KnownPrincipals(IEnumerable<string> accounts, IEnumerable<string> principalArns)
+internal sealed class KnownPrincipals
 {
     public const string InvalidPrincipalsMessage = "Policy contains a statement with one or more invalid principals.";
 
-    private readonly HashSet<string> _accounts = new(accounts, StringComparer.Ordinal);
-    private readonly HashSet<string> _principals = new(principalArns, StringComparer.Ordinal);
+    private readonly PrincipalSets? _fixed;
+    private readonly IdentityStore? _identities;
 
-    // "ACCOUNT/ROLE-NAME" of every declared role: a session ARN names the role without its path.
-    private readonly HashSet<string> _roles = new(
-        principalArns.Where(a => a.Contains(":role/", StringComparison.Ordinal))
-            .Select(a => a.Split(':')[4] + "/" + a[(a.LastIndexOf('/') + 1)..]),
-        StringComparer.Ordinal);
+    /// <summary>A fixed set of accounts and principals (the seed file's, while it is read).</summary>
+    public KnownPrincipals(IEnumerable<string> accounts, IEnumerable<string> principalArns) =>
+        _fixed = new PrincipalSets(accounts, principalArns);
+
+    /// <summary>The accounts and principals of <paramref name="identities"/> as they are at each check, so that a
+    /// principal made through the admin API can be named in a key policy at once.</summary>
+    public KnownPrincipals(IdentityStore identities) => _identities = identities;
+
+    private PrincipalSets Sets => _fixed ?? _identities!.Known;
 
     /// <summary>Throws MalformedPolicyDocumentException when <paramref name="policy"/> names a user or role of a known
     /// account that is not declared.</summary>
@@ -52,7 +56,8 @@ internal sealed class KnownPrincipals(IEnumerable<string> accounts, IEnumerable<
         }
 
         var account = parts[4];
-        if (!_accounts.Contains(account))
+        var sets = Sets;
+        if (!sets.Accounts.Contains(account))
         {
             return true;
         }
@@ -65,9 +70,23 @@ internal sealed class KnownPrincipals(IEnumerable<string> accounts, IEnumerable<
                 return true;
             }
 
-            return _roles.Contains(account + "/" + resource.Split('/')[1]);
+            return sets.Roles.Contains(account + "/" + resource.Split('/')[1]);
         }
 
-        return _principals.Contains(arn);
+        return sets.Principals.Contains(arn);
     }
+}
+
+/// <summary>Accounts and principal ARNs that exist, and "ACCOUNT/ROLE-NAME" of every role (a session ARN names the role
+/// without its path). Immutable.</summary>
+internal sealed class PrincipalSets(IEnumerable<string> accounts, IEnumerable<string> principalArns)
+{
+    public HashSet<string> Accounts { get; } = new(accounts, StringComparer.Ordinal);
+
+    public HashSet<string> Principals { get; } = new(principalArns, StringComparer.Ordinal);
+
+    public HashSet<string> Roles { get; } = new(
+        principalArns.Where(a => a.Contains(":role/", StringComparison.Ordinal))
+            .Select(a => a.Split(':')[4] + "/" + a[(a.LastIndexOf('/') + 1)..]),
+        StringComparer.Ordinal);
 }

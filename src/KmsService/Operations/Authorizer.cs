@@ -60,6 +60,24 @@ internal sealed class Authorizer(TimeProvider time, GrantStore grants)
     public AuthorizationResult DecideServiceAction(CallContext call, string qualifiedAction) =>
         KmsAuthorization.Decide(Request(call, qualifiedAction, key: null, qualified: true), keyPolicy: null, call.Principal.Policies);
 
+    /// <summary>Demands an admin API action (<c>kmsadmin:CreatePrincipal</c>, named in full) on an IAM resource
+    /// (<paramref name="resourceArn"/>, or <c>*</c> when null) from the caller's identity policies alone, as IAM decides:
+    /// an account's root holds every permission only where <paramref name="rootHoldsAll"/> (a resource of its own
+    /// account); anywhere else even a root needs an identity policy that allows the action.</summary>
+    public void DemandAdminAction(CallContext call, string qualifiedAction, string? resourceArn, bool rootHoldsAll)
+    {
+        var request = Request(call, qualifiedAction, key: null, resourceArn, qualified: true);
+        var result = KmsAuthorization.Decide(request, keyPolicy: null, call.Principal.Policies);
+
+        // An allow without a statement is the root user's own-account allow.
+        if (result.IsAllowed && result.DecidingStatement is null && !rootHoldsAll)
+        {
+            result = new AuthorizationResult(Decision.ImplicitDeny, DenialReason.NoIdentityPolicyAllows, null);
+        }
+
+        Check(result, request);
+    }
+
     /// <summary>The lockout safety check of PutKeyPolicy and CreateKey: would <paramref name="policy"/> still let the
     /// caller change the key policy?</summary>
     public bool AllowsPolicyChange(CallContext call, string keyArn, KmsKey? key, PolicyDocument policy)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using KmsService.Core.Crypto;
 using KmsService.Hosting;
+using KmsService.Identity;
 using Npgsql;
 
 namespace KmsService.Storage;
@@ -14,7 +15,7 @@ namespace KmsService.Storage;
 /// warning, drops the connection and reconnects with backoff; it clears them again once LISTENing, for what committed
 /// before that.</summary>
 internal sealed partial class ChangeListener(
-    ChangeFeed feed, KeyStore keys, GrantStore grants, IHsa hsa, StoreOutage outage, ILogger<ChangeListener> logger)
+    ChangeFeed feed, KeyStore keys, GrantStore grants, IHsa hsa, StoreOutage outage, StoredIdentityLoader identities, ILogger<ChangeListener> logger)
     : BackgroundService
 {
     // A heartbeat every quarter second keeps the feed's confirmation well inside its one-second trust window; one not
@@ -47,6 +48,9 @@ internal sealed partial class ChangeListener(
                 break;
             case StoreChangeKind.Grants:
                 grants.InvalidateGrants(change.Arn);
+                break;
+            case StoreChangeKind.Identities:
+                identities.RequestReload();
                 break;
             default:
                 ClearCaches();
@@ -214,10 +218,12 @@ internal sealed partial class ChangeListener(
         NpgsqlConnection.ClearPool(pooled);
     }
 
+    // Identities are not cached with a time to live but swapped on change: what may have been missed is read again.
     private void ClearCaches()
     {
         keys.ClearCaches();
         grants.ClearCaches();
+        identities.RequestReload();
     }
 
     /// <summary>The heartbeat did not come back in time on a connection that did not fail: it is stalled.</summary>

@@ -102,3 +102,47 @@ internal sealed class StoreMetaRow
     public required string Name { get; set; }
     public required string Value { get; set; }
 }
+
+/// <summary>An account made through the admin API (seed-file accounts are not stored: the seed file declares them).</summary>
+internal sealed class IdentityAccountRow
+{
+    public required string AccountId { get; set; }
+    public required DateTime CreatedAt { get; set; }
+}
+
+/// <summary>An IAM user or role made through the admin API.</summary>
+internal sealed class IdentityPrincipalRow
+{
+    public required string Arn { get; set; }
+    public required string AccountId { get; set; }
+    public required DateTime CreatedAt { get; set; }
+}
+
+/// <summary>An access key made through the admin API. The secret is needed in plaintext to verify SigV4, so it is not
+/// hashed: it is stored wrapped by the HSA under the root key, bound to the access key id (never in clear).</summary>
+internal sealed class IdentityAccessKeyRow
+{
+    public required string AccessKeyId { get; set; }
+    public required string PrincipalArn { get; set; }
+    public required byte[] WrappedSecret { get; set; }
+
+    /// <summary><c>Active</c> or <c>Inactive</c> (IAM's StatusType); an inactive key authenticates nothing.</summary>
+    public required string Status { get; set; }
+    public required DateTime CreatedAt { get; set; }
+}
+
+/// <summary>An inline identity policy of an API-made principal, by name (IAM's PutUserPolicy / PutRolePolicy).</summary>
+internal sealed class IdentityPolicyRow
+{
+    public required string PrincipalArn { get; set; }
+    public required string PolicyName { get; set; }
+    public required string Document { get; set; }
+}
+
+/// <summary>A tag of an API-made principal (<c>aws:PrincipalTag/…</c>).</summary>
+internal sealed class IdentityPrincipalTagRow
+{
+    public required string PrincipalArn { get; set; }
+    public required string TagKey { get; set; }
+    public required string TagValue { get; set; }
+}

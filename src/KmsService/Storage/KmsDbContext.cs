@@ -12,6 +12,11 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<TagRow> Tags => Set<TagRow>();
     public DbSet<GrantRow> Grants => Set<GrantRow>();
     public DbSet<StoreMetaRow> StoreMeta => Set<StoreMetaRow>();
+    public DbSet<IdentityAccountRow> IdentityAccounts => Set<IdentityAccountRow>();
+    public DbSet<IdentityPrincipalRow> IdentityPrincipals => Set<IdentityPrincipalRow>();
+    public DbSet<IdentityAccessKeyRow> IdentityAccessKeys => Set<IdentityAccessKeyRow>();
+    public DbSet<IdentityPolicyRow> IdentityPolicies => Set<IdentityPolicyRow>();
+    public DbSet<IdentityPrincipalTagRow> IdentityPrincipalTags => Set<IdentityPrincipalTagRow>();
     public DbSet<AuditRecordRow> AuditRecords => Set<AuditRecordRow>();
     public DbSet<AuditDigestRow> AuditDigests => Set<AuditDigestRow>();
     public DbSet<AuditChainHeadRow> AuditChainHead => Set<AuditChainHeadRow>();
@@ -100,7 +105,60 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
             e.Property(m => m.Value).HasMaxLength(1024);
         });
 
+        ConfigureIdentities(modelBuilder);
         AuditModel.Configure(modelBuilder);
+    }
+
+    // Identities made through the admin API; a principal's keys, policies and tags go with it.
+    private static void ConfigureIdentities(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<IdentityAccountRow>(e =>
+        {
+            e.ToTable("identity_accounts");
+            e.HasKey(a => a.AccountId);
+            e.Property(a => a.AccountId).HasMaxLength(12);
+        });
+
+        modelBuilder.Entity<IdentityPrincipalRow>(e =>
+        {
+            e.ToTable("identity_principals");
+            e.HasKey(p => p.Arn);
+            e.Property(p => p.Arn).HasMaxLength(256);
+            e.Property(p => p.AccountId).HasMaxLength(12);
+            e.HasIndex(p => p.AccountId);
+        });
+
+        modelBuilder.Entity<IdentityAccessKeyRow>(e =>
+        {
+            e.ToTable("identity_access_keys");
+            e.HasKey(k => k.AccessKeyId);
+            e.Property(k => k.AccessKeyId).HasMaxLength(128);
+            e.Property(k => k.PrincipalArn).HasMaxLength(256);
+            e.Property(k => k.WrappedSecret).HasMaxLength(256);
+            e.Property(k => k.Status).HasMaxLength(16);
+            e.HasIndex(k => k.PrincipalArn);
+            e.HasOne<IdentityPrincipalRow>().WithMany().HasForeignKey(k => k.PrincipalArn).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<IdentityPolicyRow>(e =>
+        {
+            e.ToTable("identity_policies");
+            e.HasKey(p => new { p.PrincipalArn, p.PolicyName });
+            e.Property(p => p.PrincipalArn).HasMaxLength(256);
+            e.Property(p => p.PolicyName).HasMaxLength(128);
+            e.Property(p => p.Document).HasMaxLength(32768);
+            e.HasOne<IdentityPrincipalRow>().WithMany().HasForeignKey(p => p.PrincipalArn).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<IdentityPrincipalTagRow>(e =>
+        {
+            e.ToTable("identity_principal_tags");
+            e.HasKey(t => new { t.PrincipalArn, t.TagKey });
+            e.Property(t => t.PrincipalArn).HasMaxLength(256);
+            e.Property(t => t.TagKey).HasMaxLength(128);
+            e.Property(t => t.TagValue).HasMaxLength(256);
+            e.HasOne<IdentityPrincipalRow>().WithMany().HasForeignKey(t => t.PrincipalArn).OnDelete(DeleteBehavior.Cascade);
+        });
     }
 }
 

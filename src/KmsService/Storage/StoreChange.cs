@@ -3,8 +3,8 @@ using System.Text;
 namespace KmsService.Storage;
 
 /// <summary>What a committed write changed, as far as the hot-path caches care: one key record (its state, policy,
-/// tags, description, aliases or current backing key), a deleted key, one alias, the grants of one key, or
-/// everything. Travels between instances as a <c>NOTIFY</c> payload (<see cref="ToPayload"/>, <see cref="Parse"/>).</summary>
+/// tags, description, aliases or current backing key), a deleted key, one alias, the grants of one key, the identities
+/// made through the admin API, or everything. Travels between instances as a <c>NOTIFY</c> payload (<see cref="ToPayload"/>, <see cref="Parse"/>).</summary>
 internal sealed record StoreChange(StoreChangeKind Kind, string Arn = "", string Account = "", string Region = "", string AliasName = "")
 {
     /// <summary>PostgreSQL's limit on a NOTIFY payload is 8000 bytes; a longer one is sent as <see cref="All"/>.</summary>
@@ -14,6 +14,9 @@ internal sealed record StoreChange(StoreChangeKind Kind, string Arn = "", string
     private const char Separator = '|';
 
     public static StoreChange All { get; } = new(StoreChangeKind.All);
+
+    /// <summary>Accounts, principals, access keys, identity policies or principal tags changed (the admin API).</summary>
+    public static StoreChange Identities { get; } = new(StoreChangeKind.Identities);
 
     public static StoreChange Key(string arn) => new(StoreChangeKind.Key, arn);
 
@@ -25,7 +28,7 @@ internal sealed record StoreChange(StoreChangeKind Kind, string Arn = "", string
     public static StoreChange Grants(string keyArn) => new(StoreChangeKind.Grants, keyArn);
 
     /// <summary>The NOTIFY payload: <c>key|ARN</c>, <c>deleted|ARN</c>, <c>alias|ACCOUNT|REGION|NAME</c>,
-    /// <c>grants|ARN</c> or <c>all</c>.</summary>
+    /// <c>grants|ARN</c>, <c>identities</c> or <c>all</c>.</summary>
     public string ToPayload()
     {
         var payload = Kind switch
@@ -34,6 +37,7 @@ internal sealed record StoreChange(StoreChangeKind Kind, string Arn = "", string
             StoreChangeKind.KeyDeleted => $"deleted|{Arn}",
             StoreChangeKind.Alias => $"alias|{Account}|{Region}|{AliasName}",
             StoreChangeKind.Grants => $"grants|{Arn}",
+            StoreChangeKind.Identities => "identities",
             _ => "all",
         };
 
@@ -55,6 +59,7 @@ internal sealed record StoreChange(StoreChangeKind Kind, string Arn = "", string
             ["deleted", var arn] when arn.Length > 0 => KeyDeleted(arn),
             ["alias", var account, var region, var name] when name.Length > 0 => Alias(account, region, name),
             ["grants", var arn] when arn.Length > 0 => Grants(arn),
+            ["identities"] => Identities,
             _ => All,
         };
     }
@@ -68,4 +73,5 @@ internal enum StoreChangeKind
     KeyDeleted,
     Alias,
     Grants,
+    Identities,
 }

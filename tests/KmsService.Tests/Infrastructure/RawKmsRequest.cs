@@ -27,13 +27,40 @@ public sealed class RawKmsRequest
     {
     }
 
-    private RawKmsRequest(Uri server, byte[] body, string fullTarget)
+    private RawKmsRequest(Uri server, byte[] body, string? fullTarget)
     {
         Server = server;
         _body = body;
         _headers.Add(new("Host", server.Authority));
-        _headers.Add(new("X-Amz-Target", fullTarget));
+        if (fullTarget is not null)
+        {
+            _headers.Add(new("X-Amz-Target", fullTarget));
+        }
     }
+
+    /// <summary>A REST request (no <c>X-Amz-Target</c>): <paramref name="method"/> on <paramref name="pathAndQuery"/>
+    /// (already percent-encoded), JSON body, signed for <paramref name="service"/> (the admin API's <c>kmsadmin</c>).</summary>
+    public static RawKmsRequest ForPath(
+        Uri server, string method, string pathAndQuery, string? body = null, string service = "kmsadmin",
+        string accessKeyId = "test", string secretAccessKey = "test") =>
+        new(server, Encoding.UTF8.GetBytes(body ?? string.Empty), null)
+        {
+            Method = method,
+            PathAndQuery = pathAndQuery,
+            ContentType = "application/json",
+            Service = service,
+            AccessKeyId = accessKeyId,
+            SecretAccessKey = secretAccessKey,
+        };
+
+    /// <summary>The HTTP method (POST for KMS calls).</summary>
+    public string Method { get; init; } = "POST";
+
+    /// <summary>The request target: path and query string, percent-encoded as sent ("/" for KMS calls).</summary>
+    public string PathAndQuery { get; init; } = "/";
+
+    /// <summary>The Content-Type header <see cref="Sign"/> adds.</summary>
+    public string ContentType { get; init; } = "application/x-amz-json-1.1";
 
     /// <summary>A request whose <c>X-Amz-Target</c> is <paramref name="fullTarget"/> as it is (another service's), to be
     /// signed for <paramref name="service"/>.</summary>
@@ -82,11 +109,16 @@ public sealed class RawKmsRequest
     {
         var amzDate = (at ?? DateTime.UtcNow).ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         _headers.Add(new("X-Amz-Date", amzDate));
-        _headers.Add(new("Content-Type", "application/x-amz-json-1.1"));
+        _headers.Add(new("Content-Type", ContentType));
         var signed = SignedHeaders ?? [.. _headers.Select(h => h.Key.ToLowerInvariant()).Distinct().Order(StringComparer.Ordinal)];
         var canonicalHeaders = string.Concat(signed.Select(name =>
             name + ":" + string.Join(',', _headers.Where(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value.Trim())) + "\n"));
-        var canonicalRequest = string.Join('\n', "POST", "/", "", canonicalHeaders, string.Join(';', signed), Hex(SHA256.HashData(_body)));
+        var query = PathAndQuery.IndexOf('?', StringComparison.Ordinal);
+        var path = query < 0 ? PathAndQuery : PathAndQuery[..query];
+        var canonicalQuery = query < 0 ? "" : string.Join('&', PathAndQuery[(query + 1)..].Split('&').Order(StringComparer.Ordinal));
+        // SigV4 for services other than S3: each path segment as sent is URI-encoded once more.
+        path = string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
+        var canonicalRequest = string.Join('\n', Method, path, canonicalQuery, canonicalHeaders, string.Join(';', signed), Hex(SHA256.HashData(_body)));
         var date = amzDate[..8];
         var scope = $"{date}/{Region}/{Service}/aws4_request";
         var stringToSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
@@ -121,7 +153,7 @@ public sealed class RawKmsRequest
     {
         using var owned = client is null ? new HttpClient() : null;
         var http = client ?? owned!;
-        using var request = new HttpRequestMessage(HttpMethod.Post, Server) { Content = new ByteArrayContent(_body) };
+        using var request = new HttpRequestMessage(new HttpMethod(Method), new Uri(Server, PathAndQuery)) { Content = new ByteArrayContent(_body) };
         foreach (var (name, value) in _headers)
         {
             if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))

@@ -14,6 +14,7 @@ public sealed class StoreChangeTests
             StoreChange.KeyDeleted(TestSeed.SharedKeyArn),
             StoreChange.Alias("111122223333", "us-east-1", "alias/app:with/odd_chars-1"),
             StoreChange.Grants(TestSeed.SharedKeyArn),
+            StoreChange.Identities,
             StoreChange.All,
         ];
 

@@ -336,6 +336,112 @@ namespace KmsService.Storage.Migrations.Postgres
                     b.ToTable("grants", (string)null);
                 });
 
+            modelBuilder.Entity("KmsService.Storage.IdentityAccessKeyRow", b =>
+                {
+                    b.Property<string>("AccessKeyId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PrincipalArn")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<byte[]>("WrappedSecret")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("bytea");
+
+                    b.HasKey("AccessKeyId");
+
+                    b.HasIndex("PrincipalArn");
+
+                    b.ToTable("identity_access_keys", (string)null);
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityAccountRow", b =>
+                {
+                    b.Property<string>("AccountId")
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("AccountId");
+
+                    b.ToTable("identity_accounts", (string)null);
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityPolicyRow", b =>
+                {
+                    b.Property<string>("PrincipalArn")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("PolicyName")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("Document")
+                        .IsRequired()
+                        .HasMaxLength(32768)
+                        .HasColumnType("character varying(32768)");
+
+                    b.HasKey("PrincipalArn", "PolicyName");
+
+                    b.ToTable("identity_policies", (string)null);
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityPrincipalRow", b =>
+                {
+                    b.Property<string>("Arn")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("AccountId")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Arn");
+
+                    b.HasIndex("AccountId");
+
+                    b.ToTable("identity_principals", (string)null);
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityPrincipalTagRow", b =>
+                {
+                    b.Property<string>("PrincipalArn")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("TagKey")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("TagValue")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("PrincipalArn", "TagKey");
+
+                    b.ToTable("identity_principal_tags", (string)null);
+                });
+
             modelBuilder.Entity("KmsService.Storage.KeyRow", b =>
                 {
                     b.Property<string>("Arn")
@@ -483,6 +589,33 @@ namespace KmsService.Storage.Migrations.Postgres
                     b.HasOne("KmsService.Storage.KeyRow", null)
                         .WithMany()
                         .HasForeignKey("KeyArn")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityAccessKeyRow", b =>
+                {
+                    b.HasOne("KmsService.Storage.IdentityPrincipalRow", null)
+                        .WithMany()
+                        .HasForeignKey("PrincipalArn")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityPolicyRow", b =>
+                {
+                    b.HasOne("KmsService.Storage.IdentityPrincipalRow", null)
+                        .WithMany()
+                        .HasForeignKey("PrincipalArn")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityPrincipalTagRow", b =>
+                {
+                    b.HasOne("KmsService.Storage.IdentityPrincipalRow", null)
+                        .WithMany()
+                        .HasForeignKey("PrincipalArn")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -331,6 +331,112 @@ namespace KmsService.Storage.Migrations.Sqlite
                     b.ToTable("grants", (string)null);
                 });
 
+            modelBuilder.Entity("KmsService.Storage.IdentityAccessKeyRow", b =>
+                {
+                    b.Property<string>("AccessKeyId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PrincipalArn")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("WrappedSecret")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("AccessKeyId");
+
+                    b.HasIndex("PrincipalArn");
+
+                    b.ToTable("identity_access_keys", (string)null);
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityAccountRow", b =>
+                {
+                    b.Property<string>("AccountId")
+                        .HasMaxLength(12)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("AccountId");
+
+                    b.ToTable("identity_accounts", (string)null);
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityPolicyRow", b =>
+                {
+                    b.Property<string>("PrincipalArn")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PolicyName")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Document")
+                        .IsRequired()
+                        .HasMaxLength(32768)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("PrincipalArn", "PolicyName");
+
+                    b.ToTable("identity_policies", (string)null);
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityPrincipalRow", b =>
+                {
+                    b.Property<string>("Arn")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AccountId")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Arn");
+
+                    b.HasIndex("AccountId");
+
+                    b.ToTable("identity_principals", (string)null);
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityPrincipalTagRow", b =>
+                {
+                    b.Property<string>("PrincipalArn")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TagKey")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TagValue")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("PrincipalArn", "TagKey");
+
+                    b.ToTable("identity_principal_tags", (string)null);
+                });
+
             modelBuilder.Entity("KmsService.Storage.KeyRow", b =>
                 {
                     b.Property<string>("Arn")
@@ -478,6 +584,33 @@ namespace KmsService.Storage.Migrations.Sqlite
                     b.HasOne("KmsService.Storage.KeyRow", null)
                         .WithMany()
                         .HasForeignKey("KeyArn")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityAccessKeyRow", b =>
+                {
+                    b.HasOne("KmsService.Storage.IdentityPrincipalRow", null)
+                        .WithMany()
+                        .HasForeignKey("PrincipalArn")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityPolicyRow", b =>
+                {
+                    b.HasOne("KmsService.Storage.IdentityPrincipalRow", null)
+                        .WithMany()
+                        .HasForeignKey("PrincipalArn")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KmsService.Storage.IdentityPrincipalTagRow", b =>
+                {
+                    b.HasOne("KmsService.Storage.IdentityPrincipalRow", null)
+                        .WithMany()
+                        .HasForeignKey("PrincipalArn")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
