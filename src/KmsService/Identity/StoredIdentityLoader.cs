@@ -14,7 +14,8 @@ namespace KmsService.Identity;
 /// (before the write is answered), and in the background whenever the change feed says another instance changed them
 /// (<see cref="RequestReload"/>), or may have (a reconnect).</summary>
 internal sealed partial class StoredIdentityLoader(
-    KmsDbFactory dbFactory, IHsa hsa, IdentityStore identities, ILogger<StoredIdentityLoader> logger) : BackgroundService
+    KmsDbFactory dbFactory, IHsa hsa, IdentityStore identities, ILogger<StoredIdentityLoader> logger, StoreOutage? outage = null)
+    : BackgroundService
 {
     // Delay before a failed background load is tried again (the store may be out; the old identities keep serving).
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
@@ -58,7 +59,12 @@ internal sealed partial class StoredIdentityLoader(
                 }
                 catch (Exception e)
                 {
-                    LogReloadFailed(logger, e.GetType().Name, e.Message);
+                    // A store outage is logged once by StoreOutage (which this begins); anything else is this load's.
+                    if (outage?.Notice(e) != true)
+                    {
+                        LogReloadFailed(logger, e.GetType().Name, e.Message);
+                    }
+
                     await Task.Delay(RetryDelay, stoppingToken);
                 }
             }
