@@ -176,7 +176,7 @@ public sealed class KmsTestServer : IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException and not ArgumentException)
         {
-            await StopQuietlyAsync(app);
+            await KmsApp.DisposeQuietlyAsync(app);
             DeleteQuietly(folder);
             if (database is not null)
             {
@@ -266,26 +266,6 @@ public sealed class KmsTestServer : IAsyncDisposable
         return chosen is null
             ? (DevelopmentCredentials, IdentityStore.DevelopmentRoot.Arn)
             : (new KmsTestCredentials(chosen.AccessKeyId, chosen.SecretAccessKey), chosen.Principal.Arn);
-    }
-
-    private static async Task StopQuietlyAsync(WebApplication? app)
-    {
-        if (app is null)
-        {
-            return;
-        }
-
-        try
-        {
-            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await app.StopAsync(stopping.Token);
-            await app.DisposeAsync();
-        }
-#pragma warning disable CA1031 // What failed to start may fail to stop too: the start-up failure is what the caller needs.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
     }
 
     // Deleting can race a file still being closed (Windows): a few tries, then the failure is the caller's to see.

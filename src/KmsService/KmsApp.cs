@@ -190,6 +190,28 @@ internal static class KmsApp
         }
     }
 
+    // Stopped before it is disposed, so that the background services already started end as in a normal shutdown
+    // (not logged as failures). What failed to start may fail to stop too: the start-up failure is what the operator
+    // (or the test fixture of KmsService.Testing, which shares this) needs.
+    internal static async Task DisposeQuietlyAsync(WebApplication? app)
+    {
+        if (app is null)
+        {
+            return;
+        }
+
+        try
+        {
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await app.StopAsync(stopping.Token);
+            await app.DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // Nothing more to report.
+        }
+    }
+
     private static async Task PrepareStoreAsync(IServiceProvider services, CancellationToken ct)
     {
         var hsa = services.GetRequiredService<IHsa>();

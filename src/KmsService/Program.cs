@@ -33,7 +33,7 @@ public static class Program
         catch (Exception e)
         {
             await Console.Error.WriteLineAsync($"KmsService cannot start: {StartupFailure.Describe(e)}");
-            await DisposeQuietlyAsync(app);
+            await KmsApp.DisposeQuietlyAsync(app);
             return 1;
         }
 
@@ -43,26 +43,5 @@ public static class Program
         }
 
         return 0;
-    }
-
-    // Stopped before it is disposed, so that the background services already started end as in a normal shutdown
-    // (not logged as failures). What failed to start may fail to stop too: the line above is all the operator needs.
-    private static async Task DisposeQuietlyAsync(WebApplication? app)
-    {
-        if (app is null)
-        {
-            return;
-        }
-
-        try
-        {
-            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await app.StopAsync(stopping.Token);
-            await app.DisposeAsync();
-        }
-        catch (Exception)
-        {
-            // Nothing more to report.
-        }
     }
 }
