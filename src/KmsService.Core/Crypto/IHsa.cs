@@ -1,3 +1,5 @@
+using KmsService.Core.Keys;
+
 namespace KmsService.Core.Crypto;
 
 /// <summary>The hardware-security-appliance boundary: operations on wrapped backing keys; plaintext keys never leave it.</summary>
@@ -15,6 +17,53 @@ public interface IHsa
     /// <summary>Wraps operator-supplied 256-bit material (seeded keys) for <paramref name="keyArn"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="material"/> is not exactly 32 bytes.</exception>
     WrappedBackingKey ImportBackingKey(string keyArn, ReadOnlySpan<byte> material);
+
+    /// <summary>Generates the private material of a key of <paramref name="spec"/> (a key pair, or an HMAC key) inside the
+    /// HSA and returns it wrapped; for SYMMETRIC_DEFAULT the same as <see cref="GenerateBackingKey(string)"/>.</summary>
+    WrappedBackingKey GenerateBackingKey(string keyArn, KeySpec spec);
+
+    /// <summary>Wraps operator-supplied material of <paramref name="spec"/>: 32 bytes for SYMMETRIC_DEFAULT, the raw key
+    /// for HMAC, a PKCS #8 DER private key for a key pair.</summary>
+    /// <exception cref="ArgumentException"><paramref name="material"/> is not material of <paramref name="spec"/>.</exception>
+    WrappedBackingKey ImportBackingKey(string keyArn, KeySpec spec, ReadOnlySpan<byte> material);
+
+    /// <summary>The public key of a key pair as DER SubjectPublicKeyInfo.</summary>
+    byte[] GetPublicKey(string keyArn, KeySpec spec, WrappedBackingKey backingKey);
+
+    /// <summary>Signs a message (RAW), a digest (DIGEST) or an ML-DSA μ (EXTERNAL_MU) with the private key; the caller
+    /// has checked that the algorithm fits the key and the message its type.</summary>
+    byte[] Sign(string keyArn, KeySpec spec, WrappedBackingKey backingKey, SigningAlgorithmSpec algorithm, MessageType messageType, ReadOnlySpan<byte> message);
+
+    /// <summary>True when <paramref name="signature"/> is the key's valid signature of the message.</summary>
+    bool Verify(
+        string keyArn,
+        KeySpec spec,
+        WrappedBackingKey backingKey,
+        SigningAlgorithmSpec algorithm,
+        MessageType messageType,
+        ReadOnlySpan<byte> message,
+        ReadOnlySpan<byte> signature);
+
+    /// <summary>Encrypts with the public key of an RSA (or SM2) encryption key: the raw ciphertext AWS returns.</summary>
+    byte[] EncryptWithPublicKey(string keyArn, KeySpec spec, WrappedBackingKey backingKey, EncryptionAlgorithmSpec algorithm, ReadOnlySpan<byte> plaintext);
+
+    /// <summary>Decrypts a ciphertext made with the key pair's public key.</summary>
+    /// <exception cref="Errors.InvalidCiphertextException">The ciphertext was not made with this key and algorithm.</exception>
+    byte[] DecryptWithPrivateKey(string keyArn, KeySpec spec, WrappedBackingKey backingKey, EncryptionAlgorithmSpec algorithm, ReadOnlySpan<byte> ciphertext);
+
+    /// <summary>The MAC of <paramref name="message"/> under an HMAC key.</summary>
+    byte[] GenerateMac(string keyArn, KeySpec spec, WrappedBackingKey backingKey, MacAlgorithmSpec algorithm, ReadOnlySpan<byte> message);
+
+    /// <summary>True when <paramref name="mac"/> is the key's MAC of the message (compared in fixed time).</summary>
+    bool VerifyMac(string keyArn, KeySpec spec, WrappedBackingKey backingKey, MacAlgorithmSpec algorithm, ReadOnlySpan<byte> message, ReadOnlySpan<byte> mac);
+
+    /// <summary>The raw ECDH shared secret of a key agreement key with <paramref name="peerPublicKey"/> (DER SubjectPublicKeyInfo).</summary>
+    /// <exception cref="ArgumentException">The peer key is not a valid public key on the key's curve.</exception>
+    byte[] DeriveSharedSecret(string keyArn, KeySpec spec, WrappedBackingKey backingKey, ReadOnlySpan<byte> peerPublicKey);
+
+    /// <summary>A fresh data key pair: the private key as PKCS #8 DER (the caller zeroes it) and the public key as DER
+    /// SubjectPublicKeyInfo.</summary>
+    (byte[] PrivateKey, byte[] PublicKey) GenerateDataKeyPair(DataKeyPairSpec spec);
 
     /// <summary>Encrypts at most 4096 bytes under a fresh key derived from the backing key; returns the ciphertext blob.</summary>
     byte[] Encrypt(string keyArn, WrappedBackingKey backingKey, ReadOnlySpan<byte> plaintext, EncryptionContext context);

@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using KmsService.Core.Crypto.Asymmetric;
 using KmsService.Core.Errors;
+using KmsService.Core.Keys;
 
 namespace KmsService.Core.Crypto;
 
@@ -18,6 +20,12 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     public const int KeyLength = 32;
 
     private const byte WrapFormatVersion = 0x01;
+
+    // Material of any length (key pairs as PKCS #8, HMAC keys): 0x02 | IV | ciphertext | tag, same associated data.
+    private const byte WrapVariableFormatVersion = 0x02;
+
+    // An RSA-4096 PKCS #8 key is about 2.4 KB; ML-DSA-87 with its expanded key about 4.9 KB.
+    private const int MaxVariableMaterialLength = 16 * 1024;
     private const int WrapIvLength = 12;
     private const int WrapTagLength = 16;
     private const int WrappedLength = 1 + WrapIvLength + KeyLength + WrapTagLength;
@@ -102,6 +110,159 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     }
 
     /// <inheritdoc />
+    public WrappedBackingKey GenerateBackingKey(string keyArn, KeySpec spec)
+    {
+        if (spec == KeySpec.SymmetricDefault)
+        {
+            return GenerateBackingKey(keyArn);
+        }
+
+        ThrowIfDisposed();
+        ValidateKeyArn(keyArn);
+        var material = KeySchemes.For(spec).Generate(spec);
+        try
+        {
+            return WrapVariable(keyArn, material);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(material);
+        }
+    }
+
+    /// <inheritdoc />
+    public WrappedBackingKey ImportBackingKey(string keyArn, KeySpec spec, ReadOnlySpan<byte> material)
+    {
+        if (spec == KeySpec.SymmetricDefault)
+        {
+            return ImportBackingKey(keyArn, material);
+        }
+
+        ThrowIfDisposed();
+        ValidateKeyArn(keyArn);
+        if (material.IsEmpty || material.Length > MaxVariableMaterialLength)
+        {
+            throw new ArgumentException($"Key material must be 1 to {MaxVariableMaterialLength} bytes.", nameof(material));
+        }
+
+        try
+        {
+            KeySchemes.For(spec).Validate(spec, material);
+        }
+        catch (CryptographicException e)
+        {
+            throw new ArgumentException($"The key material is not a {WireNames<KeySpec>.Name(spec)} private key.", nameof(material), e);
+        }
+
+        return WrapVariable(keyArn, material);
+    }
+
+    /// <inheritdoc />
+    public byte[] GetPublicKey(string keyArn, KeySpec spec, WrappedBackingKey backingKey) =>
+        WithMaterial(keyArn, backingKey, m => KeySchemes.For(spec).PublicKey(spec, m.Span));
+
+    /// <inheritdoc />
+    public byte[] Sign(string keyArn, KeySpec spec, WrappedBackingKey backingKey, SigningAlgorithmSpec algorithm, MessageType messageType, ReadOnlySpan<byte> message)
+    {
+        var copy = message.ToArray();
+        return WithMaterial(keyArn, backingKey, m => KeySchemes.For(spec).Sign(spec, m.Span, algorithm, messageType, copy));
+    }
+
+    /// <inheritdoc />
+    public bool Verify(
+        string keyArn,
+        KeySpec spec,
+        WrappedBackingKey backingKey,
+        SigningAlgorithmSpec algorithm,
+        MessageType messageType,
+        ReadOnlySpan<byte> message,
+        ReadOnlySpan<byte> signature)
+    {
+        var copy = message.ToArray();
+        var sig = signature.ToArray();
+        return WithMaterial(keyArn, backingKey, m => KeySchemes.For(spec).Verify(spec, m.Span, algorithm, messageType, copy, sig));
+    }
+
+    /// <inheritdoc />
+    public byte[] EncryptWithPublicKey(string keyArn, KeySpec spec, WrappedBackingKey backingKey, EncryptionAlgorithmSpec algorithm, ReadOnlySpan<byte> plaintext)
+    {
+        var copy = plaintext.ToArray();
+        try
+        {
+            return WithMaterial(keyArn, backingKey, m => KeySchemes.For(spec).Encrypt(spec, m.Span, algorithm, copy));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(copy);
+        }
+    }
+
+    /// <inheritdoc />
+    public byte[] DecryptWithPrivateKey(string keyArn, KeySpec spec, WrappedBackingKey backingKey, EncryptionAlgorithmSpec algorithm, ReadOnlySpan<byte> ciphertext)
+    {
+        var copy = ciphertext.ToArray();
+        return WithMaterial(keyArn, backingKey, m =>
+            KeySchemes.For(spec).TryDecrypt(spec, m.Span, algorithm, copy, out var plaintext)
+                ? plaintext
+                : throw new InvalidCiphertextException());
+    }
+
+    /// <inheritdoc />
+    public byte[] GenerateMac(string keyArn, KeySpec spec, WrappedBackingKey backingKey, MacAlgorithmSpec algorithm, ReadOnlySpan<byte> message)
+    {
+        var copy = message.ToArray();
+        return WithMaterial(keyArn, backingKey, m => KeySchemes.For(spec).Mac(spec, m.Span, algorithm, copy));
+    }
+
+    /// <inheritdoc />
+    public bool VerifyMac(string keyArn, KeySpec spec, WrappedBackingKey backingKey, MacAlgorithmSpec algorithm, ReadOnlySpan<byte> message, ReadOnlySpan<byte> mac)
+    {
+        var expected = GenerateMac(keyArn, spec, backingKey, algorithm, message);
+        return CryptographicOperations.FixedTimeEquals(expected, mac);
+    }
+
+    /// <inheritdoc />
+    public byte[] DeriveSharedSecret(string keyArn, KeySpec spec, WrappedBackingKey backingKey, ReadOnlySpan<byte> peerPublicKey)
+    {
+        var copy = peerPublicKey.ToArray();
+        return WithMaterial(keyArn, backingKey, m => KeySchemes.For(spec).DeriveSharedSecret(spec, m.Span, copy));
+    }
+
+    /// <inheritdoc />
+    public (byte[] PrivateKey, byte[] PublicKey) GenerateDataKeyPair(DataKeyPairSpec spec)
+    {
+        ThrowIfDisposed();
+        var keySpec = KeySpecs.Of(spec);
+        var scheme = KeySchemes.For(keySpec);
+        var privateKey = scheme.Generate(keySpec);
+        try
+        {
+            return (privateKey, scheme.PublicKey(keySpec, privateKey));
+        }
+        catch
+        {
+            CryptographicOperations.ZeroMemory(privateKey);
+            throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="use"/> on the unwrapped material of a backing key, holding one reference to it.</summary>
+    private T WithMaterial<T>(string keyArn, WrappedBackingKey backingKey, Func<KeyMaterial, T> use)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(backingKey);
+        var material = AcquireBackingKey(keyArn, backingKey);
+        try
+        {
+            return use(material);
+        }
+        finally
+        {
+            material.Release();
+        }
+    }
+
+    /// <inheritdoc />
     public byte[] Encrypt(string keyArn, WrappedBackingKey backingKey, ReadOnlySpan<byte> plaintext, EncryptionContext context) =>
         EncryptCore(keyArn, backingKey, plaintext, context, nonce: default, iv: default);
 
@@ -159,7 +320,7 @@ public sealed class SoftwareHsa : IHsa, IDisposable
             iv.CopyTo(blob.AsSpan(layout.IvOffset));
         }
 
-        var material = AcquireBackingKey(keyArn, backingKey);
+        var material = AcquireSymmetricBackingKey(keyArn, backingKey);
         try
         {
             Seal(material, blob, layout, plaintext, context);
@@ -187,7 +348,7 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         }
 
         var plaintext = new byte[ciphertextLength];
-        var material = AcquireBackingKey(keyArn, backingKey);
+        var material = AcquireSymmetricBackingKey(keyArn, backingKey);
         try
         {
             if (!TryOpen(material, blob, layout, plaintext, context))
@@ -383,6 +544,48 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         return new WrappedBackingKey(materialId, wrapped);
     }
 
+    private WrappedBackingKey WrapVariable(string keyArn, ReadOnlySpan<byte> material)
+    {
+        var materialId = KeyMaterialId.Compute(material);
+        var wrapped = new byte[1 + WrapIvLength + material.Length + WrapTagLength];
+        wrapped[0] = WrapVariableFormatVersion;
+        RandomNumberGenerator.Fill(wrapped.AsSpan(1, WrapIvLength));
+        Span<byte> aad = stackalloc byte[(2 * sizeof(int)) + CiphertextBlob.MaxKeyArnLength + KeyMaterialId.HexLength];
+        aad = aad[..WriteWrapAad(keyArn, materialId, aad)];
+
+        AcquireRoot();
+        try
+        {
+            using var aes = new AesGcm(_root.Span, WrapTagLength);
+            aes.Encrypt(
+                wrapped.AsSpan(1, WrapIvLength),
+                material,
+                wrapped.AsSpan(1 + WrapIvLength, material.Length),
+                wrapped.AsSpan(1 + WrapIvLength + material.Length),
+                aad);
+        }
+        finally
+        {
+            _root.Release();
+        }
+
+        return new WrappedBackingKey(materialId, wrapped);
+    }
+
+    /// <summary><see cref="AcquireBackingKey"/> for symmetric encryption: the material must be a 256-bit key (an HMAC or
+    /// key-pair backing key never seals or opens a ciphertext blob).</summary>
+    private KeyMaterial AcquireSymmetricBackingKey(string keyArn, WrappedBackingKey backingKey)
+    {
+        var material = AcquireBackingKey(keyArn, backingKey);
+        if (material.Length != KeyLength)
+        {
+            material.Release();
+            throw new CryptographicException("The backing key is not a symmetric encryption key.");
+        }
+
+        return material;
+    }
+
     /// <summary>The unwrapped backing key with one reference held for the caller, from the cache or freshly unwrapped.</summary>
     private KeyMaterial AcquireBackingKey(string keyArn, WrappedBackingKey backingKey)
     {
@@ -408,6 +611,11 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     private KeyMaterial Unwrap(string keyArn, WrappedBackingKey backingKey)
     {
         var wrapped = backingKey.Wrapped;
+        if (wrapped is { Length: > 1 + WrapIvLength + WrapTagLength } && wrapped[0] == WrapVariableFormatVersion)
+        {
+            return UnwrapVariable(keyArn, backingKey);
+        }
+
         if (!KeyMaterialId.IsValid(backingKey.MaterialId)
             || wrapped is not { Length: WrappedLength }
             || wrapped[0] != WrapFormatVersion)
@@ -435,6 +643,55 @@ public sealed class SoftwareHsa : IHsa, IDisposable
             }
 
             // The AAD already binds the id; checking that it is the id of this material costs one HMAC per miss.
+            KeyMaterialId.ComputeRaw(plain, actualId);
+            if (!KeyMaterialId.TryDecode(backingKey.MaterialId, claimedId)
+                || !CryptographicOperations.FixedTimeEquals(actualId, claimedId))
+            {
+                throw UnwrapFailed();
+            }
+
+            Interlocked.Increment(ref _unwrapCount);
+            return KeyMaterial.CopyFrom(plain);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            throw UnwrapFailed();
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+            _root.Release();
+        }
+    }
+
+    private KeyMaterial UnwrapVariable(string keyArn, WrappedBackingKey backingKey)
+    {
+        var wrapped = backingKey.Wrapped;
+        var length = wrapped.Length - 1 - WrapIvLength - WrapTagLength;
+        if (!KeyMaterialId.IsValid(backingKey.MaterialId) || length > MaxVariableMaterialLength)
+        {
+            throw UnwrapFailed();
+        }
+
+        Span<byte> aad = stackalloc byte[(2 * sizeof(int)) + CiphertextBlob.MaxKeyArnLength + KeyMaterialId.HexLength];
+        aad = aad[..WriteWrapAad(keyArn, backingKey.MaterialId, aad)];
+        var plain = GC.AllocateUninitializedArray<byte>(length, pinned: true);
+        Span<byte> claimedId = stackalloc byte[KeyMaterialId.ByteLength];
+        Span<byte> actualId = stackalloc byte[KeyMaterialId.ByteLength];
+
+        AcquireRoot();
+        try
+        {
+            using (var aes = new AesGcm(_root.Span, WrapTagLength))
+            {
+                aes.Decrypt(
+                    wrapped.AsSpan(1, WrapIvLength),
+                    wrapped.AsSpan(1 + WrapIvLength, length),
+                    wrapped.AsSpan(1 + WrapIvLength + length),
+                    plain,
+                    aad);
+            }
+
             KeyMaterialId.ComputeRaw(plain, actualId);
             if (!KeyMaterialId.TryDecode(backingKey.MaterialId, claimedId)
                 || !CryptographicOperations.FixedTimeEquals(actualId, claimedId))

@@ -77,3 +77,58 @@ public enum DataKeySpec
     [JsonStringEnumMemberName("AES_256")] Aes256,
     [JsonStringEnumMemberName("AES_128")] Aes128,
 }
+
+/// <summary>KMS model enum <c>SigningAlgorithmSpec</c>.</summary>
+public enum SigningAlgorithmSpec
+{
+    [JsonStringEnumMemberName("RSASSA_PSS_SHA_256")] RsassaPssSha256,
+    [JsonStringEnumMemberName("RSASSA_PSS_SHA_384")] RsassaPssSha384,
+    [JsonStringEnumMemberName("RSASSA_PSS_SHA_512")] RsassaPssSha512,
+    [JsonStringEnumMemberName("RSASSA_PKCS1_V1_5_SHA_256")] RsassaPkcs1V15Sha256,
+    [JsonStringEnumMemberName("RSASSA_PKCS1_V1_5_SHA_384")] RsassaPkcs1V15Sha384,
+    [JsonStringEnumMemberName("RSASSA_PKCS1_V1_5_SHA_512")] RsassaPkcs1V15Sha512,
+    [JsonStringEnumMemberName("ECDSA_SHA_256")] EcdsaSha256,
+    [JsonStringEnumMemberName("ECDSA_SHA_384")] EcdsaSha384,
+    [JsonStringEnumMemberName("ECDSA_SHA_512")] EcdsaSha512,
+    [JsonStringEnumMemberName("SM2DSA")] Sm2Dsa,
+    [JsonStringEnumMemberName("ML_DSA_SHAKE_256")] MlDsaShake256,
+    [JsonStringEnumMemberName("ED25519_SHA_512")] Ed25519Sha512,
+    [JsonStringEnumMemberName("ED25519_PH_SHA_512")] Ed25519PhSha512,
+}
+
+/// <summary>KMS model enum <c>MacAlgorithmSpec</c>.</summary>
+public enum MacAlgorithmSpec
+{
+    [JsonStringEnumMemberName("HMAC_SHA_224")] HmacSha224,
+    [JsonStringEnumMemberName("HMAC_SHA_256")] HmacSha256,
+    [JsonStringEnumMemberName("HMAC_SHA_384")] HmacSha384,
+    [JsonStringEnumMemberName("HMAC_SHA_512")] HmacSha512,
+}
+
+/// <summary>KMS model enum <c>KeyAgreementAlgorithmSpec</c>.</summary>
+public enum KeyAgreementAlgorithmSpec
+{
+    [JsonStringEnumMemberName("ECDH")] Ecdh,
+}
+
+/// <summary>KMS model enum <c>MessageType</c>.</summary>
+public enum MessageType
+{
+    [JsonStringEnumMemberName("RAW")] Raw,
+    [JsonStringEnumMemberName("DIGEST")] Digest,
+    [JsonStringEnumMemberName("EXTERNAL_MU")] ExternalMu,
+}
+
+/// <summary>KMS model enum <c>DataKeyPairSpec</c>: the key pairs GenerateDataKeyPair makes (names as <see cref="KeySpec"/>).</summary>
+public enum DataKeyPairSpec
+{
+    [JsonStringEnumMemberName("RSA_2048")] Rsa2048,
+    [JsonStringEnumMemberName("RSA_3072")] Rsa3072,
+    [JsonStringEnumMemberName("RSA_4096")] Rsa4096,
+    [JsonStringEnumMemberName("ECC_NIST_P256")] EccNistP256,
+    [JsonStringEnumMemberName("ECC_NIST_P384")] EccNistP384,
+    [JsonStringEnumMemberName("ECC_NIST_P521")] EccNistP521,
+    [JsonStringEnumMemberName("ECC_SECG_P256K1")] EccSecgP256K1,
+    [JsonStringEnumMemberName("SM2")] Sm2,
+    [JsonStringEnumMemberName("ECC_NIST_EDWARDS25519")] EccNistEdwards25519,
+}

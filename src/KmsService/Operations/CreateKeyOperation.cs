@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization.Metadata;
 using KmsService.Audit.Records;
 using KmsService.Core.Crypto;
+using KmsService.Core.Crypto.Asymmetric;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Hosting;
@@ -25,8 +26,8 @@ internal sealed record CreateKeyRequest(
 
 internal sealed record CreateKeyResponse(KeyMetadata KeyMetadata);
 
-/// <summary>CreateKey: a new customer managed key. Only symmetric encryption keys of origin AWS_KMS so far;
-/// other specs and origins answer UnsupportedOperationException.</summary>
+/// <summary>CreateKey: a new customer managed key of any key spec and usage AWS offers in the caller's region, of
+/// origin AWS_KMS; other origins answer UnsupportedOperationException.</summary>
 internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider time, KmsOptions options, Authorizer authz, KnownPrincipals principals)
     : IKmsOperation<CreateKeyOperation, CreateKeyRequest, CreateKeyResponse>
 {
@@ -80,14 +81,20 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
 
         var usage = req.KeyUsage is null ? KeyUsageType.EncryptDecrypt : WireNames<KeyUsageType>.Parse(req.KeyUsage);
 
-        if (spec == KeySpec.SymmetricDefault && usage != KeyUsageType.EncryptDecrypt)
+        if (!KeySpecs.Allows(spec, usage))
         {
-            throw new ValidationException($"KeyUsage {req.KeyUsage} is not compatible with KeySpec SYMMETRIC_DEFAULT");
+            // As recorded from AWS: no final period.
+            throw new ValidationException($"KeyUsage {WireNames<KeyUsageType>.Name(usage)} is not compatible with KeySpec {spec.Name()}");
         }
 
-        if (spec != KeySpec.SymmetricDefault)
+        if (!KeySpecs.IsOfferedIn(spec, call.Partition))
         {
-            throw new UnsupportedOperationException($"KmsService does not support KeySpec {spec.Name()} yet; only SYMMETRIC_DEFAULT keys can be created.");
+            throw new UnsupportedOperationException($"KeySpec {spec.Name()} is not supported in this Region");
+        }
+
+        if (!KeySchemes.Supports(spec))
+        {
+            throw new UnsupportedOperationException($"KmsService does not support KeySpec {spec.Name()} yet.");
         }
 
         if (req.Origin is not null and not "AWS_KMS")
@@ -130,7 +137,7 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
 
         var keyId = Guid.NewGuid().ToString("D");
         var arn = KmsKey.BuildArn(call.Partition, call.Region, call.AccountId, keyId);
-        var backingKey = hsa.GenerateBackingKey(arn);
+        var backingKey = hsa.GenerateBackingKey(arn, spec);
         var key = new KmsKey(
             arn,
             keyId,

@@ -19,10 +19,11 @@ internal sealed record KeyMetadata
     public required KeySpec CustomerMasterKeySpec { get; init; }
     public required KeySpec KeySpec { get; init; }
     public IReadOnlyList<EncryptionAlgorithmSpec>? EncryptionAlgorithms { get; init; }
+    public IReadOnlyList<SigningAlgorithmSpec>? SigningAlgorithms { get; init; }
+    public IReadOnlyList<KeyAgreementAlgorithmSpec>? KeyAgreementAlgorithms { get; init; }
     public required bool MultiRegion { get; init; }
+    public IReadOnlyList<MacAlgorithmSpec>? MacAlgorithms { get; init; }
     public string? CurrentKeyMaterialId { get; init; }
-
-    private static readonly IReadOnlyList<EncryptionAlgorithmSpec> Symmetric = [EncryptionAlgorithmSpec.SymmetricDefault];
 
     public static KeyMetadata From(KmsKey key) => new()
     {
@@ -39,7 +40,10 @@ internal sealed record KeyMetadata
         KeyManager = key.KeyManager,
         CustomerMasterKeySpec = key.KeySpec,
         KeySpec = key.KeySpec,
-        EncryptionAlgorithms = key.KeyUsage == KeyUsageType.EncryptDecrypt ? Symmetric : null,
+        EncryptionAlgorithms = KeySpecs.EncryptionAlgorithms(key.KeySpec, key.KeyUsage),
+        SigningAlgorithms = KeySpecs.SigningAlgorithms(key.KeySpec, key.KeyUsage),
+        KeyAgreementAlgorithms = KeySpecs.KeyAgreementAlgorithms(key.KeySpec, key.KeyUsage),
+        MacAlgorithms = KeySpecs.MacAlgorithms(key.KeySpec),
         MultiRegion = false,
         CurrentKeyMaterialId = key.KeySpec == KeySpec.SymmetricDefault ? key.CurrentMaterialId : null,
     };

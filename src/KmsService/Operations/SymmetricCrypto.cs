@@ -42,7 +42,9 @@ internal sealed class SymmetricCrypto(KeyStore store, IHsa hsa, Authorizer authz
         }
 
         var key = await store.FindAsync(header.KeyArn, ct);
-        if (key is null || key.Region != call.Region)
+
+        // Only symmetric keys make ciphertext blobs: a blob naming another kind of key was forged.
+        if (key is null || key.Region != call.Region || key.KeySpec != KeySpec.SymmetricDefault)
         {
             throw new InvalidCiphertextException();
         }
@@ -55,6 +57,7 @@ internal sealed class SymmetricCrypto(KeyStore store, IHsa hsa, Authorizer authz
     /// <summary>Decrypts a blob already opened with <see cref="OpenAsync"/>, after the caller's key-state checks.</summary>
     public async Task<byte[]> DecryptAsync(KmsKey key, CiphertextHeader header, byte[] blob, EncryptionContext context, CancellationToken ct)
     {
+
         var backingKey = await store.FindBackingKeyAsync(key.Arn, header.MaterialId, ct)
             ?? throw new InvalidCiphertextException();
         return hsa.Decrypt(key.Arn, backingKey, blob, context);
@@ -63,6 +66,12 @@ internal sealed class SymmetricCrypto(KeyStore store, IHsa hsa, Authorizer authz
     /// <summary>Symmetric keys support only SYMMETRIC_DEFAULT.</summary>
     public static void EnsureAlgorithm(KmsKey key, string? algorithm)
     {
+        if (key.KeySpec != KeySpec.SymmetricDefault)
+        {
+            throw new UnsupportedOperationException(
+                $"KmsService does not yet encrypt with {WireNames<KeySpec>.Name(key.KeySpec)} keys; only SYMMETRIC_DEFAULT keys encrypt.");
+        }
+
         if (algorithm is not null && algorithm != "SYMMETRIC_DEFAULT")
         {
             throw new InvalidKeyUsageException(

@@ -46,11 +46,96 @@ public abstract class CreateKeyTests(StoreFixture fixture) : ServiceTests(fixtur
         Assert.Equal(meta.CreationDate, described.CreationDate);
     }
 
-    [Fact]
-    public async Task CreateKey_WithAsymmetricSpec_ThrowsUnsupportedOperation()
+    [Theory]
+    [InlineData("RSA_2048", "ENCRYPT_DECRYPT", "EncryptionAlgorithms", "RSAES_OAEP_SHA_1,RSAES_OAEP_SHA_256")]
+    [InlineData("RSA_3072", "SIGN_VERIFY", "SigningAlgorithms", "RSASSA_PKCS1_V1_5_SHA_256,RSASSA_PKCS1_V1_5_SHA_384,RSASSA_PKCS1_V1_5_SHA_512,RSASSA_PSS_SHA_256,RSASSA_PSS_SHA_384,RSASSA_PSS_SHA_512")]
+    [InlineData("RSA_4096", "ENCRYPT_DECRYPT", "EncryptionAlgorithms", "RSAES_OAEP_SHA_1,RSAES_OAEP_SHA_256")]
+    [InlineData("ECC_NIST_P256", "SIGN_VERIFY", "SigningAlgorithms", "ECDSA_SHA_256")]
+    [InlineData("ECC_NIST_P384", "SIGN_VERIFY", "SigningAlgorithms", "ECDSA_SHA_384")]
+    [InlineData("ECC_NIST_P521", "SIGN_VERIFY", "SigningAlgorithms", "ECDSA_SHA_512")]
+    [InlineData("ECC_SECG_P256K1", "SIGN_VERIFY", "SigningAlgorithms", "ECDSA_SHA_256")]
+    [InlineData("ECC_NIST_P256", "KEY_AGREEMENT", "KeyAgreementAlgorithms", "ECDH")]
+    [InlineData("ECC_NIST_P521", "KEY_AGREEMENT", "KeyAgreementAlgorithms", "ECDH")]
+    [InlineData("HMAC_224", "GENERATE_VERIFY_MAC", "MacAlgorithms", "HMAC_SHA_224")]
+    [InlineData("HMAC_256", "GENERATE_VERIFY_MAC", "MacAlgorithms", "HMAC_SHA_256")]
+    [InlineData("HMAC_384", "GENERATE_VERIFY_MAC", "MacAlgorithms", "HMAC_SHA_384")]
+    [InlineData("HMAC_512", "GENERATE_VERIFY_MAC", "MacAlgorithms", "HMAC_SHA_512")]
+    public async Task CreateKey_OfEachSpecAndUsage_ReportsOnlyThatUsagesAlgorithms(string spec, string usage, string listed, string algorithms)
     {
-        await Assert.ThrowsAsync<UnsupportedOperationException>(() =>
-            Kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = KeySpec.RSA_2048, KeyUsage = KeyUsageType.SIGN_VERIFY }, Ct));
+        var meta = (await Kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = new KeySpec(spec), KeyUsage = new KeyUsageType(usage) }, Ct)).KeyMetadata;
+        var described = (await Kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = meta.KeyId }, Ct)).KeyMetadata;
+
+        foreach (var m in new[] { meta, described })
+        {
+            Assert.Equal(spec, m.KeySpec.Value);
+            Assert.Equal(usage, m.KeyUsage.Value);
+            Assert.Equal(KeyState.Enabled, m.KeyState);
+            Assert.Null(m.CurrentKeyMaterialId); // AWS reports it only on symmetric encryption keys.
+            var lists = new Dictionary<string, List<string>?>
+            {
+                ["EncryptionAlgorithms"] = m.EncryptionAlgorithms,
+                ["SigningAlgorithms"] = m.SigningAlgorithms,
+                ["KeyAgreementAlgorithms"] = m.KeyAgreementAlgorithms,
+                ["MacAlgorithms"] = m.MacAlgorithms,
+            };
+            foreach (var (name, list) in lists)
+            {
+                // The SDK reads an absent list as empty.
+                Assert.Equal(name == listed ? algorithms.Split(',') : [], list ?? []);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("RSA_2048", "KEY_AGREEMENT")]
+    [InlineData("RSA_4096", "GENERATE_VERIFY_MAC")]
+    [InlineData("ECC_NIST_P256", "ENCRYPT_DECRYPT")]
+    [InlineData("ECC_SECG_P256K1", "KEY_AGREEMENT")]
+    [InlineData("HMAC_256", "SIGN_VERIFY")]
+    [InlineData("SYMMETRIC_DEFAULT", "SIGN_VERIFY")]
+    [InlineData("ECC_NIST_EDWARDS25519", "ENCRYPT_DECRYPT")]
+    [InlineData("ML_DSA_65", "KEY_AGREEMENT")]
+    public async Task CreateKey_WithUsageTheSpecDoesNotOffer_ThrowsValidationWithAwsMessage(string spec, string usage)
+    {
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            Kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = new KeySpec(spec), KeyUsage = new KeyUsageType(usage) }, Ct));
+        Assert.Equal("ValidationException", e.ErrorCode);
+        Assert.Equal($"KeyUsage {usage} is not compatible with KeySpec {spec}", e.Message);
+    }
+
+    [Fact]
+    public async Task CreateKey_Sm2OutsideChina_ThrowsUnsupportedOperationWithAwsMessage()
+    {
+        var e = await Assert.ThrowsAsync<UnsupportedOperationException>(() =>
+            Kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = KeySpec.SM2, KeyUsage = KeyUsageType.SIGN_VERIFY }, Ct));
+        Assert.Equal("KeySpec SM2 is not supported in this Region", e.Message);
+    }
+
+    [Theory]
+    [InlineData("RSA_2048")]
+    [InlineData("ECC_NIST_P256")]
+    [InlineData("HMAC_256")]
+    public async Task RotationOfANonSymmetricKey_ThrowsUnsupportedOperation(string spec)
+    {
+        var usage = spec.StartsWith("HMAC", StringComparison.Ordinal) ? "GENERATE_VERIFY_MAC" : "SIGN_VERIFY";
+        var meta = (await Kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = new KeySpec(spec), KeyUsage = new KeyUsageType(usage) }, Ct)).KeyMetadata;
+        await Assert.ThrowsAsync<UnsupportedOperationException>(() => Kms.EnableKeyRotationAsync(new EnableKeyRotationRequest { KeyId = meta.KeyId }, Ct));
+        await Assert.ThrowsAsync<UnsupportedOperationException>(() => Kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = meta.KeyId }, Ct));
+        await Assert.ThrowsAsync<UnsupportedOperationException>(() => Kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = meta.KeyId }, Ct));
+    }
+
+    [Theory]
+    [InlineData("RSA_2048", "SIGN_VERIFY")]
+    [InlineData("HMAC_256", "GENERATE_VERIFY_MAC")]
+    [InlineData("ECC_NIST_P256", "KEY_AGREEMENT")]
+    public async Task EncryptWithAKeyOfAnotherUsage_ThrowsInvalidKeyUsageWithAwsMessage(string spec, string usage)
+    {
+        var meta = (await Kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = new KeySpec(spec), KeyUsage = new KeyUsageType(usage) }, Ct)).KeyMetadata;
+        var e = await Assert.ThrowsAsync<InvalidKeyUsageException>(() =>
+            Kms.EncryptAsync(new EncryptRequest { KeyId = meta.KeyId, Plaintext = new MemoryStream([1, 2, 3]) }, Ct));
+        Assert.Equal($"{meta.Arn} key usage is {usage} which is not valid for Encrypt.", e.Message);
+        await Assert.ThrowsAsync<InvalidKeyUsageException>(() =>
+            Kms.GenerateDataKeyAsync(new GenerateDataKeyRequest { KeyId = meta.KeyId, KeySpec = DataKeySpec.AES_256 }, Ct));
     }
 
     [Fact]

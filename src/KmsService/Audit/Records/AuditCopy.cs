@@ -42,6 +42,9 @@ internal static class AuditCopy
         CustomerMasterKeySpec = WireNames<KeySpec>.Name(m.CustomerMasterKeySpec),
         KeySpec = WireNames<KeySpec>.Name(m.KeySpec),
         EncryptionAlgorithms = m.EncryptionAlgorithms?.Select(a => WireNames<EncryptionAlgorithmSpec>.Name(a)).ToArray(),
+        SigningAlgorithms = m.SigningAlgorithms?.Select(a => WireNames<SigningAlgorithmSpec>.Name(a)).ToArray(),
+        KeyAgreementAlgorithms = m.KeyAgreementAlgorithms?.Select(a => WireNames<KeyAgreementAlgorithmSpec>.Name(a)).ToArray(),
+        MacAlgorithms = m.MacAlgorithms?.Select(a => WireNames<MacAlgorithmSpec>.Name(a)).ToArray(),
         MultiRegion = m.MultiRegion,
     };
 }

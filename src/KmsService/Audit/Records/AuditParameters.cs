@@ -13,6 +13,13 @@ internal sealed class AuditParameters
     public string? KeySpec { get; init; }
     public int? NumberOfBytes { get; init; }
 
+    // Sign, Verify, GenerateMac, VerifyMac, GenerateDataKeyPair*, DeriveSharedSecret (ct-sign, ct-verify, …).
+    public string? SigningAlgorithm { get; init; }
+    public string? MessageType { get; init; }
+    public string? MacAlgorithm { get; init; }
+    public string? KeyPairSpec { get; init; }
+    public string? KeyAgreementAlgorithm { get; init; }
+
     // ReEncrypt.
     public string? SourceKeyId { get; init; }
     public string? DestinationKeyId { get; init; }
@@ -94,6 +101,9 @@ internal sealed class AuditKeyMetadata
     public string? CustomerMasterKeySpec { get; init; }
     public string? KeySpec { get; init; }
     public IReadOnlyList<string>? EncryptionAlgorithms { get; init; }
+    public IReadOnlyList<string>? SigningAlgorithms { get; init; }
+    public IReadOnlyList<string>? KeyAgreementAlgorithms { get; init; }
+    public IReadOnlyList<string>? MacAlgorithms { get; init; }
     public bool? MultiRegion { get; init; }
 }
 

@@ -1,0 +1,36 @@
+using KmsService.Core.Keys;
+
+namespace KmsService.Core.Crypto.Asymmetric;
+
+/// <summary>The scheme of each key spec other than SYMMETRIC_DEFAULT.</summary>
+public static class KeySchemes
+{
+    private static readonly RsaScheme Rsa = new();
+    private static readonly EcScheme Ec = new();
+    private static readonly HmacScheme Hmac = new();
+
+    /// <summary>True when KmsService can create and use keys of <paramref name="spec"/>.</summary>
+    public static bool Supports(KeySpec spec) => spec == KeySpec.SymmetricDefault || TryFor(spec) is not null;
+
+    /// <summary>The scheme of <paramref name="spec"/>.</summary>
+    internal static IKeyScheme For(KeySpec spec) =>
+        TryFor(spec) ?? throw new NotSupportedException($"KmsService has no scheme for {spec} keys.");
+
+    private static IKeyScheme? TryFor(KeySpec spec) =>
+        KeySpecs.IsRsa(spec) ? Rsa
+        : KeySpecs.IsWeierstrassEcc(spec) ? Ec
+        : KeySpecs.IsHmac(spec) ? Hmac
+        : null;
+
+    /// <summary>The hash of a signing or MAC algorithm that ends in SHA_256/384/512.</summary>
+    internal static System.Security.Cryptography.HashAlgorithmName Hash(SigningAlgorithmSpec algorithm) => algorithm switch
+    {
+        SigningAlgorithmSpec.RsassaPssSha256 or SigningAlgorithmSpec.RsassaPkcs1V15Sha256 or SigningAlgorithmSpec.EcdsaSha256 =>
+            System.Security.Cryptography.HashAlgorithmName.SHA256,
+        SigningAlgorithmSpec.RsassaPssSha384 or SigningAlgorithmSpec.RsassaPkcs1V15Sha384 or SigningAlgorithmSpec.EcdsaSha384 =>
+            System.Security.Cryptography.HashAlgorithmName.SHA384,
+        SigningAlgorithmSpec.RsassaPssSha512 or SigningAlgorithmSpec.RsassaPkcs1V15Sha512 or SigningAlgorithmSpec.EcdsaSha512 =>
+            System.Security.Cryptography.HashAlgorithmName.SHA512,
+        _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Not a SHA-2 signing algorithm."),
+    };
+}
