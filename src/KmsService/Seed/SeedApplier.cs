@@ -32,7 +32,7 @@ internal sealed class SeedApplier(KmsDbFactory dbFactory, IHsa hsa, TimeProvider
         var arn = KmsKey.BuildArn(seed.Region, seed.Account, seed.KeyId);
         var partition = Partition.ForRegion(seed.Region);
         var policy = seed.Policy ?? KeyPolicies.Default(partition, seed.Account);
-        var chain = seed.Materials.Select(m => hsa.ImportBackingKey(arn, m)).ToList();
+        var chain = seed.Materials.Select(m => hsa.ImportBackingKey(arn, seed.KeySpec, m)).ToList();
         var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
 
         await using var db = dbFactory.Create();
@@ -42,11 +42,11 @@ internal sealed class SeedApplier(KmsDbFactory dbFactory, IHsa hsa, TimeProvider
         {
             if (chain.Count == 0)
             {
-                chain.Add(hsa.GenerateBackingKey(arn));
+                chain.Add(hsa.GenerateBackingKey(arn, seed.KeySpec));
             }
 
             var key = new KmsKey(arn, seed.KeyId, seed.Account, seed.Region, now, seed.Description, KeyState.Enabled,
-                KeyUsageType.EncryptDecrypt, KeySpec.SymmetricDefault, OriginType.AwsKms, KeyManagerType.Customer,
+                seed.KeyUsage, seed.KeySpec, OriginType.AwsKms, KeyManagerType.Customer,
                 DeletionDate: null, chain[^1].MaterialId);
             row = KeyStore.ToRow(key, policy);
             db.Keys.Add(row);
@@ -54,6 +54,12 @@ internal sealed class SeedApplier(KmsDbFactory dbFactory, IHsa hsa, TimeProvider
         }
         else
         {
+            if (row.KeySpec != WireNames<KeySpec>.Name(seed.KeySpec) || row.KeyUsage != WireNames<KeyUsageType>.Name(seed.KeyUsage))
+            {
+                throw new SeedFileException(
+                    $"Seed key {arn}: the file declares key spec {WireNames<KeySpec>.Name(seed.KeySpec)} and usage {WireNames<KeyUsageType>.Name(seed.KeyUsage)}, but the stored key is {row.KeySpec} {row.KeyUsage}; a key's spec and usage cannot change.");
+            }
+
             await ExtendChainAsync(db, row, chain, now, ct);
             if (row.Description != seed.Description || row.Policy != policy)
             {

@@ -1,3 +1,4 @@
+using KmsService.Core.Keys;
 using KmsService.Identity;
 
 namespace KmsService.Seed;
@@ -12,12 +13,15 @@ internal sealed record SeedDocument(
     public static SeedDocument Empty { get; } = new([], [], [], []);
 }
 
-/// <summary>A key declared in the seed file. <see cref="Materials"/> pins its chain of 32-byte backing keys (oldest
-/// first, the last is current) so that ciphertexts decrypt across fresh databases, rotated keys included.</summary>
+/// <summary>A key declared in the seed file. <see cref="Materials"/> pins its chain of backing keys (oldest first, the
+/// last is current) so that ciphertexts decrypt and signatures reproduce across fresh databases, rotated keys included:
+/// 32 bytes each for a symmetric key, one HMAC key or one PKCS #8 private key for other specs (which never rotate).</summary>
 internal sealed record SeedKey(
     string Account,
     string Region,
     string KeyId,
+    KeySpec KeySpec,
+    KeyUsageType KeyUsage,
     string Description,
     IReadOnlyList<string> Aliases,
     string? Policy,

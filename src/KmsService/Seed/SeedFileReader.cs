@@ -218,7 +218,7 @@ internal static partial class SeedFileReader
 
         private SeedKey Key(JsonNode? node, string path)
         {
-            var obj = Object(node, path, "account", "region", "keyId", "description", "aliases", "policy", "material", "enabled", "rotation", "tags");
+            var obj = Object(node, path, "account", "region", "keyId", "keySpec", "keyUsage", "description", "aliases", "policy", "material", "enabled", "rotation", "tags");
             var account = RequiredString(obj, path, "account");
             if (!_accounts.Contains(account) && !builtInAccounts.Contains(account))
             {
@@ -237,6 +237,7 @@ internal static partial class SeedFileReader
                 throw Fail($"{path}.keyId", "must be a lowercase UUID such as 1234abcd-12ab-34cd-56ef-1234567890ab");
             }
 
+            var (spec, usage) = SpecAndUsage(obj, path, region);
             var description = OptionalString(obj, path, "description") ?? string.Empty;
             if (description.Length > 8192)
             {
@@ -278,12 +279,17 @@ internal static partial class SeedFileReader
             {
                 foreach (var (item, mpath) in Items(obj["material"], $"{path}.material"))
                 {
-                    materials.Add(Material(item, mpath));
+                    materials.Add(Material(item, mpath, spec));
                 }
             }
             else if (obj["material"] is { } single)
             {
-                materials.Add(Material(single, $"{path}.material"));
+                materials.Add(Material(single, $"{path}.material", spec));
+            }
+
+            if (spec != KeySpec.SymmetricDefault && materials.Count > 1)
+            {
+                throw Fail($"{path}.material", $"a {spec.Name()} key has one material: only symmetric encryption keys rotate");
             }
 
             var enabled = OptionalBool(obj, path, "enabled") ?? true;
@@ -298,6 +304,10 @@ internal static partial class SeedFileReader
                 }
 
                 rotation = new SeedRotation(OptionalBool(robj, $"{path}.rotation", "enabled") ?? true, period);
+                if (rotation.Enabled && spec != KeySpec.SymmetricDefault)
+                {
+                    throw Fail($"{path}.rotation", $"only symmetric encryption keys rotate, not {spec.Name()} keys");
+                }
             }
 
             var tags = new List<KeyValuePair<string, string>>();
@@ -327,19 +337,68 @@ internal static partial class SeedFileReader
                 }
             }
 
-            return new SeedKey(account, region, keyId, description, aliases, policy, materials, enabled, rotation, tags);
+            return new SeedKey(account, region, keyId, spec, usage, description, aliases, policy, materials, enabled, rotation, tags);
         }
 
-        private byte[] Material(JsonNode? node, string path)
+        /// <summary>keySpec (default SYMMETRIC_DEFAULT) and keyUsage, with CreateKey's rules: a usage the spec offers
+        /// (needed only where the spec offers more than one), a spec offered in the key's region.</summary>
+        private (KeySpec Spec, KeyUsageType Usage) SpecAndUsage(JsonObject obj, string path, string region)
         {
-            var b64 = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw Fail(path, "must be a string");
-            var buffer = new byte[32];
-            if (!System.Convert.TryFromBase64String(b64, buffer, out var written) || written != 32)
+            var specName = OptionalString(obj, path, "keySpec") ?? "SYMMETRIC_DEFAULT";
+            if (!WireNames<KeySpec>.TryParse(specName, out var spec))
             {
-                throw Fail(path, "must be the base64 encoding of exactly 32 bytes");
+                throw Fail($"{path}.keySpec", $"must be one of {string.Join(", ", WireNames<KeySpec>.AllNames)}");
             }
 
-            return buffer;
+            if (!KeySpecs.IsOfferedIn(spec, Partition.ForRegion(region)))
+            {
+                throw Fail($"{path}.keySpec", $"{specName} keys are offered only in the China regions, as on AWS");
+            }
+
+            if (!Core.Crypto.Asymmetric.KeySchemes.Supports(spec))
+            {
+                throw Fail($"{path}.keySpec", $"KmsService does not support {specName} keys yet");
+            }
+
+            var offered = Enum.GetValues<KeyUsageType>().Where(u => KeySpecs.Allows(spec, u)).ToList();
+            var usageName = OptionalString(obj, path, "keyUsage");
+            if (usageName is null)
+            {
+                return offered.Count == 1
+                    ? (spec, offered[0])
+                    : throw Fail($"{path}.keyUsage", $"is required for {specName} keys: one of {string.Join(", ", offered.Select(u => WireNames<KeyUsageType>.Name(u)))}");
+            }
+
+            if (!WireNames<KeyUsageType>.TryParse(usageName, out var usage) || !offered.Contains(usage))
+            {
+                throw Fail($"{path}.keyUsage", $"must be one of {string.Join(", ", offered.Select(u => WireNames<KeyUsageType>.Name(u)))} for {specName} keys");
+            }
+
+            return (spec, usage);
+        }
+
+        private byte[] Material(JsonNode? node, string path, KeySpec spec)
+        {
+            var b64 = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw Fail(path, "must be a string");
+            byte[] material;
+            try
+            {
+                material = System.Convert.FromBase64String(b64);
+            }
+            catch (FormatException)
+            {
+                throw Fail(path, "must be base64");
+            }
+
+            if (!Core.Crypto.Asymmetric.KeySchemes.IsValidMaterial(spec, material))
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(material);
+                throw Fail(path, spec == KeySpec.SymmetricDefault ? "must be the base64 encoding of exactly 32 bytes"
+                    : KeySpecs.IsHmac(spec) ? $"must be the base64 encoding of exactly {KeySpecs.HmacKeyLength(spec)} bytes (an {spec.Name()} key)"
+                    : $"must be the base64 encoding of a PKCS #8 DER private key of spec {spec.Name()}");
+            }
+
+            return material;
         }
 
         private bool? OptionalBool(JsonObject obj, string path, string name) =>

@@ -76,6 +76,13 @@ public sealed class SeedFileReaderTests
     [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    policy: { Version: \"2012-10-17\" }", "$.keys[0].policy: The policy doc")]
     [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    enabld: false", "$.keys[0].enabld: unknown member")]
     [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    policy: { Version: \"2012-10-17\", Statement: [ { Effect: Allow, Principal: { AWS: \"arn:aws:iam::111122223333:role/ghost\" }, Action: \"kms:*\", Resource: \"*\" } ] }", "$.keys[0].policy: Policy contains a statement with one or more invalid principals. Declare every user and role")]
+    [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    keySpec: RSA_1024", "$.keys[0].keySpec: must be one of RSA_2048")]
+    [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    keySpec: RSA_2048", "$.keys[0].keyUsage: is required for RSA_2048 keys: one of SIGN_VERIFY, ENCRYPT_DECRYPT")]
+    [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    keySpec: HMAC_256\n    keyUsage: SIGN_VERIFY", "$.keys[0].keyUsage: must be one of GENERATE_VERIFY_MAC for HMAC_256 keys")]
+    [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    keySpec: SM2\n    keyUsage: SIGN_VERIFY", "$.keys[0].keySpec: SM2 keys are offered only in the China regions")]
+    [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    keySpec: HMAC_256\n    material: AAEC", "$.keys[0].material: must be the base64 encoding of exactly 32 bytes (an HMAC_256 key)")]
+    [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    keySpec: ECC_NIST_P256\n    keyUsage: SIGN_VERIFY\n    material: AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=", "$.keys[0].material: must be the base64 encoding of a PKCS #8 DER private key of spec ECC_NIST_P256")]
+    [InlineData("keyId: 1234abcd-12ab-34cd-56ef-1234567890ab\n    keySpec: HMAC_512\n    rotation: { enabled: true }", "$.keys[0].rotation: only symmetric encryption keys rotate, not HMAC_512 keys")]
     public void Parse_InvalidKey_NamesThePathAndProblem(string keyYaml, string expected)
     {
         var yaml = $"""

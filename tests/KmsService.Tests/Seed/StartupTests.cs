@@ -168,6 +168,45 @@ public sealed class SeedKeyLifecycleTests
         Assert.Equal(["env=ci", "team=payments"], tags.Tags.Select(t => $"{t.TagKey}={t.TagValue}"));
     }
 
+    [Fact]
+    public async Task SeededKeyPairAndHmacKey_HaveTheirSpecUsageAndPinnedMaterial()
+    {
+        using var ec = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var pkcs8 = Convert.ToBase64String(ec.ExportPkcs8PrivateKey());
+        var hmac = Convert.ToBase64String(new byte[64]);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("kms-seed-").FullName, "seed.yaml");
+        await File.WriteAllTextAsync(path, $"""
+            keys:
+              - account: "000000000000"
+                keyId: {KeyId}
+                keySpec: ECC_NIST_P256
+                keyUsage: SIGN_VERIFY
+                material: {pkcs8}
+              - account: "000000000000"
+                keyId: 8b2d3f4a-5c6e-4f70-9bac-1d2e3f4a5b6c
+                keySpec: HMAC_512
+                material: {hmac}
+            """, Ct);
+
+        await using var server = await KmsServer.StartAsync(seedFile: path);
+        var kms = server.Client();
+        var pair = (await kms.DescribeKeyAsync(new Amazon.KeyManagementService.Model.DescribeKeyRequest { KeyId = KeyId }, Ct)).KeyMetadata;
+        Assert.Equal("ECC_NIST_P256", pair.KeySpec.Value);
+        Assert.Equal("SIGN_VERIFY", pair.KeyUsage.Value);
+        Assert.Equal(["ECDSA_SHA_256"], pair.SigningAlgorithms);
+        var mac = (await kms.DescribeKeyAsync(new Amazon.KeyManagementService.Model.DescribeKeyRequest { KeyId = "8b2d3f4a-5c6e-4f70-9bac-1d2e3f4a5b6c" }, Ct)).KeyMetadata;
+        Assert.Equal("HMAC_512", mac.KeySpec.Value);
+        Assert.Equal("GENERATE_VERIFY_MAC", mac.KeyUsage.Value);
+
+        // Started again on the same store with another spec for the key: refused, a key's spec cannot change.
+        var changed = (await File.ReadAllTextAsync(path, Ct)).Replace("HMAC_512", "HMAC_256", StringComparison.Ordinal)
+            .Replace(hmac, Convert.ToBase64String(new byte[32]), StringComparison.Ordinal);
+        var other = Path.Combine(Path.GetDirectoryName(path)!, "changed.yaml");
+        await File.WriteAllTextAsync(other, changed, Ct);
+        var e = await Assert.ThrowsAsync<SeedFileException>(() => KmsServer.StartAsync(seedFile: other, dataDir: server.DataDir));
+        Assert.Contains("a key's spec and usage cannot change", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("rotation: { periodInDays: 30 }", "$.keys[0].rotation.periodInDays: must be from 90 to 2560 days")]
     [InlineData("enabled: maybe", "$.keys[0].enabled: must be true or false")]

@@ -12,6 +12,26 @@ public static class KeySchemes
     /// <summary>True when KmsService can create and use keys of <paramref name="spec"/>.</summary>
     public static bool Supports(KeySpec spec) => spec == KeySpec.SymmetricDefault || TryFor(spec) is not null;
 
+    /// <summary>True when <paramref name="material"/> is private material of <paramref name="spec"/> (32 bytes for
+    /// SYMMETRIC_DEFAULT, the key for HMAC, PKCS #8 DER for a key pair): what a seed file may pin.</summary>
+    public static bool IsValidMaterial(KeySpec spec, ReadOnlySpan<byte> material)
+    {
+        if (spec == KeySpec.SymmetricDefault)
+        {
+            return material.Length == SoftwareHsa.KeyLength;
+        }
+
+        try
+        {
+            For(spec).Validate(spec, material);
+            return true;
+        }
+        catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The scheme of <paramref name="spec"/>.</summary>
     internal static IKeyScheme For(KeySpec spec) =>
         TryFor(spec) ?? throw new NotSupportedException($"KmsService has no scheme for {spec} keys.");
