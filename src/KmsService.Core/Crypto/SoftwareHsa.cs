@@ -521,6 +521,13 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         return offset;
     }
 
+    // Variable-length wrapped key AAD: 0x02 || the AAD of WriteWrapAad, so that the format byte is authenticated.
+    private static int WriteVariableWrapAad(string keyArn, string materialId, Span<byte> aad)
+    {
+        aad[0] = WrapVariableFormatVersion;
+        return 1 + WriteWrapAad(keyArn, materialId, aad[1..]);
+    }
+
     private WrappedBackingKey Wrap(string keyArn, ReadOnlySpan<byte> material, ReadOnlySpan<byte> iv)
     {
         var materialId = KeyMaterialId.Compute(material);
@@ -550,8 +557,8 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         var wrapped = new byte[1 + WrapIvLength + material.Length + WrapTagLength];
         wrapped[0] = WrapVariableFormatVersion;
         RandomNumberGenerator.Fill(wrapped.AsSpan(1, WrapIvLength));
-        Span<byte> aad = stackalloc byte[(2 * sizeof(int)) + CiphertextBlob.MaxKeyArnLength + KeyMaterialId.HexLength];
-        aad = aad[..WriteWrapAad(keyArn, materialId, aad)];
+        Span<byte> aad = stackalloc byte[1 + (2 * sizeof(int)) + CiphertextBlob.MaxKeyArnLength + KeyMaterialId.HexLength];
+        aad = aad[..WriteVariableWrapAad(keyArn, materialId, aad)];
 
         AcquireRoot();
         try
@@ -576,14 +583,14 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     /// key-pair backing key never seals or opens a ciphertext blob).</summary>
     private KeyMaterial AcquireSymmetricBackingKey(string keyArn, WrappedBackingKey backingKey)
     {
-        var material = AcquireBackingKey(keyArn, backingKey);
-        if (material.Length != KeyLength)
+        // The format byte says which kind of key was wrapped: 0x02 is bound into its associated data, so a key-pair or
+        // HMAC key relabelled 0x01 does not unwrap.
+        if (backingKey.Wrapped is not [WrapFormatVersion, ..])
         {
-            material.Release();
             throw new CryptographicException("The backing key is not a symmetric encryption key.");
         }
 
-        return material;
+        return AcquireBackingKey(keyArn, backingKey);
     }
 
     /// <summary>The unwrapped backing key with one reference held for the caller, from the cache or freshly unwrapped.</summary>
@@ -673,8 +680,8 @@ public sealed class SoftwareHsa : IHsa, IDisposable
             throw UnwrapFailed();
         }
 
-        Span<byte> aad = stackalloc byte[(2 * sizeof(int)) + CiphertextBlob.MaxKeyArnLength + KeyMaterialId.HexLength];
-        aad = aad[..WriteWrapAad(keyArn, backingKey.MaterialId, aad)];
+        Span<byte> aad = stackalloc byte[1 + (2 * sizeof(int)) + CiphertextBlob.MaxKeyArnLength + KeyMaterialId.HexLength];
+        aad = aad[..WriteVariableWrapAad(keyArn, backingKey.MaterialId, aad)];
         var plain = GC.AllocateUninitializedArray<byte>(length, pinned: true);
         Span<byte> claimedId = stackalloc byte[KeyMaterialId.ByteLength];
         Span<byte> actualId = stackalloc byte[KeyMaterialId.ByteLength];
