@@ -22,10 +22,9 @@ internal sealed class MlDsaScheme : IKeyScheme
     // BouncyCastle 2.7 signs and verifies only messages: MLDsaSigner absorbs tr ‖ 0 ‖ |ctx| ‖ ctx ‖ M into this digest
     // and reads μ from it first thing. To sign a given μ the digest is swapped for one whose first output is μ
     // (ExternalMuDigest). A test signs μ and verifies the message, so a BouncyCastle upgrade that renames the field
-    // fails there, not in production.
-    private static readonly FieldInfo MessageRepresentativeDigest =
-        typeof(MLDsaSigner).GetField("m_msgRepDigest", BindingFlags.Instance | BindingFlags.NonPublic)
-        ?? throw new InvalidOperationException("BouncyCastle's MLDsaSigner has no m_msgRepDigest field: EXTERNAL_MU needs another route.");
+    // fails there, not in production. Null (checked at use) rather than a throw here, so RAW signing never depends on it.
+    private static readonly FieldInfo? MessageRepresentativeDigest =
+        typeof(MLDsaSigner).GetField("m_msgRepDigest", BindingFlags.Instance | BindingFlags.NonPublic);
 
     public byte[] Generate(KeySpec spec)
     {
@@ -83,7 +82,9 @@ internal sealed class MlDsaScheme : IKeyScheme
             throw new ArgumentException($"An EXTERNAL_MU message is {MuLength} bytes, not {message.Length}.", nameof(message));
         }
 
-        MessageRepresentativeDigest.SetValue(signer, new ExternalMuDigest(message.ToArray()));
+        var field = MessageRepresentativeDigest
+            ?? throw new InvalidOperationException("BouncyCastle's MLDsaSigner has no m_msgRepDigest field: EXTERNAL_MU needs another route.");
+        field.SetValue(signer, new ExternalMuDigest(message.ToArray()));
     }
 
     private static void CheckAlgorithm(SigningAlgorithmSpec algorithm, MessageType messageType)
