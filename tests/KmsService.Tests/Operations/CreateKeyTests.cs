@@ -71,18 +71,25 @@ public abstract class CreateKeyTests(StoreFixture fixture) : ServiceTests(fixtur
             Assert.Equal(usage, m.KeyUsage.Value);
             Assert.Equal(KeyState.Enabled, m.KeyState);
             Assert.Null(m.CurrentKeyMaterialId); // AWS reports it only on symmetric encryption keys.
-            var lists = new Dictionary<string, List<string>?>
-            {
-                ["EncryptionAlgorithms"] = m.EncryptionAlgorithms,
-                ["SigningAlgorithms"] = m.SigningAlgorithms,
-                ["KeyAgreementAlgorithms"] = m.KeyAgreementAlgorithms,
-                ["MacAlgorithms"] = m.MacAlgorithms,
-            };
-            foreach (var (name, list) in lists)
-            {
-                // The SDK reads an absent list as empty.
-                Assert.Equal(name == listed ? algorithms.Split(',') : [], list ?? []);
-            }
+            AssertOnlyAlgorithms(m, listed, algorithms);
+        }
+    }
+
+    /// <summary>Asserts that of the four algorithm lists of <paramref name="m"/> only <paramref name="listed"/> has
+    /// entries, and that they are <paramref name="algorithms"/> (comma-separated, in order).</summary>
+    internal static void AssertOnlyAlgorithms(KeyMetadata m, string listed, string algorithms)
+    {
+        var lists = new Dictionary<string, List<string>?>
+        {
+            ["EncryptionAlgorithms"] = m.EncryptionAlgorithms,
+            ["SigningAlgorithms"] = m.SigningAlgorithms,
+            ["KeyAgreementAlgorithms"] = m.KeyAgreementAlgorithms,
+            ["MacAlgorithms"] = m.MacAlgorithms,
+        };
+        foreach (var (name, list) in lists)
+        {
+            // The SDK reads an absent list as empty.
+            Assert.Equal(name == listed ? algorithms.Split(',') : [], list ?? []);
         }
     }
 

@@ -8,6 +8,9 @@ public static class KeySchemes
     private static readonly RsaScheme Rsa = new();
     private static readonly EcScheme Ec = new();
     private static readonly HmacScheme Hmac = new();
+    private static readonly Ed25519Scheme Ed25519 = new();
+    private static readonly MlDsaScheme MlDsa = new();
+    private static readonly Sm2Scheme Sm2 = new();
 
     /// <summary>True when KmsService can create and use keys of <paramref name="spec"/>.</summary>
     public static bool Supports(KeySpec spec) => spec == KeySpec.SymmetricDefault || TryFor(spec) is not null;
@@ -40,6 +43,9 @@ public static class KeySchemes
         KeySpecs.IsRsa(spec) ? Rsa
         : KeySpecs.IsWeierstrassEcc(spec) ? Ec
         : KeySpecs.IsHmac(spec) ? Hmac
+        : spec == KeySpec.EccNistEdwards25519 ? Ed25519
+        : KeySpecs.IsMlDsa(spec) ? MlDsa
+        : spec == KeySpec.Sm2 ? Sm2
         : null;
 
     /// <summary>The hash of a signing or MAC algorithm that ends in SHA_256/384/512.</summary>

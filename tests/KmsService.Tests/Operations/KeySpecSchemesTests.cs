@@ -1,0 +1,63 @@
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using KmsService.Tests.Infrastructure;
+
+namespace KmsService.Tests.Operations;
+
+/// <summary>CreateKey and DescribeKey of the specs whose cryptography comes from BouncyCastle (Ed25519, ML-DSA, SM2):
+/// the keys are made, and report AWS's algorithm lists for their usage.</summary>
+public abstract class KeySpecSchemesTests(StoreFixture fixture) : ServiceTests(fixture)
+{
+    [Theory]
+    [InlineData("us-east-1", "ECC_NIST_EDWARDS25519", "SIGN_VERIFY", "SigningAlgorithms", "ED25519_SHA_512,ED25519_PH_SHA_512")]
+    [InlineData("us-east-1", "ML_DSA_44", "SIGN_VERIFY", "SigningAlgorithms", "ML_DSA_SHAKE_256")]
+    [InlineData("us-east-1", "ML_DSA_65", "SIGN_VERIFY", "SigningAlgorithms", "ML_DSA_SHAKE_256")]
+    [InlineData("us-east-1", "ML_DSA_87", "SIGN_VERIFY", "SigningAlgorithms", "ML_DSA_SHAKE_256")]
+    [InlineData("cn-north-1", "SM2", "SIGN_VERIFY", "SigningAlgorithms", "SM2DSA")]
+    [InlineData("cn-north-1", "SM2", "ENCRYPT_DECRYPT", "EncryptionAlgorithms", "SM2PKE")]
+    [InlineData("cn-north-1", "SM2", "KEY_AGREEMENT", "KeyAgreementAlgorithms", "ECDH")]
+    public async Task CreateKey_OfABouncyCastleSpec_ReportsOnlyThatUsagesAlgorithms(string region, string spec, string usage, string listed, string algorithms)
+    {
+        var kms = Server.Client(region: region);
+        var meta = (await kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = new KeySpec(spec), KeyUsage = new KeyUsageType(usage) }, Ct)).KeyMetadata;
+        var described = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = meta.KeyId }, Ct)).KeyMetadata;
+
+        foreach (var m in new[] { meta, described })
+        {
+            Assert.StartsWith(region.StartsWith("cn-", StringComparison.Ordinal) ? $"arn:aws-cn:kms:{region}:" : $"arn:aws:kms:{region}:", m.Arn, StringComparison.Ordinal);
+            Assert.Equal(spec, m.KeySpec.Value);
+            Assert.Equal(usage, m.KeyUsage.Value);
+            Assert.Equal(KeyState.Enabled, m.KeyState);
+            CreateKeyTests.AssertOnlyAlgorithms(m, listed, algorithms);
+        }
+    }
+
+    [Theory]
+    [InlineData("SIGN_VERIFY")]
+    [InlineData("ENCRYPT_DECRYPT")]
+    [InlineData("KEY_AGREEMENT")]
+    public async Task CreateKey_Sm2OutsideChina_StillThrowsUnsupportedOperation(string usage)
+    {
+        var e = await Assert.ThrowsAsync<UnsupportedOperationException>(() =>
+            Kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = KeySpec.SM2, KeyUsage = new KeyUsageType(usage) }, Ct));
+        Assert.Equal("KeySpec SM2 is not supported in this Region", e.Message);
+    }
+
+    [Theory]
+    [InlineData("us-east-1", "ECC_NIST_EDWARDS25519", "KEY_AGREEMENT")]
+    [InlineData("us-east-1", "ML_DSA_44", "ENCRYPT_DECRYPT")]
+    [InlineData("cn-north-1", "SM2", "GENERATE_VERIFY_MAC")]
+    public async Task CreateKey_WithAUsageTheSpecDoesNotOffer_ThrowsValidation(string region, string spec, string usage)
+    {
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() =>
+            Server.Client(region: region).CreateKeyAsync(new CreateKeyRequest { KeySpec = new KeySpec(spec), KeyUsage = new KeyUsageType(usage) }, Ct));
+        Assert.Equal("ValidationException", e.ErrorCode);
+        Assert.Equal($"KeyUsage {usage} is not compatible with KeySpec {spec}", e.Message);
+    }
+}
+
+[Collection("sqlite")]
+public sealed class KeySpecSchemesTests_Sqlite(SqliteFixture f) : KeySpecSchemesTests(f);
+
+[Collection("postgres")]
+public sealed class KeySpecSchemesTests_Postgres(PostgresFixture f) : KeySpecSchemesTests(f);
