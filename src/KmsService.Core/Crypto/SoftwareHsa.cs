@@ -24,7 +24,7 @@ public sealed class SoftwareHsa : IHsa, IDisposable
     // Material of any length (key pairs as PKCS #8, HMAC keys): 0x02 | IV | ciphertext | tag, same associated data.
     private const byte WrapVariableFormatVersion = 0x02;
 
-    // An RSA-4096 PKCS #8 key is about 2.4 KB; ML-DSA-87 with its expanded key about 4.9 KB.
+    // An RSA-4096 PKCS #8 key is about 2.4 KB; an imported ML-DSA-87 key in its expanded form about 4.9 KB.
     private const int MaxVariableMaterialLength = 16 * 1024;
     private const int WrapIvLength = 12;
     private const int WrapTagLength = 16;
