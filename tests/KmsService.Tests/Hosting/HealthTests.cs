@@ -23,7 +23,9 @@ public abstract class HealthTests(StoreFixture fixture) : ServiceTests(fixture)
     [InlineData("/_kms/health")]
     public async Task Ready_OnAWorkingStore_IsHealthyWithEachCheck(string path)
     {
-        var (status, body) = await GetAsync(Server, path);
+        // Right after start the PostgreSQL change feed may not listen yet (Degraded, still 200): wait for it.
+        var (status, body) = await Eventually.ResultAsync(() => GetAsync(Server, path),
+            answer => answer.Body.GetProperty("status").GetString() != "Degraded", "the change feed to listen");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("Healthy", body.GetProperty("status").GetString());

@@ -168,7 +168,7 @@ public sealed class ChangeFeedTests_Postgres(PostgresFixture fixture) : ServiceT
             Assert.True((bool)(await kill.ExecuteScalarAsync(Ct))!);
         }
 
-        await EventuallyAsync(() => feed.IsListening && feed.Connections > connections, "the change feed to reconnect");
+        await Eventually.TrueAsync(() => feed.IsListening && feed.Connections > connections, "the change feed to reconnect");
 
         // The reconnect cleared the caches (notifications may have been missed), so the change is seen now ...
         await Assert.ThrowsAsync<DisabledException>(() => EncryptAsync(b.Client(), key.KeyId));
@@ -229,13 +229,13 @@ public sealed class ChangeFeedTests_Postgres(PostgresFixture fixture) : ServiceT
         var connections = feed.Connections;
 
         proxy.Hang();
-        await EventuallyAsync(() => !feed.IsListening, "the stalled change feed to be given up");
+        await Eventually.TrueAsync(() => !feed.IsListening, "the stalled change feed to be given up");
         Assert.False(feed.IsFresh);
         await a.Client().DisableKeyAsync(new DisableKeyRequest { KeyId = key.KeyId }, Ct);
         await Assert.ThrowsAsync<DisabledException>(() => EncryptAsync(b.Client(), key.KeyId));
 
         proxy.Restore();
-        await EventuallyAsync(() => feed.IsListening && feed.IsFresh && feed.Connections > connections, "the change feed to listen again");
+        await Eventually.TrueAsync(() => feed.IsListening && feed.IsFresh && feed.Connections > connections, "the change feed to listen again");
 
         // Notifications flow again ...
         await a.Client().EnableKeyAsync(new EnableKeyRequest { KeyId = key.KeyId }, Ct);
@@ -277,7 +277,7 @@ public sealed class ChangeFeedTests_Postgres(PostgresFixture fixture) : ServiceT
             : ["--Kms:Cache:KeyTtlSeconds", "3600", extraName, extraValue!];
         var server = await KmsServer.StartAsync(connectionString ?? Postgres.ConnectionString, TestSeed.Write(), Server.DataDir, configure, args);
         var feed = server.Services.GetRequiredService<ChangeFeed>();
-        await EventuallyAsync(() => feed.IsListening, "the change feed to listen");
+        await Eventually.TrueAsync(() => feed.IsListening, "the change feed to listen");
         return server;
     }
 
@@ -386,16 +386,6 @@ public sealed class ChangeFeedTests_Postgres(PostgresFixture fixture) : ServiceT
             }
 
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"still no {typeof(TException).Name} after {watch.Elapsed}");
-            await Task.Delay(10, Ct);
-        }
-    }
-
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"timed out waiting for {what}");
             await Task.Delay(10, Ct);
         }
     }

@@ -67,7 +67,7 @@ public sealed class StoreOutageTests_Postgres(PostgresFixture fixture) : Service
         // The change feed's connection dies with the others and expires every cached entry: from now on the key is
         // served only as the outage fallback.
         var feed = server.Services.GetRequiredService<ChangeFeed>();
-        await EventuallyAsync(() => !feed.IsListening, "the change feed to notice", TimeSpan.FromSeconds(15));
+        await Eventually.TrueAsync(() => !feed.IsListening, "the change feed to notice");
         await EncryptAsync(kms, key.KeyId);
         await EncryptAsync(kms, $"arn:aws:kms:us-east-1:000000000000:key/{key.KeyId}");
         var decrypted = await kms.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(ciphertext) }, Ct);
@@ -160,7 +160,7 @@ public sealed class StoreOutageTests_Postgres(PostgresFixture fixture) : Service
         var server = await KmsServer.StartAsync(
             through.ConnectionString, TestSeed.Write(), Server.DataDir, logs.AddTo, "--Kms:Audit:Enabled", audit ? "true" : "false");
         var feed = server.Services.GetRequiredService<ChangeFeed>();
-        await EventuallyAsync(() => feed.IsListening, "the change feed to listen", TimeSpan.FromSeconds(15));
+        await Eventually.TrueAsync(() => feed.IsListening, "the change feed to listen");
         return server;
     }
 
@@ -168,15 +168,5 @@ public sealed class StoreOutageTests_Postgres(PostgresFixture fixture) : Service
     {
         var response = await client.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream([42]) }, Ct);
         return response.CiphertextBlob.ToArray();
-    }
-
-    private static async Task EventuallyAsync(Func<bool> condition, string what, TimeSpan within)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(watch.Elapsed < within, $"timed out waiting for {what}");
-            await Task.Delay(10, Ct);
-        }
     }
 }
