@@ -81,6 +81,9 @@ internal sealed class OperationTable
         Of<ListRetirableGrantsOperation>(),
         Of<RetireGrantOperation>(),
         Of<RevokeGrantOperation>(),
+        Of<SignOperation>(),
+        Of<VerifyOperation>(),
+        Of<GetPublicKeyOperation>(),
     ];
 
     private readonly FrozenDictionary<string, OperationEntry> _handlers;
