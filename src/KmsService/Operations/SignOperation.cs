@@ -4,7 +4,6 @@ using KmsService.Core.Crypto;
 using KmsService.Core.Keys;
 using KmsService.Operations.Rules;
 using KmsService.Protocol;
-using KmsService.Storage;
 
 namespace KmsService.Operations;
 
@@ -23,7 +22,7 @@ internal sealed record SignResponse(string KeyId, byte[] Signature, SigningAlgor
 
 /// <summary>Sign: a signature of a message (RAW), a digest (DIGEST) or an ML-DSA μ (EXTERNAL_MU) with the private key
 /// of an asymmetric SIGN_VERIFY key, in the form AWS returns it (DER for ECDSA and SM2DSA).</summary>
-internal sealed class SignOperation(KeyResolver keys, Authorizer authz, KeyStore store, IHsa hsa)
+internal sealed class SignOperation(SigningKeys signingKeys, IHsa hsa)
     : IKmsOperation<SignOperation, SignRequest, SignResponse>
 {
     public static string Name => "Sign";
@@ -32,37 +31,20 @@ internal sealed class SignOperation(KeyResolver keys, Authorizer authz, KeyStore
     public static JsonTypeInfo<SignResponse> ResponseType => KmsJsonContext.Default.SignResponse;
     public static bool ReadOnly => true;
 
-    // ct-sign: requestParameters keyId, messageType, signingAlgorithm; no responseElements.
     public static AuditProjection Project(SignRequest r, SignResponse? s, CallContext call) =>
-        new(new()
-        {
-            KeyId = r.KeyId,
-            MessageType = r.MessageType ?? SigningRules.DefaultMessageType,
-            SigningAlgorithm = r.SigningAlgorithm,
-            DryRun = r.DryRun,
-        });
+        SigningKeys.Project(r.KeyId, r.MessageType, r.SigningAlgorithm, r.DryRun);
 
     public async Task<SignResponse> ExecuteAsync(SignRequest req, CallContext call, CancellationToken ct)
     {
         new Validator()
-            .KeyId(req.KeyId, "keyId")
-            .NotNull(req.Message, "message").Length(req.Message, 1, 4096, "message")
-            .Enum<MessageType>(req.MessageType, "messageType")
+            .SignedMessage(req.KeyId, req.Message, req.MessageType)
             .GrantTokens(req.GrantTokens)
             .NotNull(req.SigningAlgorithm, "signingAlgorithm").Enum<SigningAlgorithmSpec>(req.SigningAlgorithm, "signingAlgorithm")
             .ThrowIfAny();
         GrantTokens.EnsureWellFormed(req.GrantTokens);
-        var algorithm = WireNames<SigningAlgorithmSpec>.Parse(req.SigningAlgorithm!);
-        var messageType = WireNames<MessageType>.Parse(req.MessageType ?? SigningRules.DefaultMessageType);
+        var (key, backingKey, algorithm, messageType) = await signingKeys.FindAuthorizedAsync(
+            Name, req.KeyId!, req.SigningAlgorithm!, req.MessageType, req.Message!.Length, req.DryRun, call, ct);
 
-        var key = await keys.ResolveAsync(req.KeyId!, call, Name, ct);
-        await authz.DemandAsync(
-            call, Name, key, encryptionContext: null,
-            Authorizer.Signing(req.KeyId, req.SigningAlgorithm!, WireNames<MessageType>.Name(messageType)), ct);
-        SigningRules.EnsureCanSign(key, Name, algorithm, messageType, req.Message!.Length);
-        Common.ThrowIfDryRun(req.DryRun);
-
-        var backingKey = await store.CurrentAsync(key, ct);
         var signature = hsa.Sign(key.Arn, key.KeySpec, backingKey, algorithm, messageType, req.Message);
         return new SignResponse(key.Arn, signature, algorithm);
     }

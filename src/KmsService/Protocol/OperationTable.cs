@@ -133,6 +133,7 @@ internal sealed class OperationTable
         services.AddSingleton<AwsManagedKeyFactory>();
         services.AddSingleton<Authorizer>();
         services.AddSingleton<SymmetricCrypto>();
+        services.AddSingleton<SigningKeys>();
         services.AddSingleton<OperationTable>();
     }
 

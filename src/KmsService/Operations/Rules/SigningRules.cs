@@ -11,6 +11,13 @@ internal static class SigningRules
     /// <summary>The MessageType a request that names none gets, as AWS (API reference, Sign: MessageType).</summary>
     public const string DefaultMessageType = "RAW";
 
+    /// <summary>The members Sign and Verify share, with the model's limits: KeyId, Message (PlaintextType, 1..4096
+    /// bytes, never echoed) and MessageType.</summary>
+    public static Validator SignedMessage(this Validator v, string? keyId, byte[]? message, string? messageType) =>
+        v.KeyId(keyId, "keyId")
+            .NotNull(message, "message").Length(message, 1, 4096, "message")
+            .Enum<MessageType>(messageType, "messageType");
+
     /// <summary>Every rule of a signing operation; <paramref name="operation"/> is "Sign" or "Verify".</summary>
     public static void EnsureCanSign(KmsKey key, string operation, SigningAlgorithmSpec algorithm, MessageType messageType, int messageLength)
     {
