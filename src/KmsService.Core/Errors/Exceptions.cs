@@ -24,6 +24,12 @@ public sealed class InvalidCiphertextException(string? message = null) : KmsExce
     public override string ErrorCode => nameof(InvalidCiphertextException);
 }
 
+/// <summary>AWS error <c>KMSInvalidSignatureException</c>: Verify could not confirm the signature; AWS sends no message.</summary>
+public sealed class KMSInvalidSignatureException(string? message = null) : KmsException(message)
+{
+    public override string ErrorCode => nameof(KMSInvalidSignatureException);
+}
+
 /// <summary>AWS error <c>IncorrectKeyException</c>.</summary>
 public sealed class IncorrectKeyException(string? message = null) : KmsException(message)
 {

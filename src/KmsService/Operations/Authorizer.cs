@@ -214,6 +214,17 @@ internal sealed class Authorizer(TimeProvider time, GrantStore grants)
         }
     };
 
+    /// <summary>Condition keys of Sign and Verify: <c>kms:SigningAlgorithm</c>, <c>kms:MessageType</c> (RAW when the
+    /// request names none) and <c>kms:RequestAlias</c> (KMS Developer Guide, "AWS KMS condition keys").</summary>
+    public static Action<RequestContext> Signing(string? keyId, string algorithm, string messageType) => request =>
+    {
+        request.Set("kms:SigningAlgorithm", algorithm).Set("kms:MessageType", messageType);
+        if (AliasIn(keyId) is { } alias)
+        {
+            request.Set("kms:RequestAlias", alias);
+        }
+    };
+
     // "alias/name", or the alias part of an alias ARN.
     private static string? AliasIn(string? keyId) =>
         keyId is null ? null

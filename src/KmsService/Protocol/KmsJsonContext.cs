@@ -64,6 +64,12 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(ListRetirableGrantsRequest))]
 [JsonSerializable(typeof(RetireGrantRequest))]
 [JsonSerializable(typeof(RevokeGrantRequest))]
+[JsonSerializable(typeof(SignRequest))]
+[JsonSerializable(typeof(SignResponse))]
+[JsonSerializable(typeof(VerifyRequest))]
+[JsonSerializable(typeof(VerifyResponse))]
+[JsonSerializable(typeof(GetPublicKeyRequest))]
+[JsonSerializable(typeof(GetPublicKeyResponse))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

@@ -81,6 +81,9 @@ internal sealed class OperationTable
         Of<ListRetirableGrantsOperation>(),
         Of<RetireGrantOperation>(),
         Of<RevokeGrantOperation>(),
+        Of<SignOperation>(),
+        Of<VerifyOperation>(),
+        Of<GetPublicKeyOperation>(),
     ];
 
     private readonly FrozenDictionary<string, OperationEntry> _handlers;
@@ -130,6 +133,7 @@ internal sealed class OperationTable
         services.AddSingleton<AwsManagedKeyFactory>();
         services.AddSingleton<Authorizer>();
         services.AddSingleton<SymmetricCrypto>();
+        services.AddSingleton<SigningKeys>();
         services.AddSingleton<OperationTable>();
     }
 

@@ -177,15 +177,12 @@ public sealed class WireProtocolTests(SqliteFixture fixture) : ServiceTests(fixt
     [Fact]
     public async Task Sdk_OperationNotBuiltYet_ThrowsUnsupportedOperation()
     {
-        var key = await CreateKeyAsync();
-        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => Kms.SignAsync(new SignRequest
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => Kms.ConnectCustomKeyStoreAsync(new ConnectCustomKeyStoreRequest
         {
-            KeyId = key.KeyId,
-            Message = new MemoryStream([1]),
-            SigningAlgorithm = SigningAlgorithmSpec.ECDSA_SHA_256,
+            CustomKeyStoreId = "cks-1234567890abcdef0",
         }, Ct));
         Assert.Equal("UnsupportedOperationException", e.ErrorCode);
-        Assert.Equal("KmsService does not support the Sign operation yet.", e.Message);
+        Assert.Equal("KmsService does not support the ConnectCustomKeyStore operation yet.", e.Message);
     }
 
     [Fact]

@@ -74,6 +74,9 @@ public sealed class AuditParametersTests
             { "DescribeKey", Json(DescribeKeyOperation.Project(new DescribeKeyRequest("k", tokens), null, Call)) },
             { "CreateGrant", Json(CreateGrantOperation.Project(new CreateGrantRequest("k", "arn:aws:iam::1:user/a", null, ["Decrypt"], null, tokens, "n", null), new CreateGrantResponse(Token, "grant-id"), Call)) },
             { "RetireGrant", Json(RetireGrantOperation.Project(new RetireGrantRequest(Token, null, null, null), null, Call)) },
+            { "Sign", Json(SignOperation.Project(new SignRequest("k", Secret, null, tokens, "ECDSA_SHA_256", null), new SignResponse("arn", Secret, default), Call)) },
+            { "Verify", Json(VerifyOperation.Project(new VerifyRequest("k", Secret, "RAW", Secret, "ECDSA_SHA_256", tokens, null), null, Call)) },
+            { "GetPublicKey", Json(GetPublicKeyOperation.Project(new GetPublicKeyRequest("k", tokens), null, Call)) },
         };
     }
 
@@ -85,6 +88,19 @@ public sealed class AuditParametersTests
         Assert.DoesNotContain("top-secret", json, StringComparison.Ordinal);
         Assert.DoesNotContain(Token, json, StringComparison.Ordinal);
         Assert.False(string.IsNullOrEmpty(operation));
+    }
+
+    // ct-sign, ct-verify: keyId, messageType (RAW also when the request names none), signingAlgorithm; no responseElements.
+    [Fact]
+    public void Project_SignAndVerify_RecordKeyIdMessageTypeAndAlgorithm()
+    {
+        var sign = SignOperation.Project(new SignRequest("alias/signer", Secret, null, null, "RSASSA_PSS_SHA_256", null), null, Call);
+        Assert.Equal("""{"keyId":"alias/signer","signingAlgorithm":"RSASSA_PSS_SHA_256","messageType":"RAW"}""", Json(sign.RequestParameters));
+        Assert.Null(sign.ResponseElements);
+
+        var verify = VerifyOperation.Project(new VerifyRequest("k", Secret, "DIGEST", Secret, "ECDSA_SHA_256", null, true), null, Call);
+        Assert.Equal("""{"keyId":"k","signingAlgorithm":"ECDSA_SHA_256","messageType":"DIGEST","dryRun":true}""", Json(verify.RequestParameters));
+        Assert.Null(verify.ResponseElements);
     }
 
     [Fact]
