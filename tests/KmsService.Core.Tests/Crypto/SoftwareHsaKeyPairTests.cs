@@ -137,3 +137,41 @@ public sealed class SoftwareHsaKeyPairTests : IDisposable
         Assert.Equal(publicKey, key.ExportSubjectPublicKeyInfo());
     }
 }
+
+/// <summary>A signature of any form that is not the key's is a false Verify, never an exception (the service answers
+/// KMSInvalidSignatureException for false and KMSInternalException for an exception).</summary>
+public sealed class SoftwareHsaMalformedSignatureTests : IDisposable
+{
+    private readonly SoftwareHsa _hsa = TestKeys.NewHsa();
+
+    public void Dispose() => _hsa.Dispose();
+
+    [Theory]
+    [InlineData(KeySpec.EccNistEdwards25519, SigningAlgorithmSpec.Ed25519Sha512, MessageType.Raw, 10)]
+    [InlineData(KeySpec.EccNistEdwards25519, SigningAlgorithmSpec.Ed25519PhSha512, MessageType.Digest, 64)]
+    [InlineData(KeySpec.MlDsa44, SigningAlgorithmSpec.MlDsaShake256, MessageType.Raw, 10)]
+    [InlineData(KeySpec.MlDsa87, SigningAlgorithmSpec.MlDsaShake256, MessageType.ExternalMu, 64)]
+    [InlineData(KeySpec.Sm2, SigningAlgorithmSpec.Sm2Dsa, MessageType.Raw, 10)]
+    [InlineData(KeySpec.EccNistP521, SigningAlgorithmSpec.EcdsaSha512, MessageType.Raw, 10)]
+    [InlineData(KeySpec.Rsa2048, SigningAlgorithmSpec.RsassaPssSha256, MessageType.Raw, 10)]
+    public void Verify_GarbageOfAnyLength_IsFalse(KeySpec spec, SigningAlgorithmSpec algorithm, MessageType type, int messageLength)
+    {
+        var key = _hsa.GenerateBackingKey(TestKeys.KeyArn, spec);
+        var message = TestKeys.Sequence(1, messageLength);
+        var real = _hsa.Sign(TestKeys.KeyArn, spec, key, algorithm, type, message);
+        Assert.True(_hsa.Verify(TestKeys.KeyArn, spec, key, algorithm, type, message, real));
+
+        foreach (var length in new[] { 1, 2, 8, 63, 64, 65, real.Length - 1, real.Length, real.Length + 1, 6144 })
+        {
+            foreach (var fill in new byte[] { 0x00, 0x30, 0xFF })
+            {
+                var garbage = Enumerable.Repeat(fill, length).ToArray();
+                Assert.False(_hsa.Verify(TestKeys.KeyArn, spec, key, algorithm, type, message, garbage), $"{length} x {fill:x2}");
+            }
+        }
+
+        // DER-looking garbage: SEQUENCE { INTEGER 0, INTEGER 0 } and a truncated one.
+        Assert.False(_hsa.Verify(TestKeys.KeyArn, spec, key, algorithm, type, message, [0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00]));
+        Assert.False(_hsa.Verify(TestKeys.KeyArn, spec, key, algorithm, type, message, [0x30, 0x81]));
+    }
+}
