@@ -54,6 +54,60 @@ public abstract class KeySpecSchemesTests(StoreFixture fixture) : ServiceTests(f
         Assert.Equal("ValidationException", e.ErrorCode);
         Assert.Equal($"KeyUsage {usage} is not compatible with KeySpec {spec}", e.Message);
     }
+
+    [Theory]
+    [InlineData("us-east-1", "ECC_NIST_EDWARDS25519", "ED25519_SHA_512", "RAW", 100)]
+    [InlineData("us-east-1", "ECC_NIST_EDWARDS25519", "ED25519_PH_SHA_512", "DIGEST", 64)]
+    [InlineData("us-east-1", "ML_DSA_44", "ML_DSA_SHAKE_256", "RAW", 4096)]
+    [InlineData("us-east-1", "ML_DSA_65", "ML_DSA_SHAKE_256", "EXTERNAL_MU", 64)]
+    [InlineData("us-east-1", "ML_DSA_87", "ML_DSA_SHAKE_256", "RAW", 1)]
+    [InlineData("cn-north-1", "SM2", "SM2DSA", "RAW", 100)]
+    [InlineData("cn-north-1", "SM2", "SM2DSA", "DIGEST", 32)]
+    public async Task SignAndVerify_BouncyCastleSpecs_RoundTripAndRefuseATamperedSignature(string region, string spec, string algorithm, string type, int length)
+    {
+        var kms = Server.Client(region: region);
+        var key = (await kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = new KeySpec(spec), KeyUsage = KeyUsageType.SIGN_VERIFY }, Ct)).KeyMetadata;
+        var message = new byte[length];
+        Random.Shared.NextBytes(message);
+
+        var signed = await kms.SignAsync(new SignRequest
+        {
+            KeyId = key.KeyId, Message = new MemoryStream(message), MessageType = new MessageType(type), SigningAlgorithm = new SigningAlgorithmSpec(algorithm),
+        }, Ct);
+        Assert.Equal(key.Arn, signed.KeyId);
+        var verified = await kms.VerifyAsync(new VerifyRequest
+        {
+            KeyId = key.KeyId, Message = new MemoryStream(message), MessageType = new MessageType(type), Signature = new MemoryStream(signed.Signature.ToArray()),
+            SigningAlgorithm = new SigningAlgorithmSpec(algorithm),
+        }, Ct);
+        Assert.True(verified.SignatureValid);
+
+        var tampered = signed.Signature.ToArray();
+        tampered[tampered.Length / 2] ^= 0x01;
+        await Assert.ThrowsAsync<KMSInvalidSignatureException>(() => kms.VerifyAsync(new VerifyRequest
+        {
+            KeyId = key.KeyId, Message = new MemoryStream(message), MessageType = new MessageType(type), Signature = new MemoryStream(tampered),
+            SigningAlgorithm = new SigningAlgorithmSpec(algorithm),
+        }, Ct));
+
+        var publicKey = await kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = key.KeyId }, Ct);
+        Assert.Equal(spec, publicKey.KeySpec.Value);
+        Assert.Equal([algorithm == "ED25519_PH_SHA_512" ? "ED25519_SHA_512" : algorithm, .. algorithm.StartsWith("ED25519", StringComparison.Ordinal) ? ["ED25519_PH_SHA_512"] : Array.Empty<string>()], publicKey.SigningAlgorithms);
+    }
+
+    [Theory]
+    [InlineData("ECC_NIST_EDWARDS25519", "ED25519_SHA_512", "DIGEST", 64)]
+    [InlineData("ECC_NIST_EDWARDS25519", "ED25519_PH_SHA_512", "RAW", 64)]
+    [InlineData("ML_DSA_44", "ML_DSA_SHAKE_256", "DIGEST", 64)]
+    public async Task Sign_BouncyCastleSpecWithAMessageTypeItsAlgorithmRefuses_ThrowsValidation(string spec, string algorithm, string type, int length)
+    {
+        var key = (await Kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = new KeySpec(spec), KeyUsage = KeyUsageType.SIGN_VERIFY }, Ct)).KeyMetadata;
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => Kms.SignAsync(new SignRequest
+        {
+            KeyId = key.KeyId, Message = new MemoryStream(new byte[length]), MessageType = new MessageType(type), SigningAlgorithm = new SigningAlgorithmSpec(algorithm),
+        }, Ct));
+        Assert.Equal("ValidationException", e.ErrorCode);
+    }
 }
 
 [Collection("sqlite")]
