@@ -129,7 +129,9 @@ internal sealed class OperationTable
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<AwsManagedKeyFactory>();
         services.AddSingleton<Authorizer>();
-        services.AddSingleton<SymmetricCrypto>();
+        services.AddSingleton<CiphertextOpener>();
+        services.AddSingleton<SymmetricEncryption>();
+        services.AddSingleton<AsymmetricEncryption>();
         services.AddSingleton<OperationTable>();
     }
 

@@ -98,6 +98,14 @@ public sealed class AuditParametersTests
     }
 
     [Fact]
+    public void Project_AsymmetricEncrypt_RecordsTheAlgorithm()
+    {
+        var projection = EncryptOperation.Project(new EncryptRequest("k", Secret, null, null, "RSAES_OAEP_SHA_256", null), null, Call);
+
+        Assert.Equal("""{"keyId":"k","encryptionAlgorithm":"RSAES_OAEP_SHA_256"}""", Json(projection.RequestParameters));
+    }
+
+    [Fact]
     public void Project_EncryptResponse_RecordsKeyMaterialIdAsAdditionalEventData()
     {
         var projection = EncryptOperation.Project(
