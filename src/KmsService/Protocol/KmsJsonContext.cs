@@ -64,6 +64,9 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(ListRetirableGrantsRequest))]
 [JsonSerializable(typeof(RetireGrantRequest))]
 [JsonSerializable(typeof(RevokeGrantRequest))]
+[JsonSerializable(typeof(GenerateDataKeyPairRequest))]
+[JsonSerializable(typeof(GenerateDataKeyPairResponse))]
+[JsonSerializable(typeof(GenerateDataKeyPairWithoutPlaintextResponse))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

@@ -81,6 +81,8 @@ internal sealed class OperationTable
         Of<ListRetirableGrantsOperation>(),
         Of<RetireGrantOperation>(),
         Of<RevokeGrantOperation>(),
+        Of<GenerateDataKeyPairOperation>(),
+        Of<GenerateDataKeyPairWithoutPlaintextOperation>(),
     ];
 
     private readonly FrozenDictionary<string, OperationEntry> _handlers;
@@ -132,6 +134,7 @@ internal sealed class OperationTable
         services.AddSingleton<CiphertextOpener>();
         services.AddSingleton<SymmetricEncryption>();
         services.AddSingleton<AsymmetricEncryption>();
+        services.AddSingleton<DataKeyPairs>();
         services.AddSingleton<OperationTable>();
     }
 
