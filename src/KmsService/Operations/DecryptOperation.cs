@@ -62,6 +62,7 @@ internal sealed class DecryptOperation(
             .Length(req.KeyId, 1, Common.MaxKeyIdLength, "keyId")
             .Enum<EncryptionAlgorithmSpec>(req.EncryptionAlgorithm, "encryptionAlgorithm")
             .Count(req.DryRunModifiers, 0, 1, "dryRunModifiers")
+            .Recipient(req.Recipient)
             .ThrowIfAny();
         foreach (var modifier in req.DryRunModifiers ?? [])
         {

@@ -100,6 +100,7 @@ internal static class DataKeys
             .Enum<DataKeySpec>(req.KeySpec, "keySpec")
             .GrantTokens(req.GrantTokens)
             .EncryptionContext(req.EncryptionContext, "encryptionContext")
+            .Recipient(req.Recipient)
             .ThrowIfAny();
         GrantTokens.EnsureWellFormed(req.GrantTokens);
         if ((req.KeySpec is null) == (req.NumberOfBytes is null))

@@ -44,8 +44,7 @@ internal sealed class GenerateDataKeyPairOperation(DataKeyPairs pairs)
 
     public async Task<GenerateDataKeyPairResponse> ExecuteAsync(GenerateDataKeyPairRequest req, CallContext call, CancellationToken ct)
     {
-        Common.RejectRecipient(req.Recipient);
-        var pair = await pairs.GenerateAsync(req, call, Name, ct);
+        var pair = await pairs.GenerateAsync(req, req.Recipient, call, Name, ct);
 
         // Returned, the private key is the response's, zeroed once serialised.
         return new GenerateDataKeyPairResponse(pair.PrivateKeyCiphertextBlob, pair.PrivateKey, pair.PublicKey, pair.KeyId, pair.Spec, pair.KeyMaterialId);
@@ -72,13 +71,16 @@ internal sealed class DataKeyPairs(KeyResolver keys, Authorizer authz, Symmetric
         keyMaterialId is null ? null : new() { KeyMaterialId = keyMaterialId });
 
     /// <summary>Checks the request and the KMS key, then makes the pair; the caller owns (and zeroes) the private key.</summary>
-    public async Task<DataKeyPair> GenerateAsync(GenerateDataKeyPairRequest req, CallContext call, string operation, CancellationToken ct)
+    /// <remarks>Only GenerateDataKeyPair has <paramref name="recipient"/> in the model; its twin passes null.</remarks>
+    public async Task<DataKeyPair> GenerateAsync(
+        GenerateDataKeyPairRequest req, RecipientInfo? recipient, CallContext call, string operation, CancellationToken ct)
     {
         new Validator()
             .KeyId(req.KeyId, "keyId")
             .NotNull(req.KeyPairSpec, "keyPairSpec").Enum<DataKeyPairSpec>(req.KeyPairSpec, "keyPairSpec")
             .GrantTokens(req.GrantTokens)
             .EncryptionContext(req.EncryptionContext, "encryptionContext")
+            .Recipient(recipient)
             .ThrowIfAny();
         GrantTokens.EnsureWellFormed(req.GrantTokens);
         var spec = WireNames<DataKeyPairSpec>.Parse(req.KeyPairSpec!);
@@ -92,6 +94,8 @@ internal sealed class DataKeyPairs(KeyResolver keys, Authorizer authz, Symmetric
         {
             throw new UnsupportedOperationException($"KmsService does not support KeyPairSpec {req.KeyPairSpec} yet.");
         }
+
+        Common.RejectRecipient(recipient);
 
         var key = await keys.ResolveAsync(req.KeyId!, call, operation, ct);
         await authz.DemandAsync(call, operation, key, req.EncryptionContext, Conditions(req), ct);

@@ -30,7 +30,7 @@ internal sealed class GenerateDataKeyPairWithoutPlaintextOperation(DataKeyPairs 
     public async Task<GenerateDataKeyPairWithoutPlaintextResponse> ExecuteAsync(
         GenerateDataKeyPairRequest req, CallContext call, CancellationToken ct)
     {
-        var pair = await pairs.GenerateAsync(req, call, Name, ct);
+        var pair = await pairs.GenerateAsync(req, recipient: null, call, Name, ct);
         Secrets.Clear(pair.PrivateKey);
         return new GenerateDataKeyPairWithoutPlaintextResponse(pair.PrivateKeyCiphertextBlob, pair.PublicKey, pair.KeyId, pair.Spec, pair.KeyMaterialId);
     }
