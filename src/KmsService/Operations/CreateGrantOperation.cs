@@ -198,7 +198,7 @@ internal sealed class CreateGrantOperation(
         }
 
         // The constraint is matched against encryption contexts, which must be valid Unicode.
-        SymmetricCrypto.Context(pairs);
+        SymmetricEncryption.Context(pairs);
     }
 
     // A syntactically allowed principal that is not the ARN of an account, user, role, role session or federated user,

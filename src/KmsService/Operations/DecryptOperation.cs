@@ -20,14 +20,16 @@ internal sealed record DecryptResponse(
     string KeyId,
     byte[] Plaintext,
     EncryptionAlgorithmSpec EncryptionAlgorithm,
-    string KeyMaterialId) : IHoldsSecrets
+    string? KeyMaterialId) : IHoldsSecrets
 {
-    public void ClearSecrets() => SymmetricCrypto.Clear(Plaintext);
+    public void ClearSecrets() => Secrets.Clear(Plaintext);
 }
 
-/// <summary>Decrypt: finds the key from the ciphertext blob (KeyId optional, but if given it must name that key)
-/// and returns the plaintext when the encryption context matches exactly.</summary>
-internal sealed class DecryptOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
+/// <summary>Decrypt: a symmetric ciphertext blob names its key (KeyId optional, but if given it must name that key) and
+/// decrypts when the encryption context matches exactly; an asymmetric ciphertext names no key, so KeyId names the key
+/// pair and EncryptionAlgorithm its algorithm.</summary>
+internal sealed class DecryptOperation(
+    KeyResolver keys, Authorizer authz, CiphertextOpener opener, SymmetricEncryption symmetric, AsymmetricEncryption asymmetric)
     : IKmsOperation<DecryptOperation, DecryptRequest, DecryptResponse>
 {
     public static string Name => "Decrypt";
@@ -60,6 +62,7 @@ internal sealed class DecryptOperation(KeyResolver keys, Authorizer authz, Symme
             .Length(req.KeyId, 1, Common.MaxKeyIdLength, "keyId")
             .Enum<EncryptionAlgorithmSpec>(req.EncryptionAlgorithm, "encryptionAlgorithm")
             .Count(req.DryRunModifiers, 0, 1, "dryRunModifiers")
+            .Recipient(req.Recipient)
             .ThrowIfAny();
         foreach (var modifier in req.DryRunModifiers ?? [])
         {
@@ -71,31 +74,46 @@ internal sealed class DecryptOperation(KeyResolver keys, Authorizer authz, Symme
         Common.RejectRecipient(req.Recipient);
 
         var named = req.KeyId is null ? null : await keys.ResolveAsync(req.KeyId, call, "Decrypt", ct);
+        if (named is not null && KeySpecs.IsAsymmetric(named.KeySpec))
+        {
+            return await DecryptWithKeyPairAsync(named, req, call, ct);
+        }
+
         if (ignoreCiphertext && req.CiphertextBlob is null)
         {
             var key = named ?? throw new ValidationException("KeyId is required when the DryRun modifier IGNORE_CIPHERTEXT is set and no CiphertextBlob is given.");
-            await authz.DemandAsync(call, "Decrypt", key, req.EncryptionContext, conditions: null, ct);
-            CheckDecryptable(key, req.EncryptionAlgorithm);
+            await DemandAsync(call, key, req, ct);
+            EncryptionRules.EnsureCanUse(key, "Decrypt", req.EncryptionAlgorithm);
             Common.ThrowIfDryRun(true);
         }
 
-        var (blobKey, header) = await crypto.OpenAsync(req.CiphertextBlob!, call, "Decrypt", req.EncryptionContext, ct);
+        var (blobKey, header) = await opener.FindKeyAsync(req.CiphertextBlob!, call, ct);
+        await DemandAsync(call, blobKey, req, ct);
         if (named is not null && named.Arn != blobKey.Arn)
         {
             throw new IncorrectKeyException(IncorrectKeyMessage);
         }
 
-        CheckDecryptable(blobKey, req.EncryptionAlgorithm);
+        var algorithm = EncryptionRules.EnsureCanUse(blobKey, "Decrypt", req.EncryptionAlgorithm);
         Common.ThrowIfDryRun(req.DryRun);
 
-        var plaintext = await crypto.DecryptAsync(blobKey, header, req.CiphertextBlob!, SymmetricCrypto.Context(req.EncryptionContext), ct);
-        return new DecryptResponse(blobKey.Arn, plaintext, EncryptionAlgorithmSpec.SymmetricDefault, header.MaterialId);
+        var plaintext = await symmetric.DecryptAsync(blobKey, header, req.CiphertextBlob!, SymmetricEncryption.Context(req.EncryptionContext), ct);
+        return new DecryptResponse(blobKey.Arn, plaintext, algorithm, header.MaterialId);
     }
 
-    private static void CheckDecryptable(KmsKey key, string? algorithm)
+    /// <summary>Decrypts a raw asymmetric ciphertext with the key pair the request names; AWS reports no key material
+    /// id for it.</summary>
+    private async Task<DecryptResponse> DecryptWithKeyPairAsync(KmsKey key, DecryptRequest req, CallContext call, CancellationToken ct)
     {
-        key.EnsureUsableForCryptography();
-        key.EnsureUsage(KeyUsageType.EncryptDecrypt, "Decrypt");
-        SymmetricCrypto.EnsureAlgorithm(key, algorithm);
+        await DemandAsync(call, key, req, ct);
+        var algorithm = EncryptionRules.EnsureCanUse(key, "Decrypt", req.EncryptionAlgorithm);
+        EncryptionRules.EnsureNoEncryptionContext(req.EncryptionContext, "EncryptionContext");
+        Common.ThrowIfDryRun(req.DryRun);
+
+        var plaintext = await asymmetric.DecryptAsync(key, algorithm, req.CiphertextBlob!, ct);
+        return new DecryptResponse(key.Arn, plaintext, algorithm, KeyMaterialId: null);
     }
+
+    private ValueTask DemandAsync(CallContext call, KmsKey key, DecryptRequest req, CancellationToken ct) =>
+        authz.DemandAsync(call, "Decrypt", key, req.EncryptionContext, Authorizer.Cryptographic(req.KeyId, req.EncryptionAlgorithm), ct);
 }

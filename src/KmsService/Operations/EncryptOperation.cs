@@ -15,7 +15,7 @@ internal sealed record EncryptRequest(
     string? EncryptionAlgorithm,
     bool? DryRun) : IHoldsSecrets
 {
-    public void ClearSecrets() => SymmetricCrypto.Clear(Plaintext);
+    public void ClearSecrets() => Secrets.Clear(Plaintext);
 }
 
 /// <summary>Encrypt's response; <see cref="KeyMaterialId"/> is not in the model's output and is not sent: CloudTrail logs
@@ -26,8 +26,9 @@ internal sealed record EncryptResponse(
     EncryptionAlgorithmSpec EncryptionAlgorithm,
     [property: JsonIgnore] string? KeyMaterialId = null);
 
-/// <summary>Encrypt: up to 4096 bytes under a symmetric key, bound to the encryption context.</summary>
-internal sealed class EncryptOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
+/// <summary>Encrypt: up to 4096 bytes under a symmetric key, bound to the encryption context; or, with an RSA or SM2
+/// key pair and its algorithm, a few hundred bytes under the public key.</summary>
+internal sealed class EncryptOperation(KeyResolver keys, Authorizer authz, SymmetricEncryption symmetric, AsymmetricEncryption asymmetric)
     : IKmsOperation<EncryptOperation, EncryptRequest, EncryptResponse>
 {
     public static string Name => "Encrypt";
@@ -56,10 +57,17 @@ internal sealed class EncryptOperation(KeyResolver keys, Authorizer authz, Symme
 
         var key = await keys.ResolveAsync(req.KeyId!, call, "Encrypt", ct);
         await authz.DemandAsync(call, "Encrypt", key, req.EncryptionContext, Authorizer.Cryptographic(req.KeyId, req.EncryptionAlgorithm), ct);
-        SymmetricCrypto.EnsureCanEncrypt(key, "Encrypt", req.EncryptionAlgorithm);
-        Common.ThrowIfDryRun(req.DryRun);
+        var algorithm = EncryptionRules.EnsureCanUse(key, "Encrypt", req.EncryptionAlgorithm);
+        if (algorithm == EncryptionAlgorithmSpec.SymmetricDefault)
+        {
+            Common.ThrowIfDryRun(req.DryRun);
+            var (blob, materialId) = await symmetric.EncryptAsync(key, req.Plaintext!, SymmetricEncryption.Context(req.EncryptionContext), ct);
+            return new EncryptResponse(blob, key.Arn, algorithm, materialId);
+        }
 
-        var (blob, materialId) = await crypto.EncryptAsync(key, req.Plaintext!, SymmetricCrypto.Context(req.EncryptionContext), ct);
-        return new EncryptResponse(blob, key.Arn, EncryptionAlgorithmSpec.SymmetricDefault, materialId);
+        EncryptionRules.EnsureNoEncryptionContext(req.EncryptionContext, "EncryptionContext");
+        EncryptionRules.EnsurePlaintextFits(key, algorithm, req.Plaintext!.Length);
+        Common.ThrowIfDryRun(req.DryRun);
+        return new EncryptResponse(await asymmetric.EncryptAsync(key, algorithm, req.Plaintext, ct), key.Arn, algorithm);
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json.Serialization.Metadata;
 using KmsService.Audit.Records;
 using KmsService.Core.Errors;
@@ -18,13 +19,13 @@ internal sealed record GenerateDataKeyRequest(
 internal sealed record GenerateDataKeyResponse(byte[] CiphertextBlob, byte[] Plaintext, string KeyId, string KeyMaterialId)
     : IHoldsSecrets
 {
-    public void ClearSecrets() => SymmetricCrypto.Clear(Plaintext);
+    public void ClearSecrets() => Secrets.Clear(Plaintext);
 }
 
 internal sealed record GenerateDataKeyWithoutPlaintextResponse(byte[] CiphertextBlob, string KeyId, string KeyMaterialId);
 
 /// <summary>GenerateDataKey: a fresh random data key, returned in plaintext and encrypted under the KMS key.</summary>
-internal sealed class GenerateDataKeyOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
+internal sealed class GenerateDataKeyOperation(KeyResolver keys, Authorizer authz, SymmetricEncryption symmetric)
     : IKmsOperation<GenerateDataKeyOperation, GenerateDataKeyRequest, GenerateDataKeyResponse>
 {
     public static string Name => "GenerateDataKey";
@@ -44,20 +45,20 @@ internal sealed class GenerateDataKeyOperation(KeyResolver keys, Authorizer auth
         var (key, plaintext) = await DataKeys.PrepareAsync(req, call, "GenerateDataKey", keys, authz, ct);
         try
         {
-            var (blob, materialId) = await crypto.EncryptAsync(key, plaintext, SymmetricCrypto.Context(req.EncryptionContext), ct);
+            var (blob, materialId) = await symmetric.EncryptAsync(key, plaintext, SymmetricEncryption.Context(req.EncryptionContext), ct);
             return new GenerateDataKeyResponse(blob, plaintext, key.Arn, materialId);
         }
         catch
         {
             // Returned, the data key is the response's, zeroed once serialised; not returned, it is nobody's.
-            SymmetricCrypto.Clear(plaintext);
+            Secrets.Clear(plaintext);
             throw;
         }
     }
 }
 
 /// <summary>GenerateDataKeyWithoutPlaintext: as GenerateDataKey, but only the encrypted copy is returned.</summary>
-internal sealed class GenerateDataKeyWithoutPlaintextOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
+internal sealed class GenerateDataKeyWithoutPlaintextOperation(KeyResolver keys, Authorizer authz, SymmetricEncryption symmetric)
     : IKmsOperation<GenerateDataKeyWithoutPlaintextOperation, GenerateDataKeyRequest, GenerateDataKeyWithoutPlaintextResponse>
 {
     public static string Name => "GenerateDataKeyWithoutPlaintext";
@@ -77,12 +78,12 @@ internal sealed class GenerateDataKeyWithoutPlaintextOperation(KeyResolver keys,
         var (key, plaintext) = await DataKeys.PrepareAsync(req, call, "GenerateDataKeyWithoutPlaintext", keys, authz, ct);
         try
         {
-            var (blob, materialId) = await crypto.EncryptAsync(key, plaintext, SymmetricCrypto.Context(req.EncryptionContext), ct);
+            var (blob, materialId) = await symmetric.EncryptAsync(key, plaintext, SymmetricEncryption.Context(req.EncryptionContext), ct);
             return new GenerateDataKeyWithoutPlaintextResponse(blob, key.Arn, materialId);
         }
         finally
         {
-            SymmetricCrypto.Clear(plaintext);
+            Secrets.Clear(plaintext);
         }
     }
 }
@@ -99,6 +100,7 @@ internal static class DataKeys
             .Enum<DataKeySpec>(req.KeySpec, "keySpec")
             .GrantTokens(req.GrantTokens)
             .EncryptionContext(req.EncryptionContext, "encryptionContext")
+            .Recipient(req.Recipient)
             .ThrowIfAny();
         GrantTokens.EnsureWellFormed(req.GrantTokens);
         if ((req.KeySpec is null) == (req.NumberOfBytes is null))
@@ -110,10 +112,10 @@ internal static class DataKeys
 
         var key = await keys.ResolveAsync(req.KeyId!, call, operation, ct);
         await authz.DemandAsync(call, operation, key, req.EncryptionContext, Authorizer.Cryptographic(req.KeyId, algorithm: null), ct);
-        SymmetricCrypto.EnsureCanEncrypt(key, operation, algorithm: null);
+        EncryptionRules.EnsureCanUse(key, operation, algorithm: null);
         Common.ThrowIfDryRun(req.DryRun);
 
         var length = req.NumberOfBytes ?? (req.KeySpec == "AES_128" ? 16 : 32);
-        return (key, SymmetricCrypto.RandomBytes(length));
+        return (key, RandomNumberGenerator.GetBytes(length));
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json.Serialization.Metadata;
 using KmsService.Audit.Records;
 using KmsService.Core.Errors;
@@ -9,7 +10,7 @@ internal sealed record GenerateRandomRequest(int? NumberOfBytes, string? CustomK
 
 internal sealed record GenerateRandomResponse(byte[] Plaintext) : IHoldsSecrets
 {
-    public void ClearSecrets() => SymmetricCrypto.Clear(Plaintext);
+    public void ClearSecrets() => Secrets.Clear(Plaintext);
 }
 
 /// <summary>GenerateRandom: 1..1024 bytes from the platform's cryptographic random generator.</summary>
@@ -40,6 +41,6 @@ internal sealed class GenerateRandomOperation(Authorizer authz) : IKmsOperation<
             throw new UnsupportedOperationException("KmsService does not support custom key stores.");
         }
 
-        return Task.FromResult(new GenerateRandomResponse(SymmetricCrypto.RandomBytes(req.NumberOfBytes.Value)));
+        return Task.FromResult(new GenerateRandomResponse(RandomNumberGenerator.GetBytes(req.NumberOfBytes.Value)));
     }
 }

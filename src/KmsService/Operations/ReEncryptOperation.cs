@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization.Metadata;
 using KmsService.Audit.Records;
+using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Protocol;
@@ -24,12 +25,13 @@ internal sealed record ReEncryptResponse(
     string KeyId,
     EncryptionAlgorithmSpec SourceEncryptionAlgorithm,
     EncryptionAlgorithmSpec DestinationEncryptionAlgorithm,
-    string SourceKeyMaterialId,
-    string DestinationKeyMaterialId);
+    string? SourceKeyMaterialId,
+    string? DestinationKeyMaterialId);
 
 /// <summary>ReEncrypt: decrypts under the source key and encrypts under the destination key without the
-/// plaintext leaving the service.</summary>
-internal sealed class ReEncryptOperation(KeyResolver keys, Authorizer authz, SymmetricCrypto crypto)
+/// plaintext leaving the service. Either key may be a key pair (RSA or SM2), with its algorithm.</summary>
+internal sealed class ReEncryptOperation(
+    KeyResolver keys, Authorizer authz, CiphertextOpener opener, SymmetricEncryption symmetric, AsymmetricEncryption asymmetric)
     : IKmsOperation<ReEncryptOperation, ReEncryptRequest, ReEncryptResponse>
 {
     public static string Name => "ReEncrypt";
@@ -68,38 +70,68 @@ internal sealed class ReEncryptOperation(KeyResolver keys, Authorizer authz, Sym
             .ThrowIfAny();
         GrantTokens.EnsureWellFormed(req.GrantTokens);
 
+        var source = await OpenSourceAsync(req, call, ct);
+
+        var destination = await keys.ResolveAsync(req.DestinationKeyId!, call, "ReEncryptTo", ct);
+        await authz.DemandAsync(
+            call, "ReEncryptTo", destination, req.DestinationEncryptionContext, Authorizer.Cryptographic(req.DestinationKeyId, req.DestinationEncryptionAlgorithm), ct);
+        var destinationAlgorithm = EncryptionRules.EnsureCanUse(destination, "ReEncrypt", req.DestinationEncryptionAlgorithm);
+        if (destinationAlgorithm != EncryptionAlgorithmSpec.SymmetricDefault)
+        {
+            EncryptionRules.EnsureNoEncryptionContext(req.DestinationEncryptionContext, "DestinationEncryptionContext");
+        }
+
+        Common.ThrowIfDryRun(req.DryRun);
+
+        var plaintext = source.Header is { } header
+            ? await symmetric.DecryptAsync(source.Key, header, req.CiphertextBlob!, SymmetricEncryption.Context(req.SourceEncryptionContext), ct)
+            : await asymmetric.DecryptAsync(source.Key, source.Algorithm, req.CiphertextBlob!, ct);
+        try
+        {
+            var (blob, materialId) = await EncryptAsync(destination, destinationAlgorithm, plaintext, req.DestinationEncryptionContext, ct);
+            return new ReEncryptResponse(
+                blob, source.Key.Arn, destination.Arn, source.Algorithm, destinationAlgorithm, source.Header?.MaterialId, materialId);
+        }
+        finally
+        {
+            Secrets.Clear(plaintext);
+        }
+    }
+
+    /// <summary>The source key and algorithm: the key pair SourceKeyId names for a raw asymmetric ciphertext, else the
+    /// symmetric key the blob names (which SourceKeyId, if given, must name too) and the blob's header.</summary>
+    private async Task<(KmsKey Key, EncryptionAlgorithmSpec Algorithm, CiphertextHeader? Header)> OpenSourceAsync(
+        ReEncryptRequest req, CallContext call, CancellationToken ct)
+    {
+        var conditions = Authorizer.Cryptographic(req.SourceKeyId, req.SourceEncryptionAlgorithm);
         var named = req.SourceKeyId is null ? null : await keys.ResolveAsync(req.SourceKeyId, call, "ReEncryptFrom", ct);
-        var (source, header) = await crypto.OpenAsync(req.CiphertextBlob!, call, "ReEncryptFrom", req.SourceEncryptionContext, ct);
-        if (named is not null && named.Arn != source.Arn)
+        if (named is not null && KeySpecs.IsAsymmetric(named.KeySpec))
+        {
+            await authz.DemandAsync(call, "ReEncryptFrom", named, req.SourceEncryptionContext, conditions, ct);
+            var algorithm = EncryptionRules.EnsureCanUse(named, "ReEncrypt", req.SourceEncryptionAlgorithm);
+            EncryptionRules.EnsureNoEncryptionContext(req.SourceEncryptionContext, "SourceEncryptionContext");
+            return (named, algorithm, null);
+        }
+
+        var (key, header) = await opener.FindKeyAsync(req.CiphertextBlob!, call, ct);
+        await authz.DemandAsync(call, "ReEncryptFrom", key, req.SourceEncryptionContext, conditions, ct);
+        if (named is not null && named.Arn != key.Arn)
         {
             throw new IncorrectKeyException(DecryptOperation.IncorrectKeyMessage);
         }
 
-        source.EnsureUsableForCryptography();
-        source.EnsureUsage(KeyUsageType.EncryptDecrypt, "ReEncrypt");
-        SymmetricCrypto.EnsureAlgorithm(source, req.SourceEncryptionAlgorithm);
+        return (key, EncryptionRules.EnsureCanUse(key, "ReEncrypt", req.SourceEncryptionAlgorithm), header);
+    }
 
-        var destination = await keys.ResolveAsync(req.DestinationKeyId!, call, "ReEncryptTo", ct);
-        await authz.DemandAsync(call, "ReEncryptTo", destination, req.DestinationEncryptionContext, conditions: null, ct);
-        SymmetricCrypto.EnsureCanEncrypt(destination, "ReEncrypt", req.DestinationEncryptionAlgorithm);
-        Common.ThrowIfDryRun(req.DryRun);
+    private async Task<(byte[] Blob, string? MaterialId)> EncryptAsync(
+        KmsKey destination, EncryptionAlgorithmSpec algorithm, byte[] plaintext, IReadOnlyDictionary<string, string>? context, CancellationToken ct)
+    {
+        if (algorithm == EncryptionAlgorithmSpec.SymmetricDefault)
+        {
+            return await symmetric.EncryptAsync(destination, plaintext, SymmetricEncryption.Context(context), ct);
+        }
 
-        var plaintext = await crypto.DecryptAsync(source, header, req.CiphertextBlob!, SymmetricCrypto.Context(req.SourceEncryptionContext), ct);
-        try
-        {
-            var (blob, materialId) = await crypto.EncryptAsync(destination, plaintext, SymmetricCrypto.Context(req.DestinationEncryptionContext), ct);
-            return new ReEncryptResponse(
-                blob,
-                source.Arn,
-                destination.Arn,
-                EncryptionAlgorithmSpec.SymmetricDefault,
-                EncryptionAlgorithmSpec.SymmetricDefault,
-                header.MaterialId,
-                materialId);
-        }
-        finally
-        {
-            SymmetricCrypto.Clear(plaintext);
-        }
+        EncryptionRules.EnsurePlaintextFits(destination, algorithm, plaintext.Length);
+        return (await asymmetric.EncryptAsync(destination, algorithm, plaintext, ct), null);
     }
 }

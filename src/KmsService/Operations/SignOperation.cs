@@ -15,7 +15,7 @@ internal sealed record SignRequest(
     string? SigningAlgorithm,
     bool? DryRun) : IHoldsSecrets
 {
-    public void ClearSecrets() => SymmetricCrypto.Clear(Message);
+    public void ClearSecrets() => Secrets.Clear(Message);
 }
 
 internal sealed record SignResponse(string KeyId, byte[] Signature, SigningAlgorithmSpec SigningAlgorithm);

@@ -17,7 +17,7 @@ internal sealed record VerifyRequest(
     IReadOnlyList<string>? GrantTokens,
     bool? DryRun) : IHoldsSecrets
 {
-    public void ClearSecrets() => SymmetricCrypto.Clear(Message);
+    public void ClearSecrets() => Secrets.Clear(Message);
 }
 
 internal sealed record VerifyResponse(string KeyId, bool SignatureValid, SigningAlgorithmSpec SigningAlgorithm);

@@ -7,3 +7,15 @@ internal interface IHoldsSecrets
     /// <summary>Zeroes every secret byte array the object holds.</summary>
     void ClearSecrets();
 }
+
+/// <summary>Zeroes secret byte arrays: plaintext, data keys, private keys, random bytes.</summary>
+internal static class Secrets
+{
+    public static void Clear(byte[]? secret)
+    {
+        if (secret is not null)
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(secret);
+        }
+    }
+}

@@ -70,6 +70,9 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(VerifyResponse))]
 [JsonSerializable(typeof(GetPublicKeyRequest))]
 [JsonSerializable(typeof(GetPublicKeyResponse))]
+[JsonSerializable(typeof(GenerateDataKeyPairRequest))]
+[JsonSerializable(typeof(GenerateDataKeyPairResponse))]
+[JsonSerializable(typeof(GenerateDataKeyPairWithoutPlaintextResponse))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

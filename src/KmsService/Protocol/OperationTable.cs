@@ -84,6 +84,8 @@ internal sealed class OperationTable
         Of<SignOperation>(),
         Of<VerifyOperation>(),
         Of<GetPublicKeyOperation>(),
+        Of<GenerateDataKeyPairOperation>(),
+        Of<GenerateDataKeyPairWithoutPlaintextOperation>(),
     ];
 
     private readonly FrozenDictionary<string, OperationEntry> _handlers;
@@ -132,8 +134,11 @@ internal sealed class OperationTable
         services.AddSingleton<KeyResolver>();
         services.AddSingleton<AwsManagedKeyFactory>();
         services.AddSingleton<Authorizer>();
-        services.AddSingleton<SymmetricCrypto>();
         services.AddSingleton<SigningKeys>();
+        services.AddSingleton<CiphertextOpener>();
+        services.AddSingleton<SymmetricEncryption>();
+        services.AddSingleton<AsymmetricEncryption>();
+        services.AddSingleton<DataKeyPairs>();
         services.AddSingleton<OperationTable>();
     }
 

@@ -33,8 +33,9 @@ internal sealed class RequestRateLimiter : IDisposable
             }
             else if (quota.DefaultPerSecond > 0)
             {
-                quotaOf[operation] = operation;
-                rates[operation] = quota.DefaultPerSecond;
+                var name = quota.SharedName ?? operation;
+                quotaOf[operation] = name;
+                rates[name] = quota.DefaultPerSecond;
             }
         }
 

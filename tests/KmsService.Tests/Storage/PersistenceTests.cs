@@ -58,8 +58,14 @@ public abstract class PersistenceTests(StoreFixture fixture) : ServiceTests(fixt
         Assert.NotEmpty(rows);
         Assert.All(rows, r =>
         {
-            Assert.Equal(1 + 12 + 32 + 16, r.Wrapped.Length);
-            Assert.Equal(1, r.Wrapped[0]);
+            // 0x01 | IV | 32-byte key | tag for symmetric keys; 0x02 | IV | material | tag for key pairs and HMAC keys,
+            // which other tests create in the same store.
+            Assert.True(r.Wrapped[0] is 1 or 2);
+            if (r.Wrapped[0] == 1)
+            {
+                Assert.Equal(1 + 12 + 32 + 16, r.Wrapped.Length);
+            }
+
             Assert.False(r.Wrapped.AsSpan().IndexOf(pinned) >= 0);
         });
     }

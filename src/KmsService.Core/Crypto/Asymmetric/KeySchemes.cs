@@ -48,6 +48,15 @@ public static class KeySchemes
         : spec == KeySpec.Sm2 ? Sm2
         : null;
 
+    /// <summary>The largest plaintext Encrypt takes under a key of <paramref name="spec"/> with <paramref name="algorithm"/>
+    /// (API reference, Encrypt: 4096 bytes for SYMMETRIC_DEFAULT, 1024 for SM2PKE, the RSAES-OAEP limit for RSA).</summary>
+    public static int MaxPlaintextLength(KeySpec spec, EncryptionAlgorithmSpec algorithm) => algorithm switch
+    {
+        EncryptionAlgorithmSpec.SymmetricDefault => 4096,
+        EncryptionAlgorithmSpec.Sm2Pke => 1024,
+        _ => RsaScheme.MaxPlaintextLength(spec, algorithm),
+    };
+
     /// <summary>The hash of a signing or MAC algorithm that ends in SHA_256/384/512.</summary>
     internal static System.Security.Cryptography.HashAlgorithmName Hash(SigningAlgorithmSpec algorithm) => algorithm switch
     {

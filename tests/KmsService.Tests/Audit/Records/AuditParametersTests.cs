@@ -70,6 +70,8 @@ public sealed class AuditParametersTests
             { "ReEncrypt", Json(ReEncryptOperation.Project(new ReEncryptRequest(Secret, context, "s", "d", context, null, null, tokens, null, null), null, Call)) },
             { "GenerateDataKey", Json(GenerateDataKeyOperation.Project(new GenerateDataKeyRequest("k", context, 32, null, tokens, null, null), new GenerateDataKeyResponse(Secret, Secret, "arn", "m"), Call)) },
             { "GenerateDataKeyWithoutPlaintext", Json(GenerateDataKeyWithoutPlaintextOperation.Project(new GenerateDataKeyRequest("k", context, 32, null, tokens, null, null), new GenerateDataKeyWithoutPlaintextResponse(Secret, "arn", "m"), Call)) },
+            { "GenerateDataKeyPair", Json(GenerateDataKeyPairOperation.Project(new GenerateDataKeyPairRequest(context, "k", "RSA_2048", tokens, null, null), new GenerateDataKeyPairResponse(Secret, Secret, Secret, "arn", default, "m"), Call)) },
+            { "GenerateDataKeyPairWithoutPlaintext", Json(GenerateDataKeyPairWithoutPlaintextOperation.Project(new GenerateDataKeyPairRequest(context, "k", "RSA_2048", tokens, null, null), new GenerateDataKeyPairWithoutPlaintextResponse(Secret, Secret, "arn", default, "m"), Call)) },
             { "GenerateRandom", Json(GenerateRandomOperation.Project(new GenerateRandomRequest(32, null, null), new GenerateRandomResponse(Secret), Call)) },
             { "DescribeKey", Json(DescribeKeyOperation.Project(new DescribeKeyRequest("k", tokens), null, Call)) },
             { "CreateGrant", Json(CreateGrantOperation.Project(new CreateGrantRequest("k", "arn:aws:iam::1:user/a", null, ["Decrypt"], null, tokens, "n", null), new CreateGrantResponse(Token, "grant-id"), Call)) },
@@ -111,6 +113,26 @@ public sealed class AuditParametersTests
 
         Assert.Equal("""{"keyId":"alias/app","encryptionContext":{"tenant":"acme"},"encryptionAlgorithm":"SYMMETRIC_DEFAULT"}""", Json(projection.RequestParameters));
         Assert.Null(projection.ResponseElements);
+    }
+
+    [Fact]
+    public void Project_AsymmetricEncrypt_RecordsTheAlgorithm()
+    {
+        var projection = EncryptOperation.Project(new EncryptRequest("k", Secret, null, null, "RSAES_OAEP_SHA_256", null), null, Call);
+
+        Assert.Equal("""{"keyId":"k","encryptionAlgorithm":"RSAES_OAEP_SHA_256"}""", Json(projection.RequestParameters));
+    }
+
+    [Fact]
+    public void Project_GenerateDataKeyPair_RecordsKeyPairSpecAndKeyMaterialId()
+    {
+        var projection = GenerateDataKeyPairOperation.Project(
+            new GenerateDataKeyPairRequest(null, "k", "ECC_NIST_P256", null, null, null),
+            new GenerateDataKeyPairResponse(Secret, Secret, Secret, "arn", default, "material-7"),
+            Call);
+
+        Assert.Equal("""{"keyId":"k","keyPairSpec":"ECC_NIST_P256"}""", Json(projection.RequestParameters));
+        Assert.Equal("material-7", projection.AdditionalEventData?.KeyMaterialId);
     }
 
     [Fact]

@@ -1,0 +1,33 @@
+using KmsService.Core.Crypto;
+using KmsService.Core.Errors;
+using KmsService.Core.Keys;
+using KmsService.Protocol;
+using KmsService.Storage;
+
+namespace KmsService.Operations;
+
+/// <summary>Finds the symmetric key a ciphertext blob was made under; authorizing its use is the operation's.</summary>
+internal sealed class CiphertextOpener(KeyStore store)
+{
+    /// <summary>The key and header of <paramref name="blob"/>. A blob that names no symmetric key of the caller's region
+    /// is an InvalidCiphertextException, as any tampered byte must be; so is a raw asymmetric ciphertext, which names no
+    /// key at all (Decrypt must be told its KeyId).</summary>
+    public async Task<(KmsKey Key, CiphertextHeader Header)> FindKeyAsync(byte[] blob, CallContext call, CancellationToken ct)
+    {
+        if (!CiphertextBlob.TryReadHeader(blob, out var header))
+        {
+            throw new InvalidCiphertextException();
+        }
+
+        var key = await store.FindAsync(header.KeyArn, ct);
+
+        // Only symmetric keys make ciphertext blobs: a blob naming another kind of key was forged.
+        if (key is null || key.Region != call.Region || key.KeySpec != KeySpec.SymmetricDefault)
+        {
+            throw new InvalidCiphertextException();
+        }
+
+        call.UsedKey(key.Arn);
+        return (key, header);
+    }
+}
