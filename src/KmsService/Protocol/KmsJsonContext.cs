@@ -70,6 +70,12 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(VerifyResponse))]
 [JsonSerializable(typeof(GetPublicKeyRequest))]
 [JsonSerializable(typeof(GetPublicKeyResponse))]
+[JsonSerializable(typeof(GenerateMacRequest))]
+[JsonSerializable(typeof(GenerateMacResponse))]
+[JsonSerializable(typeof(VerifyMacRequest))]
+[JsonSerializable(typeof(VerifyMacResponse))]
+[JsonSerializable(typeof(DeriveSharedSecretRequest))]
+[JsonSerializable(typeof(DeriveSharedSecretResponse))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

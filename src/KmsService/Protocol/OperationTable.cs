@@ -84,6 +84,9 @@ internal sealed class OperationTable
         Of<SignOperation>(),
         Of<VerifyOperation>(),
         Of<GetPublicKeyOperation>(),
+        Of<GenerateMacOperation>(),
+        Of<VerifyMacOperation>(),
+        Of<DeriveSharedSecretOperation>(),
     ];
 
     private readonly FrozenDictionary<string, OperationEntry> _handlers;
