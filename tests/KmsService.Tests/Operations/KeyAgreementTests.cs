@@ -185,7 +185,9 @@ public abstract class KeyAgreementTests(StoreFixture fixture) : ServiceTests(fix
 
         var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => Kms.DeriveSharedSecretAsync(new DeriveSharedSecretRequest
         {
-            KeyId = key.KeyId, KeyAgreementAlgorithm = new KeyAgreementAlgorithmSpec("INVALID"), PublicKey = new MemoryStream(peer.ExportSubjectPublicKeyInfo()),
+            KeyId = key.KeyId,
+            KeyAgreementAlgorithm = new KeyAgreementAlgorithmSpec("INVALID"),
+            PublicKey = new MemoryStream(peer.ExportSubjectPublicKeyInfo()),
         }, Ct));
 
         Assert.Equal("ValidationException", e.ErrorCode);
@@ -219,7 +221,10 @@ public abstract class KeyAgreementTests(StoreFixture fixture) : ServiceTests(fix
 
         var e = await Assert.ThrowsAsync<DryRunOperationException>(() => Kms.DeriveSharedSecretAsync(new DeriveSharedSecretRequest
         {
-            KeyId = key.KeyId, KeyAgreementAlgorithm = KeyAgreementAlgorithmSpec.ECDH, PublicKey = new MemoryStream(peer.ExportSubjectPublicKeyInfo()), DryRun = true,
+            KeyId = key.KeyId,
+            KeyAgreementAlgorithm = KeyAgreementAlgorithmSpec.ECDH,
+            PublicKey = new MemoryStream(peer.ExportSubjectPublicKeyInfo()),
+            DryRun = true,
         }, Ct));
         Assert.Equal("The request would have succeeded, but the DryRun option is set.", e.Message);
     }
@@ -248,7 +253,10 @@ public abstract class KeyAgreementTests(StoreFixture fixture) : ServiceTests(fix
 
         await Assert.ThrowsAsync<InvalidGrantTokenException>(() => Kms.DeriveSharedSecretAsync(new DeriveSharedSecretRequest
         {
-            KeyId = key.KeyId, KeyAgreementAlgorithm = KeyAgreementAlgorithmSpec.ECDH, PublicKey = new MemoryStream(peer.ExportSubjectPublicKeyInfo()), GrantTokens = ["not a grant token"],
+            KeyId = key.KeyId,
+            KeyAgreementAlgorithm = KeyAgreementAlgorithmSpec.ECDH,
+            PublicKey = new MemoryStream(peer.ExportSubjectPublicKeyInfo()),
+            GrantTokens = ["not a grant token"],
         }, Ct));
     }
 

@@ -218,18 +218,28 @@ public abstract class MacTests(StoreFixture fixture) : ServiceTests(fixture)
 
         var e = await Assert.ThrowsAsync<DryRunOperationException>(() => Kms.GenerateMacAsync(new GenerateMacRequest
         {
-            KeyId = key.KeyId, MacAlgorithm = MacAlgorithmSpec.HMAC_SHA_256, Message = new MemoryStream(Message), DryRun = true,
+            KeyId = key.KeyId,
+            MacAlgorithm = MacAlgorithmSpec.HMAC_SHA_256,
+            Message = new MemoryStream(Message),
+            DryRun = true,
         }, Ct));
         Assert.Equal("The request would have succeeded, but the DryRun option is set.", e.Message);
         await Assert.ThrowsAsync<DryRunOperationException>(() => Kms.VerifyMacAsync(new VerifyMacRequest
         {
-            KeyId = key.KeyId, MacAlgorithm = MacAlgorithmSpec.HMAC_SHA_256, Message = new MemoryStream(Message), Mac = new MemoryStream(mac), DryRun = true,
+            KeyId = key.KeyId,
+            MacAlgorithm = MacAlgorithmSpec.HMAC_SHA_256,
+            Message = new MemoryStream(Message),
+            Mac = new MemoryStream(mac),
+            DryRun = true,
         }, Ct));
 
         // DryRun still checks usage and algorithm first.
         await Assert.ThrowsAsync<InvalidKeyUsageException>(() => Kms.GenerateMacAsync(new GenerateMacRequest
         {
-            KeyId = key.KeyId, MacAlgorithm = MacAlgorithmSpec.HMAC_SHA_384, Message = new MemoryStream(Message), DryRun = true,
+            KeyId = key.KeyId,
+            MacAlgorithm = MacAlgorithmSpec.HMAC_SHA_384,
+            Message = new MemoryStream(Message),
+            DryRun = true,
         }, Ct));
     }
 
@@ -247,13 +257,19 @@ public abstract class MacTests(StoreFixture fixture) : ServiceTests(fixture)
         }, Ct);
         var generated = await Carol.GenerateMacAsync(new GenerateMacRequest
         {
-            KeyId = key.Arn, MacAlgorithm = MacAlgorithmSpec.HMAC_SHA_256, Message = new MemoryStream(Message), GrantTokens = [grant.GrantToken],
+            KeyId = key.Arn,
+            MacAlgorithm = MacAlgorithmSpec.HMAC_SHA_256,
+            Message = new MemoryStream(Message),
+            GrantTokens = [grant.GrantToken],
         }, Ct);
         Assert.True((await VerifyAsync(key.Arn, generated.Mac.ToArray(), client: Carol)).MacValid);
 
         await Assert.ThrowsAsync<InvalidGrantTokenException>(() => Alice.GenerateMacAsync(new GenerateMacRequest
         {
-            KeyId = key.KeyId, MacAlgorithm = MacAlgorithmSpec.HMAC_SHA_256, Message = new MemoryStream(Message), GrantTokens = ["not a grant token"],
+            KeyId = key.KeyId,
+            MacAlgorithm = MacAlgorithmSpec.HMAC_SHA_256,
+            Message = new MemoryStream(Message),
+            GrantTokens = ["not a grant token"],
         }, Ct));
     }
 
