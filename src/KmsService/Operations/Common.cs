@@ -42,6 +42,15 @@ internal static class Common
     public static Validator GrantTokens(this Validator v, IReadOnlyList<string>? tokens) =>
         v.Count(tokens, 0, 10, "grantTokens").EachLength(tokens, 1, 8192, "grantTokens");
 
+    /// <summary>The members of a <c>RecipientInfo</c>: KeyEncryptionAlgorithm of the model's enum, AttestationDocument
+    /// 1..262144 bytes; checked as any member is before the parameter is refused.</summary>
+    public static Validator Recipient(this Validator v, RecipientInfo? recipient) =>
+        recipient is null ? v : v
+            .Check(
+                recipient.KeyEncryptionAlgorithm is null or "RSAES_OAEP_SHA_256",
+                $"Value '{Validator.Echo(recipient.KeyEncryptionAlgorithm ?? string.Empty)}' at 'recipient.keyEncryptionAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [RSAES_OAEP_SHA_256]")
+            .Length(recipient.AttestationDocument, 1, 262144, "recipient.attestationDocument");
+
     /// <summary>Nitro Enclaves attestation (<c>Recipient</c>) is not supported; say so instead of ignoring it.</summary>
     public static void RejectRecipient(object? recipient)
     {

@@ -51,6 +51,7 @@ internal sealed class DeriveSharedSecretOperation(KeyResolver keys, Authorizer a
             .Enum<KeyAgreementAlgorithmSpec>(req.KeyAgreementAlgorithm, "keyAgreementAlgorithm")
             .NotNull(req.PublicKey, "publicKey").Length(req.PublicKey, 1, 8192, "publicKey")
             .GrantTokens(req.GrantTokens)
+            .Recipient(req.Recipient)
             .ThrowIfAny();
         GrantTokens.EnsureWellFormed(req.GrantTokens);
         Common.RejectRecipient(req.Recipient);
