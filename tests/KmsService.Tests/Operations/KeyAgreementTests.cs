@@ -2,10 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
-using KmsService.Core.Crypto;
-using KmsService.Storage;
 using KmsService.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KmsService.Tests.Operations;
 
@@ -24,15 +21,9 @@ public abstract class KeyAgreementTests(StoreFixture fixture) : ServiceTests(fix
             PublicKey = new MemoryStream(publicKey),
         }, Ct);
 
-    /// <summary>The service key's public key (DER SubjectPublicKeyInfo), read through the test server's HSA.</summary>
-    // GetPublicKey is built in parallel (issue 13); once it is in, this is Kms.GetPublicKeyAsync.
-    private async Task<byte[]> ServicePublicKeyAsync(string keyArn)
-    {
-        var store = Server.Services.GetRequiredService<KeyStore>();
-        var key = await store.FindAsync(keyArn, Ct) ?? throw new InvalidOperationException(keyArn);
-        var backingKey = await store.FindBackingKeyAsync(keyArn, key.CurrentMaterialId!, Ct) ?? throw new InvalidOperationException(keyArn);
-        return Server.Services.GetRequiredService<IHsa>().GetPublicKey(keyArn, key.KeySpec, backingKey);
-    }
+    /// <summary>The service key's public key (DER SubjectPublicKeyInfo), as GetPublicKey returns it.</summary>
+    private async Task<byte[]> ServicePublicKeyAsync(string keyArn) =>
+        (await Kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = keyArn }, Ct)).PublicKey.ToArray();
 
     private static ECCurve Curve(string spec) => spec switch
     {
