@@ -10,6 +10,21 @@ internal enum LoadOperation
     Decrypt,
     GenerateDataKey,
     Mix,
+
+    /// <summary>Sign, RAW 32-byte message, ECC_NIST_P256 key, ECDSA_SHA_256.</summary>
+    SignEcc,
+
+    /// <summary>Verify of pre-made ECDSA_SHA_256 signatures.</summary>
+    VerifyEcc,
+
+    /// <summary>Sign, RAW message, RSA_2048 key, RSASSA_PSS_SHA_256.</summary>
+    SignRsa,
+
+    /// <summary>Verify of pre-made RSASSA_PSS_SHA_256 signatures.</summary>
+    VerifyRsa,
+
+    /// <summary>GenerateMac, HMAC_256 key, HMAC_SHA_256.</summary>
+    GenerateMac,
 }
 
 /// <summary>Which client sends the requests.</summary>
@@ -67,7 +82,9 @@ internal sealed class LoadOptions
     public static string Usage => """
         KmsService.Load: drives an AWS-KMS-compatible endpoint on this machine over HTTP.
 
-          --op encrypt|decrypt|generate-data-key|mix   operation (default encrypt)
+          --op OP                encrypt (default), decrypt, generate-data-key, mix, sign-ecc (ECC_NIST_P256,
+                                 ECDSA_SHA_256), verify-ecc, sign-rsa (RSA_2048, RSASSA_PSS_SHA_256), verify-rsa,
+                                 generate-mac (HMAC_256, HMAC_SHA_256); the key is made of that spec
           --concurrency N        connections and in-flight requests (default 64)
           --duration S           measured seconds (default 20, at most 600)
           --warmup S             unmeasured seconds first (default 5)
@@ -77,9 +94,9 @@ internal sealed class LoadOptions
           --client raw|sdk       raw HTTP with our signer (default) or the AWS SDK for .NET
           --json FILE            also write the result as JSON
           --target NAME          label of the server in reports (default kms)
-          --plaintext-bytes N    plaintext size for Encrypt (default 32)
+          --plaintext-bytes N    plaintext size for Encrypt, message size for Sign/Verify/GenerateMac (default 32)
           --max-requests N       stop after this many requests (default 20000000)
-          --pool N               ciphertexts pre-encrypted for Decrypt (default 1000)
+          --pool N               ciphertexts pre-encrypted for Decrypt, signatures pre-made for Verify (default 1000)
           --region R --access-key AK --secret-key SK   credentials (default us-east-1, test, test)
           --content-sha256       also send and sign x-amz-content-sha256
           --no-context           send no EncryptionContext (default: {"purpose":"load-test"})
@@ -97,14 +114,14 @@ internal sealed class LoadOptions
             switch (name)
             {
                 case "--op":
-                    o.Operation = Value() switch
+                    var op = Value();
+                    o.Operation = Enum.GetValues<LoadOperation>().FirstOrDefault(k => OperationName(k) == op, (LoadOperation)(-1));
+                    if (!Enum.IsDefined(o.Operation))
                     {
-                        "encrypt" => LoadOperation.Encrypt,
-                        "decrypt" => LoadOperation.Decrypt,
-                        "generate-data-key" => LoadOperation.GenerateDataKey,
-                        "mix" => LoadOperation.Mix,
-                        var v => throw new ArgumentException($"--op {v}: use encrypt, decrypt, generate-data-key or mix."),
-                    };
+                        throw new ArgumentException(
+                            $"--op {op}: use {string.Join(", ", Enum.GetValues<LoadOperation>().Select(OperationName))}.");
+                    }
+
                     break;
                 case "--concurrency":
                     o.Concurrency = Int(name, Value(), 1, 4096);
@@ -180,7 +197,21 @@ internal sealed class LoadOptions
         LoadOperation.Encrypt => "encrypt",
         LoadOperation.Decrypt => "decrypt",
         LoadOperation.GenerateDataKey => "generate-data-key",
+        LoadOperation.SignEcc => "sign-ecc",
+        LoadOperation.VerifyEcc => "verify-ecc",
+        LoadOperation.SignRsa => "sign-rsa",
+        LoadOperation.VerifyRsa => "verify-rsa",
+        LoadOperation.GenerateMac => "generate-mac",
         _ => "mix",
+    };
+
+    /// <summary>The key an operation needs, or null for a symmetric encryption key.</summary>
+    public static KeyKind? KeyKindOf(LoadOperation op) => op switch
+    {
+        LoadOperation.SignEcc or LoadOperation.VerifyEcc => new KeyKind("ECC_NIST_P256", "SIGN_VERIFY", "ECDSA_SHA_256"),
+        LoadOperation.SignRsa or LoadOperation.VerifyRsa => new KeyKind("RSA_2048", "SIGN_VERIFY", "RSASSA_PSS_SHA_256"),
+        LoadOperation.GenerateMac => new KeyKind("HMAC_256", "GENERATE_VERIFY_MAC", "HMAC_SHA_256"),
+        _ => null,
     };
 
     private static bool IsLoopback(Uri endpoint)

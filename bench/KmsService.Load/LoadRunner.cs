@@ -10,6 +10,10 @@ internal sealed class LoadRunner(LoadOptions options, IKmsDriver driver)
         var pool = options.Operation is LoadOperation.Decrypt or LoadOperation.Mix
             ? await BuildPoolAsync(keyId, ct)
             : [];
+        var algorithm = LoadOptions.KeyKindOf(options.Operation)?.Algorithm ?? string.Empty;
+        var signed = options.Operation is LoadOperation.VerifyEcc or LoadOperation.VerifyRsa
+            ? await BuildSignedPoolAsync(keyId, algorithm, ct)
+            : [];
 
         var shared = new Shared(options.MaxRequests);
         var workers = new Worker[options.Concurrency];
@@ -19,7 +23,7 @@ internal sealed class LoadRunner(LoadOptions options, IKmsDriver driver)
         }
 
         var started = DateTimeOffset.UtcNow;
-        var tasks = workers.Select(w => Task.Run(() => WorkAsync(w, shared, keyId, pool, ct), ct)).ToArray();
+        var tasks = workers.Select(w => Task.Run(() => WorkAsync(w, shared, keyId, algorithm, pool, signed, ct), ct)).ToArray();
 
         await Task.Delay(options.Warmup, ct);
 
@@ -84,7 +88,8 @@ internal sealed class LoadRunner(LoadOptions options, IKmsDriver driver)
         };
     }
 
-    private async Task WorkAsync(Worker worker, Shared shared, string keyId, byte[][] pool, CancellationToken ct)
+    private async Task WorkAsync(
+        Worker worker, Shared shared, string keyId, string algorithm, byte[][] pool, (byte[] Message, byte[] Signature)[] signed, CancellationToken ct)
     {
         var random = new Random(worker.Index * 7919 + 17);
         while (!Volatile.Read(ref shared.Stop) && !ct.IsCancellationRequested)
@@ -92,6 +97,9 @@ internal sealed class LoadRunner(LoadOptions options, IKmsDriver driver)
             var op = options.Operation == LoadOperation.Mix
                 ? (LoadOperation)random.Next(3)
                 : options.Operation;
+
+            Task<CallResult> VerifyOneAsync((byte[] Message, byte[] Signature) pair) =>
+                driver.VerifyAsync(keyId, algorithm, pair.Message, pair.Signature, ct);
 
             var start = Stopwatch.GetTimestamp();
             CallResult result;
@@ -101,7 +109,10 @@ internal sealed class LoadRunner(LoadOptions options, IKmsDriver driver)
                 {
                     LoadOperation.Encrypt => await driver.EncryptAsync(keyId, FreshPlaintext(), false, ct),
                     LoadOperation.Decrypt => await driver.DecryptAsync(pool[random.Next(pool.Length)], ct),
-                    _ => await driver.GenerateDataKeyAsync(keyId, ct),
+                    LoadOperation.GenerateDataKey => await driver.GenerateDataKeyAsync(keyId, ct),
+                    LoadOperation.SignEcc or LoadOperation.SignRsa => await driver.SignAsync(keyId, algorithm, FreshPlaintext(), false, ct),
+                    LoadOperation.VerifyEcc or LoadOperation.VerifyRsa => await VerifyOneAsync(signed[random.Next(signed.Length)]),
+                    _ => await driver.GenerateMacAsync(keyId, algorithm, FreshPlaintext(), ct),
                 };
             }
             catch (HttpRequestException e)
@@ -135,9 +146,30 @@ internal sealed class LoadRunner(LoadOptions options, IKmsDriver driver)
     }
 
     /// <summary>Encrypts distinct random plaintexts so that Decrypt has real ciphertexts of this server to send.</summary>
-    private async Task<byte[][]> BuildPoolAsync(string keyId, CancellationToken ct)
+    private Task<byte[][]> BuildPoolAsync(string keyId, CancellationToken ct) =>
+        FillPoolAsync(
+            async () =>
+            {
+                var result = await driver.EncryptAsync(keyId, FreshPlaintext(), true, ct);
+                return result.Output ?? throw new InvalidOperationException($"Encrypt for the Decrypt pool failed: {result.Error}");
+            },
+            ct);
+
+    /// <summary>Signs distinct random messages so that Verify has valid signatures of this server's key to send.</summary>
+    private Task<(byte[] Message, byte[] Signature)[]> BuildSignedPoolAsync(string keyId, string algorithm, CancellationToken ct) =>
+        FillPoolAsync(
+            async () =>
+            {
+                var message = FreshPlaintext();
+                var result = await driver.SignAsync(keyId, algorithm, message, true, ct);
+                return (message, result.Output ?? throw new InvalidOperationException($"Sign for the Verify pool failed: {result.Error}"));
+            },
+            ct);
+
+    /// <summary>A pool of <see cref="LoadOptions.DecryptPoolSize"/> items made by up to 16 callers at once.</summary>
+    private async Task<T[]> FillPoolAsync<T>(Func<Task<T>> make, CancellationToken ct)
     {
-        var pool = new byte[options.DecryptPoolSize][];
+        var pool = new T[options.DecryptPoolSize];
         var next = -1;
         var fillers = Enumerable.Range(0, Math.Min(options.Concurrency, 16)).Select(_ => Task.Run(
             async () =>
@@ -145,9 +177,7 @@ internal sealed class LoadRunner(LoadOptions options, IKmsDriver driver)
                 int i;
                 while ((i = Interlocked.Increment(ref next)) < pool.Length)
                 {
-                    var result = await driver.EncryptAsync(keyId, FreshPlaintext(), true, ct);
-                    pool[i] = result.Ciphertext
-                        ?? throw new InvalidOperationException($"Encrypt for the Decrypt pool failed: {result.Error}");
+                    pool[i] = await make();
                 }
             },
             ct));

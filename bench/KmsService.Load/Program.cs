@@ -46,7 +46,7 @@ internal static class Program
         using IKmsDriver? sdk = options.Client == ClientKind.Sdk ? new SdkKmsDriver(options) : null;
         var driver = sdk ?? raw;
 
-        var keyId = options.KeyId ?? await driver.CreateKeyAsync(cts.Token);
+        var keyId = options.KeyId ?? await driver.CreateKeyAsync(LoadOptions.KeyKindOf(options.Operation), cts.Token);
         var signatureCheck = await CheckSignatureAsync(options, keyId, cts.Token);
         Console.Error.WriteLine(
             $"{options.Target}: {LoadOptions.OperationName(options.Operation)} x{options.Concurrency} ({(options.Client == ClientKind.Sdk ? "sdk" : "raw")}) "

@@ -38,11 +38,16 @@ internal sealed class RawKmsDriver : IKmsDriver
         _withContext = withContext;
     }
 
-    public async Task<string> CreateKeyAsync(CancellationToken ct)
+    public async Task<string> CreateKeyAsync(KeyKind? kind, CancellationToken ct)
     {
         var body = Json(w =>
         {
             w.WriteString("Description", "KmsService.Load benchmark key");
+            if (kind is not null)
+            {
+                w.WriteString("KeySpec", kind.KeySpec);
+                w.WriteString("KeyUsage", kind.KeyUsage);
+            }
         });
         var (status, response) = await SendAsync("TrentService.CreateKey", body, ct);
         if (status != HttpStatusCode.OK)
@@ -98,6 +103,56 @@ internal sealed class RawKmsDriver : IKmsDriver
             WriteContext(w);
         });
         var (status, response) = await SendAsync("TrentService.GenerateDataKey", body, ct);
+        return status == HttpStatusCode.OK ? CallResult.Success() : CallResult.Failure(ErrorOf(status, response));
+    }
+
+    public async Task<CallResult> SignAsync(string keyId, string signingAlgorithm, byte[] message, bool wantSignature, CancellationToken ct)
+    {
+        var body = Json(w =>
+        {
+            w.WriteString("KeyId", keyId);
+            w.WriteBase64String("Message", message);
+            w.WriteString("MessageType", "RAW");
+            w.WriteString("SigningAlgorithm", signingAlgorithm);
+        });
+        var (status, response) = await SendAsync("TrentService.Sign", body, ct);
+        if (status != HttpStatusCode.OK)
+        {
+            return CallResult.Failure(ErrorOf(status, response));
+        }
+
+        if (!wantSignature)
+        {
+            return CallResult.Success();
+        }
+
+        using var doc = JsonDocument.Parse(response);
+        return CallResult.Success(doc.RootElement.GetProperty("Signature").GetBytesFromBase64());
+    }
+
+    public async Task<CallResult> VerifyAsync(string keyId, string signingAlgorithm, byte[] message, byte[] signature, CancellationToken ct)
+    {
+        var body = Json(w =>
+        {
+            w.WriteString("KeyId", keyId);
+            w.WriteBase64String("Message", message);
+            w.WriteString("MessageType", "RAW");
+            w.WriteBase64String("Signature", signature);
+            w.WriteString("SigningAlgorithm", signingAlgorithm);
+        });
+        var (status, response) = await SendAsync("TrentService.Verify", body, ct);
+        return status == HttpStatusCode.OK ? CallResult.Success() : CallResult.Failure(ErrorOf(status, response));
+    }
+
+    public async Task<CallResult> GenerateMacAsync(string keyId, string macAlgorithm, byte[] message, CancellationToken ct)
+    {
+        var body = Json(w =>
+        {
+            w.WriteString("KeyId", keyId);
+            w.WriteBase64String("Message", message);
+            w.WriteString("MacAlgorithm", macAlgorithm);
+        });
+        var (status, response) = await SendAsync("TrentService.GenerateMac", body, ct);
         return status == HttpStatusCode.OK ? CallResult.Success() : CallResult.Failure(ErrorOf(status, response));
     }
 

@@ -25,9 +25,16 @@ internal sealed class SdkKmsDriver : IKmsDriver
         _context = options.WithEncryptionContext ? new Dictionary<string, string> { ["purpose"] = "load-test" } : null;
     }
 
-    public async Task<string> CreateKeyAsync(CancellationToken ct)
+    public async Task<string> CreateKeyAsync(KeyKind? kind, CancellationToken ct)
     {
-        var response = await _client.CreateKeyAsync(new CreateKeyRequest { Description = "KmsService.Load benchmark key" }, ct);
+        var request = new CreateKeyRequest { Description = "KmsService.Load benchmark key" };
+        if (kind is not null)
+        {
+            request.KeySpec = new KeySpec(kind.KeySpec);
+            request.KeyUsage = new KeyUsageType(kind.KeyUsage);
+        }
+
+        var response = await _client.CreateKeyAsync(request, ct);
         return response.KeyMetadata.KeyId;
     }
 
@@ -54,6 +61,46 @@ internal sealed class SdkKmsDriver : IKmsDriver
         {
             await _client.GenerateDataKeyAsync(
                 new GenerateDataKeyRequest { KeyId = keyId, KeySpec = DataKeySpec.AES_256, EncryptionContext = _context },
+                ct);
+            return null;
+        });
+
+    public Task<CallResult> SignAsync(string keyId, string signingAlgorithm, byte[] message, bool wantSignature, CancellationToken ct) =>
+        CallAsync(async () =>
+        {
+            var response = await _client.SignAsync(
+                new SignRequest
+                {
+                    KeyId = keyId,
+                    Message = new MemoryStream(message),
+                    MessageType = MessageType.RAW,
+                    SigningAlgorithm = new SigningAlgorithmSpec(signingAlgorithm),
+                },
+                ct);
+            return wantSignature ? response.Signature.ToArray() : null;
+        });
+
+    public Task<CallResult> VerifyAsync(string keyId, string signingAlgorithm, byte[] message, byte[] signature, CancellationToken ct) =>
+        CallAsync(async () =>
+        {
+            await _client.VerifyAsync(
+                new VerifyRequest
+                {
+                    KeyId = keyId,
+                    Message = new MemoryStream(message),
+                    MessageType = MessageType.RAW,
+                    Signature = new MemoryStream(signature),
+                    SigningAlgorithm = new SigningAlgorithmSpec(signingAlgorithm),
+                },
+                ct);
+            return null;
+        });
+
+    public Task<CallResult> GenerateMacAsync(string keyId, string macAlgorithm, byte[] message, CancellationToken ct) =>
+        CallAsync(async () =>
+        {
+            await _client.GenerateMacAsync(
+                new GenerateMacRequest { KeyId = keyId, Message = new MemoryStream(message), MacAlgorithm = new MacAlgorithmSpec(macAlgorithm) },
                 ct);
             return null;
         });

@@ -18,6 +18,12 @@ public sealed class KMSInvalidStateException(string? message = null) : KmsExcept
     public override string ErrorCode => nameof(KMSInvalidStateException);
 }
 
+/// <summary>AWS error <c>KMSInvalidMacException</c>: VerifyMac computed another MAC (AWS sends no message).</summary>
+public sealed class KMSInvalidMacException(string? message = null) : KmsException(message)
+{
+    public override string ErrorCode => nameof(KMSInvalidMacException);
+}
+
 /// <summary>AWS error <c>InvalidCiphertextException</c>.</summary>
 public sealed class InvalidCiphertextException(string? message = null) : KmsException(message)
 {

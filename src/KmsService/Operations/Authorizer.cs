@@ -225,6 +225,18 @@ internal sealed class Authorizer(TimeProvider time, GrantStore grants)
         }
     };
 
+    /// <summary>Condition keys of a cryptographic request that names an algorithm other than an encryption algorithm:
+    /// <paramref name="conditionKey"/> (<c>kms:MacAlgorithm</c>, <c>kms:KeyAgreementAlgorithm</c>, …) set to
+    /// <paramref name="algorithm"/>, and <c>kms:RequestAlias</c>.</summary>
+    public static Action<RequestContext> Cryptographic(string? keyId, string conditionKey, string algorithm) => request =>
+    {
+        request.Set(conditionKey, algorithm);
+        if (AliasIn(keyId) is { } alias)
+        {
+            request.Set("kms:RequestAlias", alias);
+        }
+    };
+
     // "alias/name", or the alias part of an alias ARN.
     private static string? AliasIn(string? keyId) =>
         keyId is null ? null

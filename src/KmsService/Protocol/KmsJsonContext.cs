@@ -73,6 +73,12 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(GenerateDataKeyPairRequest))]
 [JsonSerializable(typeof(GenerateDataKeyPairResponse))]
 [JsonSerializable(typeof(GenerateDataKeyPairWithoutPlaintextResponse))]
+[JsonSerializable(typeof(GenerateMacRequest))]
+[JsonSerializable(typeof(GenerateMacResponse))]
+[JsonSerializable(typeof(VerifyMacRequest))]
+[JsonSerializable(typeof(VerifyMacResponse))]
+[JsonSerializable(typeof(DeriveSharedSecretRequest))]
+[JsonSerializable(typeof(DeriveSharedSecretResponse))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

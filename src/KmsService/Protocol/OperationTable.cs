@@ -86,6 +86,9 @@ internal sealed class OperationTable
         Of<GetPublicKeyOperation>(),
         Of<GenerateDataKeyPairOperation>(),
         Of<GenerateDataKeyPairWithoutPlaintextOperation>(),
+        Of<GenerateMacOperation>(),
+        Of<VerifyMacOperation>(),
+        Of<DeriveSharedSecretOperation>(),
     ];
 
     private readonly FrozenDictionary<string, OperationEntry> _handlers;

@@ -79,6 +79,9 @@ public sealed class AuditParametersTests
             { "Sign", Json(SignOperation.Project(new SignRequest("k", Secret, null, tokens, "ECDSA_SHA_256", null), new SignResponse("arn", Secret, default), Call)) },
             { "Verify", Json(VerifyOperation.Project(new VerifyRequest("k", Secret, "RAW", Secret, "ECDSA_SHA_256", tokens, null), null, Call)) },
             { "GetPublicKey", Json(GetPublicKeyOperation.Project(new GetPublicKeyRequest("k", tokens), null, Call)) },
+            { "GenerateMac", Json(GenerateMacOperation.Project(new GenerateMacRequest(Secret, "k", "HMAC_SHA_256", tokens, null), new GenerateMacResponse(Secret, default, "arn"), Call)) },
+            { "VerifyMac", Json(VerifyMacOperation.Project(new VerifyMacRequest(Secret, "k", "HMAC_SHA_256", Secret, tokens, null), new VerifyMacResponse("arn", true, default), Call)) },
+            { "DeriveSharedSecret", Json(DeriveSharedSecretOperation.Project(new DeriveSharedSecretRequest("k", "ECDH", Secret, tokens, null, new RecipientInfo("RSAES_OAEP_SHA_256", Secret)), new DeriveSharedSecretResponse("arn", Secret, default, default), Call)) },
         };
     }
 
@@ -112,6 +115,29 @@ public sealed class AuditParametersTests
             new EncryptRequest("alias/app", Secret, new Dictionary<string, string> { ["tenant"] = "acme" }, null, null, null), null, Call);
 
         Assert.Equal("""{"keyId":"alias/app","encryptionContext":{"tenant":"acme"},"encryptionAlgorithm":"SYMMETRIC_DEFAULT"}""", Json(projection.RequestParameters));
+        Assert.Null(projection.ResponseElements);
+    }
+
+    // ct-generatemac, ct-verifymac: requestParameters keyId and macAlgorithm, responseElements null.
+    [Fact]
+    public void Project_GenerateMacAndVerifyMac_RecordKeyIdAndMacAlgorithmOnly()
+    {
+        var generate = GenerateMacOperation.Project(new GenerateMacRequest(Secret, "alias/app", "HMAC_SHA_384", null, null), new GenerateMacResponse(Secret, default, "arn"), Call);
+        var verify = VerifyMacOperation.Project(new VerifyMacRequest(Secret, "alias/app", "HMAC_SHA_384", Secret, null, null), new VerifyMacResponse("arn", true, default), Call);
+
+        Assert.Equal("""{"keyId":"alias/app","macAlgorithm":"HMAC_SHA_384"}""", Json(generate.RequestParameters));
+        Assert.Equal("""{"keyId":"alias/app","macAlgorithm":"HMAC_SHA_384"}""", Json(verify.RequestParameters));
+        Assert.Null(generate.ResponseElements);
+        Assert.Null(verify.ResponseElements);
+    }
+
+    [Fact]
+    public void Project_DeriveSharedSecret_RecordsKeyIdAndKeyAgreementAlgorithmOnly()
+    {
+        var projection = DeriveSharedSecretOperation.Project(
+            new DeriveSharedSecretRequest("k", "ECDH", Secret, null, null, null), new DeriveSharedSecretResponse("arn", Secret, default, default), Call);
+
+        Assert.Equal("""{"keyId":"k","keyAgreementAlgorithm":"ECDH"}""", Json(projection.RequestParameters));
         Assert.Null(projection.ResponseElements);
     }
 
