@@ -108,6 +108,68 @@ public abstract class KeySpecSchemesTests(StoreFixture fixture) : ServiceTests(f
         }, Ct));
         Assert.Equal("ValidationException", e.ErrorCode);
     }
+
+    [Fact]
+    public async Task Sm2_EncryptsWithSm2Pke_AgreesKeysAndMakesDataKeyPairs_InChinaOnly()
+    {
+        var kms = Server.Client(region: "cn-north-1");
+        var encryptKey = (await kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = KeySpec.SM2, KeyUsage = KeyUsageType.ENCRYPT_DECRYPT }, Ct)).KeyMetadata;
+        Assert.StartsWith("arn:aws-cn:kms:cn-north-1:", encryptKey.Arn, StringComparison.Ordinal);
+        var plaintext = new byte[1024];
+        Random.Shared.NextBytes(plaintext);
+        var encrypted = await kms.EncryptAsync(new EncryptRequest
+        {
+            KeyId = encryptKey.KeyId, Plaintext = new MemoryStream(plaintext), EncryptionAlgorithm = EncryptionAlgorithmSpec.SM2PKE,
+        }, Ct);
+        var decrypted = await kms.DecryptAsync(new DecryptRequest
+        {
+            KeyId = encryptKey.KeyId, CiphertextBlob = new MemoryStream(encrypted.CiphertextBlob.ToArray()), EncryptionAlgorithm = EncryptionAlgorithmSpec.SM2PKE,
+        }, Ct);
+        Assert.Equal(plaintext, decrypted.Plaintext.ToArray());
+        var tooLong = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => kms.EncryptAsync(new EncryptRequest
+        {
+            KeyId = encryptKey.KeyId, Plaintext = new MemoryStream(new byte[1025]), EncryptionAlgorithm = EncryptionAlgorithmSpec.SM2PKE,
+        }, Ct));
+        Assert.Equal("ValidationException", tooLong.ErrorCode);
+
+        // Two SM2 key agreement keys derive the same secret from each other's public keys.
+        var a = (await kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = KeySpec.SM2, KeyUsage = KeyUsageType.KEY_AGREEMENT }, Ct)).KeyMetadata;
+        var b = (await kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = KeySpec.SM2, KeyUsage = KeyUsageType.KEY_AGREEMENT }, Ct)).KeyMetadata;
+        var publicA = (await kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = a.KeyId }, Ct)).PublicKey.ToArray();
+        var publicB = (await kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = b.KeyId }, Ct)).PublicKey.ToArray();
+        var ab = await kms.DeriveSharedSecretAsync(new DeriveSharedSecretRequest
+        {
+            KeyId = a.KeyId, KeyAgreementAlgorithm = KeyAgreementAlgorithmSpec.ECDH, PublicKey = new MemoryStream(publicB),
+        }, Ct);
+        var ba = await kms.DeriveSharedSecretAsync(new DeriveSharedSecretRequest
+        {
+            KeyId = b.KeyId, KeyAgreementAlgorithm = KeyAgreementAlgorithmSpec.ECDH, PublicKey = new MemoryStream(publicA),
+        }, Ct);
+        Assert.Equal(ab.SharedSecret.ToArray(), ba.SharedSecret.ToArray());
+        Assert.Equal(32, ab.SharedSecret.Length);
+
+        // SM2 data key pairs, under a symmetric key, in China; refused elsewhere.
+        var symmetric = (await kms.CreateKeyAsync(new CreateKeyRequest(), Ct)).KeyMetadata;
+        var pair = await kms.GenerateDataKeyPairAsync(new GenerateDataKeyPairRequest { KeyId = symmetric.KeyId, KeyPairSpec = DataKeyPairSpec.SM2 }, Ct);
+        var opened = await kms.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(pair.PrivateKeyCiphertextBlob.ToArray()) }, Ct);
+        Assert.Equal(pair.PrivateKeyPlaintext.ToArray(), opened.Plaintext.ToArray());
+        var usKey = await CreateKeyAsync();
+        await Assert.ThrowsAsync<UnsupportedOperationException>(() =>
+            Kms.GenerateDataKeyPairAsync(new GenerateDataKeyPairRequest { KeyId = usKey.KeyId, KeyPairSpec = DataKeyPairSpec.SM2 }, Ct));
+    }
+
+    [Fact]
+    public async Task GenerateDataKeyPair_Ed25519_PrivateKeyDecryptsAndPublicKeyIsAnEd25519Spki()
+    {
+        var symmetric = await CreateKeyAsync();
+        var pair = await Kms.GenerateDataKeyPairAsync(new GenerateDataKeyPairRequest { KeyId = symmetric.KeyId, KeyPairSpec = DataKeyPairSpec.ECC_NIST_EDWARDS25519 }, Ct);
+        var opened = await Kms.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(pair.PrivateKeyCiphertextBlob.ToArray()) }, Ct);
+        Assert.Equal(pair.PrivateKeyPlaintext.ToArray(), opened.Plaintext.ToArray());
+
+        // RFC 8410: SEQUENCE { SEQUENCE { OID 1.3.101.112 } BIT STRING (32 bytes) }.
+        Assert.Equal(Convert.FromHexString("302a300506032b6570032100"), pair.PublicKey.ToArray()[..12]);
+        Assert.Equal(44, pair.PublicKey.Length);
+    }
 }
 
 [Collection("sqlite")]
