@@ -72,12 +72,18 @@ public abstract class KeySpecSchemesTests(StoreFixture fixture) : ServiceTests(f
 
         var signed = await kms.SignAsync(new SignRequest
         {
-            KeyId = key.KeyId, Message = new MemoryStream(message), MessageType = new MessageType(type), SigningAlgorithm = new SigningAlgorithmSpec(algorithm),
+            KeyId = key.KeyId,
+            Message = new MemoryStream(message),
+            MessageType = new MessageType(type),
+            SigningAlgorithm = new SigningAlgorithmSpec(algorithm),
         }, Ct);
         Assert.Equal(key.Arn, signed.KeyId);
         var verified = await kms.VerifyAsync(new VerifyRequest
         {
-            KeyId = key.KeyId, Message = new MemoryStream(message), MessageType = new MessageType(type), Signature = new MemoryStream(signed.Signature.ToArray()),
+            KeyId = key.KeyId,
+            Message = new MemoryStream(message),
+            MessageType = new MessageType(type),
+            Signature = new MemoryStream(signed.Signature.ToArray()),
             SigningAlgorithm = new SigningAlgorithmSpec(algorithm),
         }, Ct);
         Assert.True(verified.SignatureValid);
@@ -86,7 +92,10 @@ public abstract class KeySpecSchemesTests(StoreFixture fixture) : ServiceTests(f
         tampered[tampered.Length / 2] ^= 0x01;
         await Assert.ThrowsAsync<KMSInvalidSignatureException>(() => kms.VerifyAsync(new VerifyRequest
         {
-            KeyId = key.KeyId, Message = new MemoryStream(message), MessageType = new MessageType(type), Signature = new MemoryStream(tampered),
+            KeyId = key.KeyId,
+            Message = new MemoryStream(message),
+            MessageType = new MessageType(type),
+            Signature = new MemoryStream(tampered),
             SigningAlgorithm = new SigningAlgorithmSpec(algorithm),
         }, Ct));
 
@@ -104,7 +113,10 @@ public abstract class KeySpecSchemesTests(StoreFixture fixture) : ServiceTests(f
         var key = (await Kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = new KeySpec(spec), KeyUsage = KeyUsageType.SIGN_VERIFY }, Ct)).KeyMetadata;
         var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => Kms.SignAsync(new SignRequest
         {
-            KeyId = key.KeyId, Message = new MemoryStream(new byte[length]), MessageType = new MessageType(type), SigningAlgorithm = new SigningAlgorithmSpec(algorithm),
+            KeyId = key.KeyId,
+            Message = new MemoryStream(new byte[length]),
+            MessageType = new MessageType(type),
+            SigningAlgorithm = new SigningAlgorithmSpec(algorithm),
         }, Ct));
         Assert.Equal("ValidationException", e.ErrorCode);
     }
@@ -119,16 +131,22 @@ public abstract class KeySpecSchemesTests(StoreFixture fixture) : ServiceTests(f
         Random.Shared.NextBytes(plaintext);
         var encrypted = await kms.EncryptAsync(new EncryptRequest
         {
-            KeyId = encryptKey.KeyId, Plaintext = new MemoryStream(plaintext), EncryptionAlgorithm = EncryptionAlgorithmSpec.SM2PKE,
+            KeyId = encryptKey.KeyId,
+            Plaintext = new MemoryStream(plaintext),
+            EncryptionAlgorithm = EncryptionAlgorithmSpec.SM2PKE,
         }, Ct);
         var decrypted = await kms.DecryptAsync(new DecryptRequest
         {
-            KeyId = encryptKey.KeyId, CiphertextBlob = new MemoryStream(encrypted.CiphertextBlob.ToArray()), EncryptionAlgorithm = EncryptionAlgorithmSpec.SM2PKE,
+            KeyId = encryptKey.KeyId,
+            CiphertextBlob = new MemoryStream(encrypted.CiphertextBlob.ToArray()),
+            EncryptionAlgorithm = EncryptionAlgorithmSpec.SM2PKE,
         }, Ct);
         Assert.Equal(plaintext, decrypted.Plaintext.ToArray());
         var tooLong = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => kms.EncryptAsync(new EncryptRequest
         {
-            KeyId = encryptKey.KeyId, Plaintext = new MemoryStream(new byte[1025]), EncryptionAlgorithm = EncryptionAlgorithmSpec.SM2PKE,
+            KeyId = encryptKey.KeyId,
+            Plaintext = new MemoryStream(new byte[1025]),
+            EncryptionAlgorithm = EncryptionAlgorithmSpec.SM2PKE,
         }, Ct));
         Assert.Equal("ValidationException", tooLong.ErrorCode);
 
@@ -139,11 +157,15 @@ public abstract class KeySpecSchemesTests(StoreFixture fixture) : ServiceTests(f
         var publicB = (await kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = b.KeyId }, Ct)).PublicKey.ToArray();
         var ab = await kms.DeriveSharedSecretAsync(new DeriveSharedSecretRequest
         {
-            KeyId = a.KeyId, KeyAgreementAlgorithm = KeyAgreementAlgorithmSpec.ECDH, PublicKey = new MemoryStream(publicB),
+            KeyId = a.KeyId,
+            KeyAgreementAlgorithm = KeyAgreementAlgorithmSpec.ECDH,
+            PublicKey = new MemoryStream(publicB),
         }, Ct);
         var ba = await kms.DeriveSharedSecretAsync(new DeriveSharedSecretRequest
         {
-            KeyId = b.KeyId, KeyAgreementAlgorithm = KeyAgreementAlgorithmSpec.ECDH, PublicKey = new MemoryStream(publicA),
+            KeyId = b.KeyId,
+            KeyAgreementAlgorithm = KeyAgreementAlgorithmSpec.ECDH,
+            PublicKey = new MemoryStream(publicA),
         }, Ct);
         Assert.Equal(ab.SharedSecret.ToArray(), ba.SharedSecret.ToArray());
         Assert.Equal(32, ab.SharedSecret.Length);
