@@ -633,42 +633,7 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         Span<byte> aad = stackalloc byte[(2 * sizeof(int)) + CiphertextBlob.MaxKeyArnLength + KeyMaterialId.HexLength];
         aad = aad[..WriteWrapAad(keyArn, backingKey.MaterialId, aad)];
         Span<byte> plain = stackalloc byte[KeyLength];
-        Span<byte> claimedId = stackalloc byte[KeyMaterialId.ByteLength];
-        Span<byte> actualId = stackalloc byte[KeyMaterialId.ByteLength];
-
-        AcquireRoot();
-        try
-        {
-            using (var aes = new AesGcm(_root.Span, WrapTagLength))
-            {
-                aes.Decrypt(
-                    wrapped.AsSpan(1, WrapIvLength),
-                    wrapped.AsSpan(1 + WrapIvLength, KeyLength),
-                    wrapped.AsSpan(1 + WrapIvLength + KeyLength),
-                    plain,
-                    aad);
-            }
-
-            // The AAD already binds the id; checking that it is the id of this material costs one HMAC per miss.
-            KeyMaterialId.ComputeRaw(plain, actualId);
-            if (!KeyMaterialId.TryDecode(backingKey.MaterialId, claimedId)
-                || !CryptographicOperations.FixedTimeEquals(actualId, claimedId))
-            {
-                throw UnwrapFailed();
-            }
-
-            Interlocked.Increment(ref _unwrapCount);
-            return KeyMaterial.CopyFrom(plain);
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            throw UnwrapFailed();
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(plain);
-            _root.Release();
-        }
+        return OpenWrapped(backingKey, aad, plain);
     }
 
     private KeyMaterial UnwrapVariable(string keyArn, WrappedBackingKey backingKey)
@@ -683,6 +648,16 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         Span<byte> aad = stackalloc byte[1 + (2 * sizeof(int)) + CiphertextBlob.MaxKeyArnLength + KeyMaterialId.HexLength];
         aad = aad[..WriteVariableWrapAad(keyArn, backingKey.MaterialId, aad)];
         var plain = GC.AllocateUninitializedArray<byte>(length, pinned: true);
+        return OpenWrapped(backingKey, aad, plain);
+    }
+
+    /// <summary>Decrypts a wrapped key (either format: version | IV | ciphertext | tag) into <paramref name="plain"/>,
+    /// checks that its material id is the one claimed, and returns a copy owned by a new <see cref="KeyMaterial"/>;
+    /// <paramref name="plain"/> is zeroed whatever happens.</summary>
+    private KeyMaterial OpenWrapped(WrappedBackingKey backingKey, ReadOnlySpan<byte> aad, Span<byte> plain)
+    {
+        var wrapped = backingKey.Wrapped;
+        var length = plain.Length;
         Span<byte> claimedId = stackalloc byte[KeyMaterialId.ByteLength];
         Span<byte> actualId = stackalloc byte[KeyMaterialId.ByteLength];
 
@@ -699,6 +674,7 @@ public sealed class SoftwareHsa : IHsa, IDisposable
                     aad);
             }
 
+            // The AAD already binds the id; checking that it is the id of this material costs one HMAC per miss.
             KeyMaterialId.ComputeRaw(plain, actualId);
             if (!KeyMaterialId.TryDecode(backingKey.MaterialId, claimedId)
                 || !CryptographicOperations.FixedTimeEquals(actualId, claimedId))
