@@ -90,7 +90,21 @@ public sealed class PostgresDatabase : IAsyncDisposable
             await using var conn = new NpgsqlConnection(_adminConnectionString);
             await conn.OpenAsync();
             await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_databaseName}\" WITH (FORCE)", conn);
-            await cmd.ExecuteNonQueryAsync();
+
+            // FORCE terminates the database's other sessions, but not one the test role may not signal: an autovacuum
+            // worker that has just started on the database (42501). It finishes in moments; try again for a while.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await cmd.ExecuteNonQueryAsync();
+                    return;
+                }
+                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse && attempt < 100)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100));
+                }
+            }
         }
     }
 }
