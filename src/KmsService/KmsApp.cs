@@ -94,6 +94,9 @@ internal static class KmsApp
         builder.Services.AddSingleton<RotationStore>();
         builder.Services.AddSingleton<KeyRotationService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyRotationService>());
+        builder.Services.AddSingleton<MultiRegionStore>();
+        builder.Services.AddSingleton<MultiRegionService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MultiRegionService>());
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton(new RequestRateLimiter(options.RateLimits, isDevelopment, OperationTable.Quotas.Concat(CloudTrailOperations.Quotas)));
         builder.Services.AddSingleton<KmsMetrics>();

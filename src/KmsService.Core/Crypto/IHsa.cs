@@ -27,6 +27,12 @@ public interface IHsa
     /// <exception cref="ArgumentException"><paramref name="material"/> is not material of <paramref name="spec"/>.</exception>
     WrappedBackingKey ImportBackingKey(string keyArn, KeySpec spec, ReadOnlySpan<byte> material);
 
+    /// <summary>Re-wraps a backing key of <paramref name="sourceKeyArn"/> for <paramref name="targetKeyArn"/>, a related
+    /// multi-Region key in another region (same partition, account and key id): the material is unwrapped and wrapped
+    /// again inside the HSA and never leaves it in clear. The material id stays the same.</summary>
+    /// <exception cref="ArgumentException">The two ARNs do not name related multi-Region keys.</exception>
+    WrappedBackingKey RewrapBackingKey(string sourceKeyArn, WrappedBackingKey backingKey, string targetKeyArn);
+
     /// <summary>The public key of a key pair as DER SubjectPublicKeyInfo.</summary>
     byte[] GetPublicKey(string keyArn, KeySpec spec, WrappedBackingKey backingKey);
 

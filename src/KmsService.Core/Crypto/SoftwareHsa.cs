@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using KmsService.Core.Crypto.Asymmetric;
@@ -155,6 +156,28 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         }
 
         return WrapVariable(keyArn, material);
+    }
+
+    /// <inheritdoc />
+    public WrappedBackingKey RewrapBackingKey(string sourceKeyArn, WrappedBackingKey backingKey, string targetKeyArn)
+    {
+        ThrowIfDisposed();
+        ValidateKeyArn(sourceKeyArn);
+        ValidateKeyArn(targetKeyArn);
+        if (!MultiRegionKeys.AreRelated(sourceKeyArn, targetKeyArn))
+        {
+            throw new ArgumentException("Backing keys are re-wrapped only for a related multi-Region key.", nameof(targetKeyArn));
+        }
+
+        using var material = Unwrap(sourceKeyArn, backingKey);
+        if (backingKey.Wrapped[0] == WrapVariableFormatVersion)
+        {
+            return WrapVariable(targetKeyArn, material.Span);
+        }
+
+        Span<byte> iv = stackalloc byte[WrapIvLength];
+        RandomNumberGenerator.Fill(iv);
+        return Wrap(targetKeyArn, material.Span, iv);
     }
 
     /// <inheritdoc />
@@ -479,9 +502,36 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         Span<byte> arn = stackalloc byte[CiphertextBlob.MaxKeyArnLength];
         Span<byte> id = stackalloc byte[KeyMaterialId.ByteLength];
         return TryEncodeKeyArn(keyArn, arn, out var arnLength)
-            && blob.Slice(BlobLayout.ArnOffset, layout.ArnLength).SequenceEqual(arn[..arnLength])
+            && (blob.Slice(BlobLayout.ArnOffset, layout.ArnLength).SequenceEqual(arn[..arnLength])
+                || NamesRelatedMultiRegionKey(blob.Slice(BlobLayout.ArnOffset, layout.ArnLength), keyArn))
             && KeyMaterialId.TryDecode(materialId, id)
             && blob.Slice(layout.MaterialIdOffset, KeyMaterialId.ByteLength).SequenceEqual(id);
+    }
+
+    // A multi-Region key's ciphertext names the key in the region that made it; its related keys in other regions hold
+    // the same material, so the blob is theirs too (AWS Developer Guide, "Multi-Region keys in AWS KMS").
+    private static bool NamesRelatedMultiRegionKey(ReadOnlySpan<byte> headerArn, string keyArn)
+    {
+        if (!StrictUtf8TryGetString(headerArn, out var named))
+        {
+            return false;
+        }
+
+        return MultiRegionKeys.AreRelated(named, keyArn);
+    }
+
+    private static bool StrictUtf8TryGetString(ReadOnlySpan<byte> bytes, [NotNullWhen(true)] out string? value)
+    {
+        try
+        {
+            value = StrictUtf8.GetString(bytes);
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            value = null;
+            return false;
+        }
     }
 
     private static bool TryEncodeKeyArn(string keyArn, Span<byte> destination, out int length)

@@ -30,8 +30,19 @@ public sealed record KmsKey(
     /// <summary>The key policy, parsed once when the key is loaded; null only for keys built in memory by tests.</summary>
     public PolicyDocument? KeyPolicy { get; init; }
 
-    /// <summary>True only in state Enabled, as KeyMetadata.Enabled.</summary>
-    public bool Enabled => KeyState == KeyState.Enabled;
+    /// <summary>PRIMARY or REPLICA for a multi-Region key, null for a single-Region key.</summary>
+    public MultiRegionKeyType? MultiRegionKeyType { get; init; }
+
+    /// <summary>The related multi-Region keys, this one included (loaded with the key; empty for a single-Region key).</summary>
+    public IReadOnlyList<MultiRegionKeyRef> RelatedKeys { get; init; } = [];
+
+    /// <summary>The waiting period of a primary key in state PendingReplicaDeletion: it starts when its last replica is
+    /// deleted (API reference, KeyMetadata.PendingDeletionWindowInDays).</summary>
+    public int? PendingDeletionWindowInDays { get; init; }
+
+    /// <summary>True in state Enabled, and while a primary Region update runs (Updating starts from Enabled, keeps the
+    /// key usable in cryptographic operations and restores Enabled: Developer Guide, "Change the primary key").</summary>
+    public bool Enabled => KeyState is KeyState.Enabled or KeyState.Updating;
 
     /// <summary>The ARN of key <paramref name="keyId"/> in the partition of <paramref name="region"/>.</summary>
     public static string BuildArn(string region, string account, string keyId) =>
@@ -47,6 +58,7 @@ public sealed record KmsKey(
         switch (KeyState)
         {
             case KeyState.Enabled:
+            case KeyState.Updating:
                 return;
             case KeyState.Disabled:
                 throw new DisabledException($"{Arn} is disabled.");
@@ -78,41 +90,58 @@ public sealed record KmsKey(
     /// <summary>ScheduleKeyDeletion: the key becomes PendingDeletion until <paramref name="deletionDate"/>.</summary>
     public KmsKey ScheduleDeletion(DateTimeOffset deletionDate)
     {
-        if (KeyState == KeyState.PendingDeletion)
-        {
-            throw new KMSInvalidStateException($"{Arn} is pending deletion.");
-        }
-
+        EnsureNotPendingDeletion();
         return this with { KeyState = KeyState.PendingDeletion, DeletionDate = deletionDate };
     }
 
-    /// <summary>CancelKeyDeletion: a key pending deletion becomes Disabled (not Enabled), as on AWS.</summary>
+    /// <summary>ScheduleKeyDeletion of a multi-Region primary key that still has replicas: the key becomes
+    /// PendingReplicaDeletion, and its waiting period of <paramref name="windowInDays"/> begins only when its last
+    /// replica is deleted (API reference, ScheduleKeyDeletion).</summary>
+    public KmsKey ScheduleDeletionAfterReplicas(int windowInDays)
+    {
+        EnsureNotPendingDeletion();
+        return this with { KeyState = KeyState.PendingReplicaDeletion, DeletionDate = null, PendingDeletionWindowInDays = windowInDays };
+    }
+
+    /// <summary>CancelKeyDeletion: a key pending deletion (or pending replica deletion) becomes Disabled (not Enabled), as on AWS.</summary>
     public KmsKey CancelDeletion()
     {
-        if (KeyState != KeyState.PendingDeletion)
+        if (KeyState is not (KeyState.PendingDeletion or KeyState.PendingReplicaDeletion))
         {
             throw new KMSInvalidStateException($"{Arn} is not pending deletion.");
         }
 
-        return this with { KeyState = KeyState.Disabled, DeletionDate = null };
+        return this with { KeyState = KeyState.Disabled, DeletionDate = null, PendingDeletionWindowInDays = null };
     }
 
     /// <summary>Key-state rule of operations that change a key but are refused while it is pending deletion
     /// (CreateAlias, TagResource, UntagResource, UpdateKeyDescription, …).</summary>
     public void EnsureNotPendingDeletion()
     {
-        if (KeyState == KeyState.PendingDeletion)
+        if (KeyState is KeyState.PendingDeletion or KeyState.PendingReplicaDeletion)
         {
-            throw new KMSInvalidStateException($"{Arn} is pending deletion.");
+            throw new KMSInvalidStateException($"{Arn} is {StateWords(KeyState)}.");
         }
     }
 
+    // EnableKey and DisableKey are refused while a replica is being created or a primary Region update runs too
+    // (API reference, ReplicateKey and UpdatePrimaryRegion).
     private void EnsureNotPendingDeletionOrImport()
     {
         EnsureNotPendingDeletion();
-        if (KeyState == KeyState.PendingImport)
+        if (KeyState is KeyState.PendingImport or KeyState.Creating or KeyState.Updating)
         {
-            throw new KMSInvalidStateException($"{Arn} is pending import.");
+            throw new KMSInvalidStateException($"{Arn} is {StateWords(KeyState)}.");
+        }
+    }
+
+    /// <summary>Throws unless the key is a multi-Region primary key: replicating it, updating its primary Region and
+    /// changing the rotation shared by its replicas are the primary's (wording recorded from AWS for ReplicateKey).</summary>
+    public void EnsureMultiRegionPrimary()
+    {
+        if (MultiRegionKeyType != Keys.MultiRegionKeyType.Primary)
+        {
+            throw new UnsupportedOperationException($"{Arn} is not a multi-region primary key.");
         }
     }
 
@@ -138,6 +167,13 @@ public sealed record KmsKey(
         }
 
         EnsureRotationSupported();
+
+        // Rotation is a shared property of multi-Region keys, set on the primary (API reference, EnableKeyRotation).
+        if (MultiRegionKeyType == Keys.MultiRegionKeyType.Replica)
+        {
+            EnsureMultiRegionPrimary();
+        }
+
         if (KeyManager == KeyManagerType.Aws)
         {
             // AWS rotates its managed keys every year; their rotation cannot be configured or requested.
@@ -177,9 +213,14 @@ public sealed record KmsKey(
 
     private static string StateWords(KeyState state) => state switch
     {
+        KeyState.PendingDeletion => "pending deletion",
+        KeyState.PendingImport => "pending import",
         KeyState.Creating => "creating",
         KeyState.Updating => "updating",
         KeyState.PendingReplicaDeletion => "pending replica deletion",
         _ => state.ToString(),
     };
 }
+
+/// <summary>One key of a set of related multi-Region keys, as MultiRegionConfiguration lists it.</summary>
+public sealed record MultiRegionKeyRef(string Arn, string Region, MultiRegionKeyType Type);

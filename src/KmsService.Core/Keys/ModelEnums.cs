@@ -119,6 +119,13 @@ public enum MessageType
     [JsonStringEnumMemberName("EXTERNAL_MU")] ExternalMu,
 }
 
+/// <summary>KMS model enum <c>MultiRegionKeyType</c>.</summary>
+public enum MultiRegionKeyType
+{
+    [JsonStringEnumMemberName("PRIMARY")] Primary,
+    [JsonStringEnumMemberName("REPLICA")] Replica,
+}
+
 /// <summary>KMS model enum <c>DataKeyPairSpec</c>: the key pairs GenerateDataKeyPair makes (names as <see cref="KeySpec"/>).</summary>
 public enum DataKeyPairSpec
 {

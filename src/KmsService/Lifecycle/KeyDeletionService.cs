@@ -10,7 +10,7 @@ namespace KmsService.Lifecycle;
 /// transaction per key, so a crash leaves either the whole key or nothing and the next run finishes the job.
 /// Instances sharing a database may all run it; each key is deleted once.</summary>
 internal sealed partial class KeyDeletionService(
-    KeyStore store, IHsa hsa, IAuditSink audit, TimeProvider time, StoreOutage outage, ILogger<KeyDeletionService> logger)
+    KeyStore store, MultiRegionStore multiRegion, IHsa hsa, IAuditSink audit, TimeProvider time, StoreOutage outage, ILogger<KeyDeletionService> logger)
     : SweepService(time, outage)
 {
     /// <summary>One sweep; returns the keys this instance deleted.</summary>
@@ -30,6 +30,14 @@ internal sealed partial class KeyDeletionService(
                 deleted.Add(arn);
                 LogDeleted(logger, arn);
             }
+        }
+
+        // A multi-Region primary scheduled for deletion waits for its replicas; once the last is gone its own waiting
+        // period starts (API reference, ScheduleKeyDeletion). Done here, right after the deletions, and on every sweep,
+        // so that a crash between the two is finished by the next one.
+        foreach (var arn in await multiRegion.ListPrimariesWithoutReplicasAsync(100, ct))
+        {
+            await multiRegion.StartPrimaryDeletionWindowAsync(arn, now, ct);
         }
 
         return deleted;

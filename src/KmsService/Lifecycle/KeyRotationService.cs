@@ -28,7 +28,9 @@ internal sealed partial class KeyRotationService(
             // The rotation and its RotateKey record commit together.
             var record = ServiceEvents.RotateKey(now, arn);
             var inTransaction = AuditInTransaction.For(audit, record);
-            if (await rotations.RotateIfDueAsync(arn, period, material, now, inTransaction, ct))
+            var primaryArn = arn;
+            if (await rotations.RotateIfDueAsync(
+                arn, period, material, replica => hsa.RewrapBackingKey(primaryArn, material, replica), now, inTransaction, ct))
             {
                 await AuditInTransaction.AppendIfNotCommittedAsync(audit, inTransaction, record, ct);
                 rotated.Add(arn);

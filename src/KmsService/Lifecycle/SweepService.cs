@@ -37,7 +37,10 @@ internal abstract class SweepService(TimeProvider time, StoreOutage outage) : Ba
 
             // A delay rather than a PeriodicTimer: when the clock jumps (a fake clock moved by days in tests), one
             // sweep catches up with everything due, where a periodic timer would replay every missed tick.
-            await Task.Delay(Interval, Time, stoppingToken);
+            await WaitForNextSweepAsync(stoppingToken);
         }
     }
+
+    /// <summary>Waits until the next sweep is due: <see cref="Interval"/> of the service's clock.</summary>
+    protected virtual Task WaitForNextSweepAsync(CancellationToken ct) => Task.Delay(Interval, Time, ct);
 }

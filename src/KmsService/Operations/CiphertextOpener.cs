@@ -19,7 +19,9 @@ internal sealed class CiphertextOpener(KeyStore store)
             throw new InvalidCiphertextException();
         }
 
-        var key = await store.FindAsync(header.KeyArn, ct);
+        // A multi-Region key's blob names the key of the region that made it; in another region the related key of
+        // the caller's region opens it (same key id and material).
+        var key = await store.FindAsync(InCallerRegion(header.KeyArn, call), ct);
 
         // Only symmetric keys make ciphertext blobs: a blob naming another kind of key was forged.
         if (key is null || key.Region != call.Region || key.KeySpec != KeySpec.SymmetricDefault)
@@ -29,5 +31,17 @@ internal sealed class CiphertextOpener(KeyStore store)
 
         call.UsedKey(key.Arn);
         return (key, header);
+    }
+
+    private static string InCallerRegion(string keyArn, CallContext call)
+    {
+        var id = KeyIdentifier.Parse(keyArn);
+        if (id.Kind != KeyIdentifierKind.KeyArn || id.Region == call.Region || id.Partition != call.Partition
+            || !MultiRegionKeys.IsMultiRegionKeyId(id.Name))
+        {
+            return keyArn;
+        }
+
+        return KmsKey.BuildArn(call.Partition, call.Region, id.Account!, id.Name);
     }
 }

@@ -27,7 +27,8 @@ internal sealed record CreateKeyRequest(
 internal sealed record CreateKeyResponse(KeyMetadata KeyMetadata);
 
 /// <summary>CreateKey: a new customer managed key of any key spec and usage AWS offers in the caller's region, of
-/// origin AWS_KMS; other origins answer UnsupportedOperationException.</summary>
+/// origin AWS_KMS, single-Region or a multi-Region primary key (MultiRegion); other origins answer
+/// UnsupportedOperationException.</summary>
 internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider time, KmsOptions options, Authorizer authz, KnownPrincipals principals)
     : IKmsOperation<CreateKeyOperation, CreateKeyRequest, CreateKeyResponse>
 {
@@ -107,10 +108,6 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
             throw new UnsupportedOperationException("KmsService does not support custom key stores.");
         }
 
-        if (req.MultiRegion == true)
-        {
-            throw new UnsupportedOperationException("KmsService does not support multi-Region keys yet.");
-        }
 
         authz.DemandWithoutKey(call, "CreateKey", conditions =>
         {
@@ -135,7 +132,9 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
                 $"The request was rejected because the account {call.AccountId} already has {options.Quotas.KeysPerRegion} KMS keys in {call.Region}, its quota.");
         }
 
-        var keyId = Guid.NewGuid().ToString("D");
+        // A multi-Region primary key: an mrk- id, the same in every region it is replicated to.
+        var multiRegion = req.MultiRegion == true;
+        var keyId = multiRegion ? MultiRegionKeys.NewKeyId() : Guid.NewGuid().ToString("D");
         var arn = KmsKey.BuildArn(call.Partition, call.Region, call.AccountId, keyId);
         var backingKey = hsa.GenerateBackingKey(arn, spec);
         var key = new KmsKey(
@@ -151,7 +150,11 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
             OriginType.AwsKms,
             KeyManagerType.Customer,
             DeletionDate: null,
-            backingKey.MaterialId);
+            backingKey.MaterialId)
+        {
+            MultiRegionKeyType = multiRegion ? MultiRegionKeyType.Primary : null,
+            RelatedKeys = multiRegion ? [new MultiRegionKeyRef(arn, call.Region, MultiRegionKeyType.Primary)] : [],
+        };
 
         // The lockout safety check: a new policy must still let the caller change it, unless told to bypass.
         if (parsedPolicy is not null && req.BypassPolicyLockoutSafetyCheck != true

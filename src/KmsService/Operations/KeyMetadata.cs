@@ -24,6 +24,8 @@ internal sealed record KeyMetadata
     public required bool MultiRegion { get; init; }
     public IReadOnlyList<MacAlgorithmSpec>? MacAlgorithms { get; init; }
     public string? CurrentKeyMaterialId { get; init; }
+    public MultiRegionConfiguration? MultiRegionConfiguration { get; init; }
+    public int? PendingDeletionWindowInDays { get; init; }
 
     public static KeyMetadata From(KmsKey key) => new()
     {
@@ -44,7 +46,31 @@ internal sealed record KeyMetadata
         SigningAlgorithms = KeySpecs.SigningAlgorithms(key.KeySpec, key.KeyUsage),
         KeyAgreementAlgorithms = KeySpecs.KeyAgreementAlgorithms(key.KeySpec, key.KeyUsage),
         MacAlgorithms = KeySpecs.MacAlgorithms(key.KeySpec),
-        MultiRegion = false,
-        CurrentKeyMaterialId = key.KeySpec == KeySpec.SymmetricDefault ? key.CurrentMaterialId : null,
+        MultiRegion = key.MultiRegionKeyType is not null,
+        CurrentKeyMaterialId = key.KeySpec == KeySpec.SymmetricDefault && key.KeyState != KeyState.Creating ? key.CurrentMaterialId : null,
+        MultiRegionConfiguration = MultiRegionConfiguration.Of(key),
+        PendingDeletionWindowInDays = key.KeyState == KeyState.PendingReplicaDeletion ? key.PendingDeletionWindowInDays : null,
     };
+}
+
+/// <summary>Model shape <c>MultiRegionKey</c>.</summary>
+internal sealed record MultiRegionKey(string Arn, string Region);
+
+/// <summary>Model shape <c>MultiRegionConfiguration</c>: the key's type, its primary and every replica (this key
+/// included where it is one).</summary>
+internal sealed record MultiRegionConfiguration(MultiRegionKeyType MultiRegionKeyType, MultiRegionKey? PrimaryKey, IReadOnlyList<MultiRegionKey> ReplicaKeys)
+{
+    public static MultiRegionConfiguration? Of(KmsKey key)
+    {
+        if (key.MultiRegionKeyType is not { } type)
+        {
+            return null;
+        }
+
+        var primary = key.RelatedKeys.FirstOrDefault(r => r.Type == MultiRegionKeyType.Primary);
+        return new MultiRegionConfiguration(
+            type,
+            primary is null ? null : new MultiRegionKey(primary.Arn, primary.Region),
+            [.. key.RelatedKeys.Where(r => r.Type == MultiRegionKeyType.Replica).Select(r => new MultiRegionKey(r.Arn, r.Region))]);
+    }
 }

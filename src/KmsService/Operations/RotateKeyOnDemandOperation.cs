@@ -42,7 +42,9 @@ internal sealed class RotateKeyOnDemandOperation(
             var material = hsa.GenerateBackingKey(key.Arn);
             var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
             call.AuditTransaction?.Responding(Project(req, new RotateKeyOnDemandResponse(key.Arn), call));
-            switch (await rotations.RotateOnDemandAsync(key.Arn, material, now, MaxOnDemandRotations, call.AuditTransaction, ct))
+            var primaryArn = key.Arn;
+            WrappedBackingKey ForReplica(string replica) => hsa.RewrapBackingKey(primaryArn, material, replica);
+            switch (await rotations.RotateOnDemandAsync(key.Arn, material, ForReplica, now, MaxOnDemandRotations, call.AuditTransaction, ct))
             {
                 case OnDemandRotationOutcome.Rotated:
                     return new RotateKeyOnDemandResponse(key.Arn);

@@ -8,7 +8,7 @@ namespace KmsService.Operations;
 
 internal sealed record ScheduleKeyDeletionRequest(string? KeyId, int? PendingWindowInDays);
 
-internal sealed record ScheduleKeyDeletionResponse(string KeyId, DateTimeOffset DeletionDate, KeyState KeyState, int PendingWindowInDays);
+internal sealed record ScheduleKeyDeletionResponse(string KeyId, DateTimeOffset? DeletionDate, KeyState KeyState, int PendingWindowInDays);
 
 /// <summary>ScheduleKeyDeletion: the key becomes PendingDeletion for 7..30 days (default 30); the deletion service
 /// then destroys it for good.</summary>
@@ -43,8 +43,21 @@ internal sealed class ScheduleKeyDeletionOperation(KeyResolver keys, Authorizer 
             r.Set("kms:ScheduleKeyDeletionPendingWindowInDays", days.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         var deletionDate = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().AddDays(days).ToUnixTimeMilliseconds());
-        call.AuditTransaction?.Responding(Project(req, new ScheduleKeyDeletionResponse(key.Arn, deletionDate, KeyState.PendingDeletion, days), call));
-        var scheduled = await store.UpdateAsync(key.Arn, k => k.ScheduleDeletion(deletionDate), call.AuditTransaction, ct);
-        return new ScheduleKeyDeletionResponse(scheduled.Arn, scheduled.DeletionDate!.Value, scheduled.KeyState, days);
+        // A multi-Region primary key with replicas waits for them: PendingReplicaDeletion, no DeletionDate yet (the
+        // key deletion sweep starts its window once the last replica is deleted). Decided on the stored key, whose
+        // version guards against a replica added meanwhile.
+        var waitsForReplicas = key.RelatedKeys.Any(r => r.Type == MultiRegionKeyType.Replica) && key.MultiRegionKeyType == MultiRegionKeyType.Primary;
+        call.AuditTransaction?.Responding(Project(
+            req,
+            new ScheduleKeyDeletionResponse(key.Arn, waitsForReplicas ? null : deletionDate, waitsForReplicas ? KeyState.PendingReplicaDeletion : KeyState.PendingDeletion, days),
+            call));
+        var scheduled = await store.UpdateAsync(
+            key.Arn,
+            k => k.MultiRegionKeyType == MultiRegionKeyType.Primary && k.RelatedKeys.Any(r => r.Type == MultiRegionKeyType.Replica)
+                ? k.ScheduleDeletionAfterReplicas(days)
+                : k.ScheduleDeletion(deletionDate),
+            call.AuditTransaction,
+            ct);
+        return new ScheduleKeyDeletionResponse(scheduled.Arn, scheduled.DeletionDate, scheduled.KeyState, days);
     }
 }

@@ -79,6 +79,9 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(VerifyMacResponse))]
 [JsonSerializable(typeof(DeriveSharedSecretRequest))]
 [JsonSerializable(typeof(DeriveSharedSecretResponse))]
+[JsonSerializable(typeof(ReplicateKeyRequest))]
+[JsonSerializable(typeof(ReplicateKeyResponse))]
+[JsonSerializable(typeof(UpdatePrimaryRegionRequest))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

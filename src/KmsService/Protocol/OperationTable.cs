@@ -89,6 +89,8 @@ internal sealed class OperationTable
         Of<GenerateMacOperation>(),
         Of<VerifyMacOperation>(),
         Of<DeriveSharedSecretOperation>(),
+        Of<ReplicateKeyOperation>(),
+        Of<UpdatePrimaryRegionOperation>(),
     ];
 
     private readonly FrozenDictionary<string, OperationEntry> _handlers;

@@ -28,6 +28,14 @@ internal sealed class KeyRow
     /// rotations do not move it.</summary>
     public DateTime? NextRotationDate { get; set; }
 
+    /// <summary>PRIMARY or REPLICA (the model's MultiRegionKeyType wire names) for a multi-Region key, null for a
+    /// single-Region key. Related multi-Region keys share <see cref="KeyId"/> and <see cref="AccountId"/>.</summary>
+    public string? MultiRegionKeyType { get; set; }
+
+    /// <summary>The waiting period of a primary key in state PendingReplicaDeletion, which starts when its last replica
+    /// is deleted; null in any other state.</summary>
+    public int? PendingDeletionWindowInDays { get; set; }
+
     /// <summary>The key policy document as stored (JSON text); enforced once policies land.</summary>
     public required string Policy { get; set; }
 

@@ -78,7 +78,7 @@ internal sealed class KeyStore
 
         var tags = await db.Tags.AsNoTracking().Where(t => t.KeyArn == arn).ToDictionaryAsync(t => t.TagKey, t => t.TagValue, StringComparer.Ordinal, ct);
         var aliases = await db.Aliases.AsNoTracking().Where(a => a.TargetKeyArn == arn).Select(a => a.AliasName).ToArrayAsync(ct);
-        var key = ToKey(row) with { Tags = tags, Aliases = aliases };
+        var key = ToKey(row) with { Tags = tags, Aliases = aliases, RelatedKeys = await RelatedKeysAsync(db, row, ct) };
         _keys.TrySet(arn, key, _changes.RecordTtl, fill);
         return key;
     }
@@ -248,7 +248,10 @@ internal sealed class KeyStore
             await using var db = _db.Create();
             var row = await db.Keys.FirstOrDefaultAsync(k => k.Arn == arn, ct)
                 ?? throw new NotFoundException($"Key '{arn}' does not exist");
-            var current = ToKey(row);
+
+            // The related keys decide some transitions (a primary with replicas waits for them to be deleted); the
+            // version check below catches a replica added or removed meanwhile, as either bumps the primary's version.
+            var current = ToKey(row) with { RelatedKeys = await RelatedKeysAsync(db, row, ct) };
             var next = change(current);
             if (next == current)
             {
@@ -257,6 +260,7 @@ internal sealed class KeyStore
 
             row.KeyState = next.KeyState.ToString();
             row.DeletionDate = next.DeletionDate?.UtcDateTime;
+            row.PendingDeletionWindowInDays = next.PendingDeletionWindowInDays;
             row.Description = next.Description;
             row.Version++;
             try
@@ -308,15 +312,48 @@ internal sealed class KeyStore
             return false;
         }
 
+        var row = await db.Keys.AsNoTracking().FirstAsync(k => k.Arn == arn, ct);
+        var related = await RelatedKeysAsync(db, row, ct);
         await db.Aliases.Where(a => a.TargetKeyArn == arn).ExecuteDeleteAsync(ct);
         await db.Tags.Where(t => t.KeyArn == arn).ExecuteDeleteAsync(ct);
         await db.Grants.Where(g => g.KeyArn == arn).ExecuteDeleteAsync(ct);
         await db.BackingKeys.Where(b => b.KeyArn == arn).ExecuteDeleteAsync(ct);
         await db.Keys.Where(k => k.Arn == arn).ExecuteDeleteAsync(ct);
         await _changes.PublishAsync(db, StoreChange.KeyDeleted(arn), ct);
+
+        // The other keys of a multi-Region key list this one in their MultiRegionConfiguration: they change too.
+        var others = related.Where(r => r.Arn != arn).Select(r => r.Arn).ToList();
+        await PublishKeyChangesAsync(db, others, ct);
         await AuditInTransaction.CommitAsync(tx, db, audit, ct);
         InvalidateDeleted(arn);
+        others.ForEach(Invalidate);
         return true;
+    }
+
+    /// <summary>The related multi-Region keys of a key row, itself included, ordered by region; empty for a single-Region key.</summary>
+    internal static async Task<IReadOnlyList<MultiRegionKeyRef>> RelatedKeysAsync(KmsDbContext db, KeyRow row, CancellationToken ct)
+    {
+        if (row.MultiRegionKeyType is null)
+        {
+            return [];
+        }
+
+        var rows = await db.Keys.AsNoTracking()
+            .Where(k => k.AccountId == row.AccountId && k.KeyId == row.KeyId && k.MultiRegionKeyType != null)
+            .OrderBy(k => k.Region)
+            .Select(k => new { k.Arn, k.Region, k.MultiRegionKeyType })
+            .ToListAsync(ct);
+        return [.. rows.Select(r => new MultiRegionKeyRef(r.Arn, r.Region, WireNames<MultiRegionKeyType>.Parse(r.MultiRegionKeyType!)))];
+    }
+
+    /// <summary>Publishes a change of each key in <paramref name="arns"/> inside the caller's transaction (other instances
+    /// drop their cached records when it commits); the caller invalidates its own cache after the commit.</summary>
+    internal async Task PublishKeyChangesAsync(KmsDbContext db, IEnumerable<string> arns, CancellationToken ct)
+    {
+        foreach (var arn in arns)
+        {
+            await _changes.PublishAsync(db, StoreChange.Key(arn), ct);
+        }
     }
 
     /// <summary>Drops a key record from this instance's cache after a change (others drop it when the change's
@@ -368,6 +405,8 @@ internal sealed class KeyStore
             row.CurrentMaterialId)
         {
             KeyPolicy = ParsePolicy(row.Policy),
+            MultiRegionKeyType = row.MultiRegionKeyType is { } type ? WireNames<MultiRegionKeyType>.Parse(type) : null,
+            PendingDeletionWindowInDays = row.PendingDeletionWindowInDays,
         };
     }
 
@@ -386,6 +425,8 @@ internal sealed class KeyStore
         KeyManager = WireNames<KeyManagerType>.Name(key.KeyManager),
         DeletionDate = key.DeletionDate?.UtcDateTime,
         CurrentMaterialId = key.CurrentMaterialId,
+        MultiRegionKeyType = key.MultiRegionKeyType is { } type ? WireNames<MultiRegionKeyType>.Name(type) : null,
+        PendingDeletionWindowInDays = key.PendingDeletionWindowInDays,
         Policy = policy,
         Version = 1,
     };

@@ -40,7 +40,9 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
             e.Property(k => k.Origin).HasMaxLength(32);
             e.Property(k => k.KeyManager).HasMaxLength(16);
             e.Property(k => k.CurrentMaterialId).HasMaxLength(64);
+            e.Property(k => k.MultiRegionKeyType).HasMaxLength(16);
             e.Property(k => k.Version).IsConcurrencyToken();
+            e.HasIndex(k => new { k.AccountId, k.KeyId });
             e.HasIndex(k => new { k.AccountId, k.Region, k.KeyId }).IsUnique();
             e.HasIndex(k => k.NextRotationDate);
         });

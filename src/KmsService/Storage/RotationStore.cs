@@ -45,7 +45,45 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
         await using var ctx = db.Create();
         var row = await ctx.Keys.AsNoTracking().FirstOrDefaultAsync(k => k.Arn == arn, ct)
             ?? throw new NotFoundException($"Key '{arn}' does not exist");
+        if (row.MultiRegionKeyType == ReplicaType)
+        {
+            // Automatic rotation is a shared property of multi-Region keys, kept on the primary.
+            var primary = await ctx.Keys.AsNoTracking()
+                .FirstOrDefaultAsync(k => k.AccountId == row.AccountId && k.KeyId == row.KeyId && k.MultiRegionKeyType == PrimaryType, ct);
+            return primary is null ? RotationSchedule.Off : ScheduleOf(primary);
+        }
+
         return ScheduleOf(row);
+    }
+
+    private static readonly string ReplicaType = WireNames<MultiRegionKeyType>.Name(MultiRegionKeyType.Replica);
+    private static readonly string PrimaryType = WireNames<MultiRegionKeyType>.Name(MultiRegionKeyType.Primary);
+
+    /// <summary>Adds a rotation's backing key to every replica of a multi-Region primary key, in the primary's
+    /// transaction (the caller holds its claim, so no replica is added or removed meanwhile), and makes it current there.</summary>
+    private async Task<IReadOnlyList<string>> AppendToReplicasAsync(
+        KmsDbContext ctx, string primaryArn, WrappedBackingKey material, Func<string, WrappedBackingKey> forReplica,
+        DateTimeOffset now, string rotationType, CancellationToken ct)
+    {
+        var primary = await ctx.Keys.AsNoTracking().FirstAsync(k => k.Arn == primaryArn, ct);
+        if (primary.MultiRegionKeyType != PrimaryType)
+        {
+            return [];
+        }
+
+        var replicas = await ctx.Keys.AsNoTracking()
+            .Where(k => k.AccountId == primary.AccountId && k.KeyId == primary.KeyId && k.MultiRegionKeyType == ReplicaType)
+            .Select(k => k.Arn)
+            .ToListAsync(ct);
+        foreach (var replica in replicas)
+        {
+            await AppendAsync(ctx, replica, forReplica(replica), now, rotationType, ct);
+            await ctx.Keys.Where(k => k.Arn == replica)
+                .ExecuteUpdateAsync(u => u.SetProperty(k => k.CurrentMaterialId, material.MaterialId).SetProperty(k => k.Version, k => k.Version + 1), ct);
+            await changes.PublishAsync(ctx, StoreChange.Key(replica), ct);
+        }
+
+        return replicas;
     }
 
     /// <summary>Applies a change to a key's rotation settings, guarded by the row's version like
@@ -88,7 +126,8 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
     /// <summary>Rotates an Enabled key now, unless it already had <paramref name="quota"/> on-demand rotations.
     /// The automatic schedule (NextRotationDate) is left as it is, as on AWS.</summary>
     public async Task<OnDemandRotationOutcome> RotateOnDemandAsync(
-        string arn, WrappedBackingKey material, DateTimeOffset now, int quota, AuditInTransaction? audit, CancellationToken ct)
+        string arn, WrappedBackingKey material, Func<string, WrappedBackingKey> forReplica, DateTimeOffset now, int quota,
+        AuditInTransaction? audit, CancellationToken ct)
     {
         await using var ctx = db.Create();
         await using var tx = await ctx.Database.BeginTransactionAsync(ct);
@@ -112,9 +151,15 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
         await AppendAsync(ctx, arn, material, now, OnDemand, ct);
         await ctx.Keys.Where(k => k.Arn == arn)
             .ExecuteUpdateAsync(u => u.SetProperty(k => k.CurrentMaterialId, material.MaterialId), ct);
+        var replicas = await AppendToReplicasAsync(ctx, arn, material, forReplica, now, OnDemand, ct);
         await changes.PublishAsync(ctx, StoreChange.Key(arn), ct);
         await AuditInTransaction.CommitAsync(tx, ctx, audit, ct);
         keys.Invalidate(arn);
+        foreach (var replica in replicas)
+        {
+            keys.Invalidate(replica);
+        }
+
         return OnDemandRotationOutcome.Rotated;
     }
 
@@ -138,7 +183,8 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
     /// a key another instance rotated meanwhile (its NextRotationDate has moved), disabled, or re-scheduled with
     /// another period is left alone. Returns whether this call rotated it.</summary>
     public async Task<bool> RotateIfDueAsync(
-        string arn, int periodInDays, WrappedBackingKey material, DateTimeOffset now, AuditInTransaction? audit, CancellationToken ct)
+        string arn, int periodInDays, WrappedBackingKey material, Func<string, WrappedBackingKey> forReplica, DateTimeOffset now,
+        AuditInTransaction? audit, CancellationToken ct)
     {
         await using var ctx = db.Create();
         await using var tx = await ctx.Database.BeginTransactionAsync(ct);
@@ -160,9 +206,15 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
         }
 
         await AppendAsync(ctx, arn, material, now, Automatic, ct);
+        var replicas = await AppendToReplicasAsync(ctx, arn, material, forReplica, now, Automatic, ct);
         await changes.PublishAsync(ctx, StoreChange.Key(arn), ct);
         await AuditInTransaction.CommitAsync(tx, ctx, audit, ct);
         keys.Invalidate(arn);
+        foreach (var replica in replicas)
+        {
+            keys.Invalidate(replica);
+        }
+
         return true;
     }
 

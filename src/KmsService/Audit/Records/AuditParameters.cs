@@ -61,6 +61,11 @@ internal sealed class AuditParameters
     // CreateKey's responseElements.
     public AuditKeyMetadata? KeyMetadata { get; init; }
 
+    // Multi-Region keys: ReplicateKey, UpdatePrimaryRegion.
+    public string? ReplicaRegion { get; init; }
+    public string? PrimaryRegion { get; init; }
+    public AuditKeyMetadata? ReplicaKeyMetadata { get; init; }
+
     // Paging.
     public int? Limit { get; init; }
     public string? Marker { get; init; }
