@@ -493,6 +493,10 @@ namespace KmsService.Storage.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("MultiRegionKeyType")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<DateTime?>("NextRotationDate")
                         .HasColumnType("timestamp with time zone");
 
@@ -500,6 +504,9 @@ namespace KmsService.Storage.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<int?>("PendingDeletionWindowInDays")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Policy")
                         .IsRequired()
@@ -523,6 +530,8 @@ namespace KmsService.Storage.Migrations.Postgres
                     b.HasKey("Arn");
 
                     b.HasIndex("NextRotationDate");
+
+                    b.HasIndex("AccountId", "KeyId");
 
                     b.HasIndex("AccountId", "Region", "KeyId")
                         .IsUnique();

@@ -488,6 +488,10 @@ namespace KmsService.Storage.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("MultiRegionKeyType")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("NextRotationDate")
                         .HasColumnType("TEXT");
 
@@ -495,6 +499,9 @@ namespace KmsService.Storage.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("PendingDeletionWindowInDays")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Policy")
                         .IsRequired()
@@ -518,6 +525,8 @@ namespace KmsService.Storage.Migrations.Sqlite
                     b.HasKey("Arn");
 
                     b.HasIndex("NextRotationDate");
+
+                    b.HasIndex("AccountId", "KeyId");
 
                     b.HasIndex("AccountId", "Region", "KeyId")
                         .IsUnique();
