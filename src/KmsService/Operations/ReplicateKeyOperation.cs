@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization.Metadata;
 using KmsService.Audit.Records;
+using KmsService.Audit.Store;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Core.Keys;
@@ -32,6 +33,7 @@ internal sealed class ReplicateKeyOperation(
     KeyStore store,
     MultiRegionStore multiRegion,
     MultiRegionService sweeper,
+    IAuditSink audit,
     IHsa hsa,
     TimeProvider time,
     KmsOptions options,
@@ -150,16 +152,21 @@ internal sealed class ReplicateKeyOperation(
             };
             var response = new ReplicateKeyResponse(
                 KeyMetadata.From(replica), policy, [.. tags.Select(t => new Tag(t.Key, t.Value))]);
-            call.AuditTransaction?.Responding(Project(req, response, call));
+            var projection = Project(req, response, call);
+            call.AuditTransaction?.Responding(projection);
+            var record = ReplicaRegionRecord(call, replica, projection);
+            var replicaRegionRecord = AuditInTransaction.For(audit, record);
             var outcome = await multiRegion.ReplicateAsync(
                 primary.Arn,
                 new NewKey(replica, policy, [], tags, []),
                 backing => hsa.RewrapBackingKey(primary.Arn, backing, replicaArn),
                 call.AuditTransaction,
+                replicaRegionRecord,
                 ct);
             switch (outcome)
             {
                 case ReplicateOutcome.Replicated:
+                    await AuditInTransaction.AppendIfNotCommittedAsync(audit, replicaRegionRecord, record, ct);
                     sweeper.Wake();
                     return response;
                 case ReplicateOutcome.AlreadyExists:
@@ -187,6 +194,13 @@ internal sealed class ReplicateKeyOperation(
             throw new KMSInvalidStateException($"{primary.Arn} is updating.");
         }
     }
+
+    // CloudTrail records a ReplicateKey in the primary key's region and a CreateKey in the replica's (API reference,
+    // ReplicateKey): the second is the same caller and request, in the replica region, naming the replica.
+    private static AuditEvent ReplicaRegionRecord(CallContext call, KmsKey replica, AuditProjection projection) => new(
+        Guid.CreateVersion7(), replica.CreationDate, "CreateKey", AuditEventType.ApiCall, call.RequestId, replica.Region, call,
+        call.SourceIp, call.UserAgent, projection.RequestParameters, new() { KeyMetadata = AuditCopy.KeyMetadata(KeyMetadata.From(replica)) },
+        null, null, replica.Arn, null, ReadOnly: false);
 
     private static AlreadyExistsException AlreadyExists(string replicaArn) =>
         new($"The multi-Region key {replicaArn} already exists.");

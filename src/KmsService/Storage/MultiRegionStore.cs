@@ -26,11 +26,13 @@ internal sealed class MultiRegionStore(KmsDbFactory db, KeyStore keys)
 {
     private const int MaxAttempts = 10;
 
-    /// <summary>Creates <paramref name="replica"/> (state Creating, type REPLICA) in one transaction with a copy of every
+    /// <summary>Creates <paramref name="replica"/> (state Creating, type REPLICA) in one transaction, with the call's record
+    /// and the record of the replica region (<paramref name="replicaRegionRecord"/>), and a copy of every
     /// backing key of <paramref name="primaryArn"/>, each re-wrapped by <paramref name="rewrap"/> for the replica's ARN
     /// and keeping its place in the chain, so ListKeyRotations shows the same history in both regions.</summary>
     public async Task<ReplicateOutcome> ReplicateAsync(
-        string primaryArn, NewKey replica, Func<WrappedBackingKey, WrappedBackingKey> rewrap, AuditInTransaction? audit, CancellationToken ct)
+        string primaryArn, NewKey replica, Func<WrappedBackingKey, WrappedBackingKey> rewrap, AuditInTransaction? audit,
+        AuditInTransaction? replicaRegionRecord, CancellationToken ct)
     {
         await using var ctx = db.Create();
         await using var tx = await ctx.Database.BeginTransactionAsync(ct);
@@ -75,7 +77,7 @@ internal sealed class MultiRegionStore(KmsDbFactory db, KeyStore keys)
         await ctx.SaveChangesAsync(ct);
         var related = await KeyStore.RelatedKeysAsync(ctx, primary, ct);
         await keys.PublishKeyChangesAsync(ctx, related.Select(r => r.Arn), ct);
-        await AuditInTransaction.CommitAsync(tx, ctx, audit, ct);
+        await AuditInTransaction.CommitAsync(tx, ctx, audit, replicaRegionRecord, ct);
         foreach (var r in related)
         {
             keys.Invalidate(r.Arn);

@@ -116,6 +116,24 @@ public abstract class MultiRegionKeyTests(StoreFixture fixture) : ServiceTests(f
     }
 
     [Fact]
+    public async Task ReplicateKey_IsAuditedAsReplicateKeyInThePrimaryRegionAndCreateKeyInTheReplicas()
+    {
+        var primary = await CreatePrimaryAsync();
+        var replica = await ReplicateAsync(Server, primary, West);
+
+        await Eventually.TrueAsync(
+            () =>
+            {
+                using var db = Server.Services.GetRequiredService<KmsDbFactory>().Create();
+                var created = db.AuditRecords.Where(r => r.EventName == "CreateKey" && r.ResourceName == replica.Arn).ToList();
+                return created.Count == 1
+                    && System.Text.Encoding.UTF8.GetString(created[0].RecordJson).Contains($"\"awsRegion\":\"{West}\"", StringComparison.Ordinal)
+                    && db.AuditRecords.Any(r => r.EventName == "ReplicateKey" && r.ResourceName == primary.Arn);
+            },
+            "the ReplicateKey and replica-region CreateKey records");
+    }
+
+    [Fact]
     public async Task ReplicateKey_SigningAndHmacKeys_GiveTheSameAnswersInBothRegions()
     {
         var signing = await CreatePrimaryAsync(spec: KeySpec.ECC_NIST_P256, usage: KeyUsageType.SIGN_VERIFY);

@@ -49,6 +49,20 @@ internal sealed class AuditInTransaction(IAuditSink sink, Func<AuditEvent> recor
     }
 
     /// <summary>Appends the record (when there is one to write), then commits <paramref name="tx"/>.</summary>
+    /// <summary>As <see cref="CommitAsync(IDbContextTransaction, KmsDbContext, AuditInTransaction?, CancellationToken)"/>,
+    /// with a second record of the same change in the same transaction (ReplicateKey's CreateKey in the replica region).</summary>
+    public static async Task CommitAsync(
+        IDbContextTransaction tx, KmsDbContext db, AuditInTransaction? audit, AuditInTransaction? second, CancellationToken ct)
+    {
+        if (second is { Committed: false })
+        {
+            await second._sink.AppendInTransactionAsync(db, second._record(), ct);
+        }
+
+        await CommitAsync(tx, db, audit, ct);
+        second?.Committed = true;
+    }
+
     public static async Task CommitAsync(IDbContextTransaction tx, KmsDbContext db, AuditInTransaction? audit, CancellationToken ct)
     {
         if (audit is null || audit.Committed)
