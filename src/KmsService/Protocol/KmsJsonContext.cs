@@ -79,6 +79,14 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(VerifyMacResponse))]
 [JsonSerializable(typeof(DeriveSharedSecretRequest))]
 [JsonSerializable(typeof(DeriveSharedSecretResponse))]
+[JsonSerializable(typeof(CreateCustomKeyStoreRequest))]
+[JsonSerializable(typeof(CreateCustomKeyStoreResponse))]
+[JsonSerializable(typeof(ConnectCustomKeyStoreRequest))]
+[JsonSerializable(typeof(DescribeCustomKeyStoresRequest))]
+[JsonSerializable(typeof(DescribeCustomKeyStoresResponse))]
+[JsonSerializable(typeof(DisconnectCustomKeyStoreRequest))]
+[JsonSerializable(typeof(UpdateCustomKeyStoreRequest))]
+[JsonSerializable(typeof(DeleteCustomKeyStoreRequest))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

@@ -89,6 +89,12 @@ internal sealed class OperationTable
         Of<GenerateMacOperation>(),
         Of<VerifyMacOperation>(),
         Of<DeriveSharedSecretOperation>(),
+        Of<CreateCustomKeyStoreOperation>(),
+        Of<ConnectCustomKeyStoreOperation>(),
+        Of<DescribeCustomKeyStoresOperation>(),
+        Of<DisconnectCustomKeyStoreOperation>(),
+        Of<UpdateCustomKeyStoreOperation>(),
+        Of<DeleteCustomKeyStoreOperation>(),
     ];
 
     private readonly FrozenDictionary<string, OperationEntry> _handlers;
