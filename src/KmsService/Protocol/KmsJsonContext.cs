@@ -87,6 +87,7 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(DisconnectCustomKeyStoreRequest))]
 [JsonSerializable(typeof(UpdateCustomKeyStoreRequest))]
 [JsonSerializable(typeof(DeleteCustomKeyStoreRequest))]
+[JsonSerializable(typeof(GetKeyLastUsageResponse))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

@@ -95,6 +95,7 @@ internal sealed class OperationTable
         Of<DisconnectCustomKeyStoreOperation>(),
         Of<UpdateCustomKeyStoreOperation>(),
         Of<DeleteCustomKeyStoreOperation>(),
+        Of<GetKeyLastUsageOperation>(),
     ];
 
     private readonly FrozenDictionary<string, OperationEntry> _handlers;
