@@ -97,6 +97,10 @@ internal static class KmsApp
         builder.Services.AddSingleton<MultiRegionStore>();
         builder.Services.AddSingleton<MultiRegionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MultiRegionService>());
+        builder.Services.AddSingleton<KeyUsageTracker>();
+        builder.Services.AddSingleton<KeyUsageStore>();
+        builder.Services.AddSingleton<KeyUsageFlushService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyUsageFlushService>());
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton(new RequestRateLimiter(options.RateLimits, isDevelopment, OperationTable.Quotas.Concat(CloudTrailOperations.Quotas)));
         builder.Services.AddSingleton<KmsMetrics>();

@@ -3,6 +3,7 @@ using KmsService.Audit.Store;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Identity;
+using KmsService.Lifecycle;
 using KmsService.Protocol;
 using KmsService.Seed;
 using KmsService.Storage;
@@ -29,6 +30,7 @@ internal sealed class ResetEndpoint(
     SeedDocument seed,
     ChangeFeed changes,
     GrantStore grants,
+    KeyUsageTracker keyUsage,
     Authenticator authenticator,
     IdentityStore identities,
     ResetPrincipals allowed,
@@ -130,6 +132,7 @@ internal sealed class ResetEndpoint(
             await db.Aliases.ExecuteDeleteAsync(ct);
             await db.Tags.ExecuteDeleteAsync(ct);
             await db.Grants.ExecuteDeleteAsync(ct);
+            await db.KeyLastUsage.ExecuteDeleteAsync(ct);
             await db.BackingKeys.ExecuteDeleteAsync(ct);
             await db.Keys.ExecuteDeleteAsync(ct);
             await changes.PublishAsync(db, StoreChange.All, ct);
@@ -138,6 +141,7 @@ internal sealed class ResetEndpoint(
 
         keys.DropCaches();
         grants.DropCaches();
+        keyUsage.Clear();
         await seeder.ApplyAsync(seed, ct);
     }
 

@@ -29,6 +29,7 @@ internal sealed class CreateAliasOperation(KeyResolver keys, Authorizer authz, A
         new Validator().AliasName(req.AliasName).KeyId(req.TargetKeyId, "targetKeyId").ThrowIfAny();
         var name = req.AliasName!;
         AliasRules.EnsureCustomerAliasName(name);
+        AliasRules.EnsureTargetIsAKey(req.TargetKeyId!);
 
         var key = await keys.ResolveKeyAsync(req.TargetKeyId!, call, "CreateAlias", ct);
         authz.Demand(call, "CreateAlias", key);
@@ -82,6 +83,24 @@ internal static class AliasRules
         if (name.StartsWith(AliasNames.AwsReservedPrefix, StringComparison.Ordinal))
         {
             throw new InvalidAliasNameException($"Alias {name} is not valid: the alias/aws/ prefix is reserved for AWS managed keys.");
+        }
+
+        // The model's pattern admits ':', the API reference's AliasName does not ("only alphanumeric characters,
+        // forward slashes (/), underscores (_), and dashes (-)"); wording as moto's suite records it.
+        if (name.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ValidationException($"{name} contains invalid characters for an alias");
+        }
+    }
+
+    /// <summary>TargetKeyId takes a key id or key ARN only (API reference, CreateAlias and UpdateAlias): an alias
+    /// name or alias ARN is refused before any lookup, with the wording moto's suite records.</summary>
+    public static void EnsureTargetIsAKey(string targetKeyId)
+    {
+        if (targetKeyId.StartsWith(AliasNames.Prefix, StringComparison.Ordinal)
+            || (targetKeyId.StartsWith("arn:", StringComparison.Ordinal) && targetKeyId.Contains(":alias/", StringComparison.Ordinal)))
+        {
+            throw new ValidationException("Aliases must refer to keys. Not aliases");
         }
     }
 

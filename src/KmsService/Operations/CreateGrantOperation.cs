@@ -320,14 +320,17 @@ internal static class GrantTokens
     }
 }
 
-/// <summary>Grant ids: 64 hexadecimal characters, as AWS issues them; anything else is InvalidGrantIdException.</summary>
+/// <summary>Grant ids: 64 hexadecimal characters, as AWS issues them; anything else names no grant we could have
+/// issued: InvalidGrantIdException ("the specified GrantId is not valid", model), without a message, as AWS's wording
+/// is not recorded (AWS-ERRORS.md "Grants") and must not describe our id format. A well-formed id that names no grant
+/// of the key is NotFoundException.</summary>
 internal static class GrantIds
 {
     public static void EnsureWellFormed(string? grantId)
     {
         if (grantId is not null && (grantId.Length != 64 || !grantId.All(char.IsAsciiHexDigit)))
         {
-            throw new InvalidGrantIdException($"The grant ID '{grantId}' is not valid: a grant ID is 64 hexadecimal characters.");
+            throw new InvalidGrantIdException();
         }
     }
 }

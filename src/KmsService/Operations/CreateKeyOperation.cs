@@ -6,6 +6,7 @@ using KmsService.Core.Errors;
 using KmsService.Core.Keys;
 using KmsService.Hosting;
 using KmsService.Identity;
+using KmsService.Operations.Rules;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -27,8 +28,9 @@ internal sealed record CreateKeyRequest(
 internal sealed record CreateKeyResponse(KeyMetadata KeyMetadata);
 
 /// <summary>CreateKey: a new customer managed key of any key spec and usage AWS offers in the caller's region, of
-/// origin AWS_KMS, single-Region or a multi-Region primary key (MultiRegion); other origins answer
-/// UnsupportedOperationException.</summary>
+/// origin AWS_KMS, single-Region or a multi-Region primary key (MultiRegion). A key in a custom key store (Origin
+/// AWS_CLOUDHSM or EXTERNAL_KEY_STORE) is validated, authorized, and refused with CustomKeyStoreNotFoundException: the
+/// account has no custom key store; other origins answer UnsupportedOperationException.</summary>
 internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider time, KmsOptions options, Authorizer authz, KnownPrincipals principals)
     : IKmsOperation<CreateKeyOperation, CreateKeyRequest, CreateKeyResponse>
 {
@@ -66,6 +68,7 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
             .Enum<OriginType>(req.Origin, "origin")
             .Length(req.CustomKeyStoreId, 1, 64, "customKeyStoreId")
             .Length(req.XksKeyId, 1, 128, "xksKeyId")
+            .XksKeyId(req.XksKeyId)
             .Tags(req.Tags)
             .ThrowIfAny();
 
@@ -98,16 +101,11 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
             throw new UnsupportedOperationException($"KmsService does not support KeySpec {spec.Name()} yet.");
         }
 
-        if (req.Origin is not null and not "AWS_KMS")
+        var inCustomKeyStore = CustomKeyStoreKeys.EnsureWellFormed(req.Origin, req.CustomKeyStoreId, req.XksKeyId, spec, usage, req.MultiRegion == true);
+        if (req.Origin is not null and not "AWS_KMS" && !inCustomKeyStore)
         {
             throw new UnsupportedOperationException($"KmsService does not support Origin {req.Origin} yet; only AWS_KMS keys can be created.");
         }
-
-        if (req.CustomKeyStoreId is not null || req.XksKeyId is not null)
-        {
-            throw new UnsupportedOperationException("KmsService does not support custom key stores.");
-        }
-
 
         authz.DemandWithoutKey(call, "CreateKey", conditions =>
         {
@@ -121,6 +119,11 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
                 }
             }
         });
+        if (inCustomKeyStore)
+        {
+            throw CustomKeyStoreRules.NotFound(call, req.CustomKeyStoreId!);
+        }
+
         var parsedPolicy = req.Policy is null ? null : KeyPolicies.Parse(req.Policy, principals);
 
         var tags = TagRules.Check(req.Tags);

@@ -29,6 +29,7 @@ internal sealed class UpdateAliasOperation(KeyResolver resolver, KeyStore keys, 
         new Validator().AliasName(req.AliasName).KeyId(req.TargetKeyId, "targetKeyId").ThrowIfAny();
         var name = req.AliasName!;
         AliasRules.EnsureCustomerAliasName(name);
+        AliasRules.EnsureTargetIsAKey(req.TargetKeyId!);
 
         var alias = await aliases.FindAsync(call.AccountId, call.Region, name, ct) ?? throw AliasRules.NotFound(call, name);
         var newKey = await resolver.ResolveKeyAsync(req.TargetKeyId!, call, "UpdateAlias", ct);

@@ -9,6 +9,7 @@ using KmsService.Audit.Store;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
 using KmsService.Hosting;
+using KmsService.Lifecycle;
 using KmsService.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -23,7 +24,7 @@ namespace KmsService.Protocol;
 /// id; never a request or response body, a header or a secret.</summary>
 internal sealed partial class KmsEndpoint(
     OperationTable operations, CloudTrailOperations cloudTrail, Authenticator authenticator, RequestRateLimiter rateLimiter, StoreOutage storeOutage, IAuditSink audit,
-    KmsOptions options, TimeProvider time, KmsMetrics metrics, ILogger<KmsEndpoint> logger)
+    KmsOptions options, TimeProvider time, KmsMetrics metrics, KeyUsageTracker keyUsage, ILogger<KmsEndpoint> logger)
 {
     /// <summary>The error code logged and counted for a call whose client went away before it was answered (no AWS
     /// code: nothing was answered), with the status <see cref="ClientClosedStatus"/>.</summary>
@@ -100,10 +101,18 @@ internal sealed partial class KmsEndpoint(
             // the call's change).
             if (call.AuditTransaction is not { Committed: true })
             {
-                errorCode = await TryAuditAsync(http, Event(eventTime, requestId, target, http, call, operation, null, null), ct);
+                var record = Event(eventTime, requestId, target, http, call, operation, null, null);
+                errorCode = await TryAuditAsync(http, record, ct);
                 if (errorCode is not null)
                 {
                     return;
+                }
+
+                // INVARIANT: the tracked operations are read-only, so their record is always this one (GetKeyLastUsage's
+                // CloudTrailEventId is its eventID).
+                if (call.KeyArn is { } keyArn && KeyUsageTracker.Tracks(operation.Name))
+                {
+                    keyUsage.Record(operation.Name, keyArn, call.SecondKeyArn, eventTime, record.EventId, requestId);
                 }
             }
 

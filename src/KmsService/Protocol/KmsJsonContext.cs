@@ -82,6 +82,15 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(ReplicateKeyRequest))]
 [JsonSerializable(typeof(ReplicateKeyResponse))]
 [JsonSerializable(typeof(UpdatePrimaryRegionRequest))]
+[JsonSerializable(typeof(CreateCustomKeyStoreRequest))]
+[JsonSerializable(typeof(CreateCustomKeyStoreResponse))]
+[JsonSerializable(typeof(ConnectCustomKeyStoreRequest))]
+[JsonSerializable(typeof(DescribeCustomKeyStoresRequest))]
+[JsonSerializable(typeof(DescribeCustomKeyStoresResponse))]
+[JsonSerializable(typeof(DisconnectCustomKeyStoreRequest))]
+[JsonSerializable(typeof(UpdateCustomKeyStoreRequest))]
+[JsonSerializable(typeof(DeleteCustomKeyStoreRequest))]
+[JsonSerializable(typeof(GetKeyLastUsageResponse))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

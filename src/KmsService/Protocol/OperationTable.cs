@@ -91,6 +91,13 @@ internal sealed class OperationTable
         Of<DeriveSharedSecretOperation>(),
         Of<ReplicateKeyOperation>(),
         Of<UpdatePrimaryRegionOperation>(),
+        Of<CreateCustomKeyStoreOperation>(),
+        Of<ConnectCustomKeyStoreOperation>(),
+        Of<DescribeCustomKeyStoresOperation>(),
+        Of<DisconnectCustomKeyStoreOperation>(),
+        Of<UpdateCustomKeyStoreOperation>(),
+        Of<DeleteCustomKeyStoreOperation>(),
+        Of<GetKeyLastUsageOperation>(),
     ];
 
     private readonly FrozenDictionary<string, OperationEntry> _handlers;

@@ -154,3 +154,16 @@ internal sealed class IdentityPrincipalTagRow
     public required string TagKey { get; set; }
     public required string TagValue { get; set; }
 }
+
+/// <summary>The last successful cryptographic use of a key (GetKeyLastUsage), written in batches by
+/// <see cref="Lifecycle.KeyUsageFlushService"/> and only ever moved forward in time. Goes with its key (cascade).</summary>
+internal sealed class KeyLastUsageRow
+{
+    public required string KeyArn { get; set; }
+    public required string Operation { get; set; }
+
+    /// <summary>Unix time in milliseconds: compared in SQL by every writer ("only if newer"), the same on both providers.</summary>
+    public required long Timestamp { get; set; }
+    public required string CloudTrailEventId { get; set; }
+    public required string KmsRequestId { get; set; }
+}

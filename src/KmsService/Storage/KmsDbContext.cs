@@ -22,6 +22,7 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<AuditChainHeadRow> AuditChainHead => Set<AuditChainHeadRow>();
     public DbSet<AuditCheckpointRow> AuditCheckpoints => Set<AuditCheckpointRow>();
     public DbSet<AuditExportCursorRow> AuditExportCursor => Set<AuditExportCursorRow>();
+    public DbSet<KeyLastUsageRow> KeyLastUsage => Set<KeyLastUsageRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -109,6 +110,17 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
 
         ConfigureIdentities(modelBuilder);
         AuditModel.Configure(modelBuilder);
+
+        modelBuilder.Entity<KeyLastUsageRow>(e =>
+        {
+            e.ToTable(KeyUsageStore.Table);
+            e.HasKey(u => u.KeyArn);
+            e.Property(u => u.KeyArn).HasMaxLength(256);
+            e.Property(u => u.Operation).HasMaxLength(64);
+            e.Property(u => u.CloudTrailEventId).HasMaxLength(64);
+            e.Property(u => u.KmsRequestId).HasMaxLength(64);
+            e.HasOne<KeyRow>().WithMany().HasForeignKey(u => u.KeyArn).OnDelete(DeleteBehavior.Cascade);
+        });
     }
 
     // Identities made through the admin API; a principal's keys, policies and tags go with it.

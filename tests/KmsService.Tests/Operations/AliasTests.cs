@@ -156,12 +156,37 @@ public abstract class AliasTests(StoreFixture fixture) : ServiceTests(fixture)
     }
 
     [Fact]
-    public async Task CreateAlias_TargetIsAnAlias_ThrowsNotFoundInvalidKeyId()
+    public async Task CreateAlias_TargetIsAnAlias_ThrowsValidationAliasesMustReferToKeys()
     {
-        var e = await Assert.ThrowsAsync<NotFoundException>(() =>
+        var e = await FailsAsync(() =>
             Alice.CreateAliasAsync(new CreateAliasRequest { AliasName = NewAliasName(), TargetKeyId = TestSeed.PinnedAlias }, Ct));
 
-        Assert.Equal($"Invalid keyId '{TestSeed.PinnedAlias}'", e.Message);
+        Assert.Equal("ValidationException", e.ErrorCode);
+        Assert.Equal("Aliases must refer to keys. Not aliases", e.Message);
+    }
+
+    [Fact]
+    public async Task CreateAlias_TargetIsAnAliasArn_ThrowsValidationAliasesMustReferToKeys()
+    {
+        var e = await FailsAsync(() =>
+            Alice.CreateAliasAsync(
+                new CreateAliasRequest { AliasName = NewAliasName(), TargetKeyId = $"arn:aws:kms:us-east-1:111122223333:{TestSeed.PinnedAlias}" }, Ct));
+
+        Assert.Equal("ValidationException", e.ErrorCode);
+        Assert.Equal("Aliases must refer to keys. Not aliases", e.Message);
+    }
+
+    [Fact]
+    public async Task CreateAlias_NameWithColon_ThrowsValidationInvalidCharacters()
+    {
+        var key = await CreateKeyAsync();
+
+        var e = await FailsAsync(() =>
+            Kms.CreateAliasAsync(new CreateAliasRequest { AliasName = "alias/my:alias", TargetKeyId = key.KeyId }, Ct));
+
+        Assert.Equal("ValidationException", e.ErrorCode);
+        Assert.Equal("alias/my:alias contains invalid characters for an alias", e.Message);
+        Assert.Empty(await ListForKeyAsync(key.KeyId));
     }
 
     [Fact]
@@ -345,16 +370,29 @@ public abstract class AliasTests(StoreFixture fixture) : ServiceTests(fixture)
     }
 
     [Fact]
-    public async Task UpdateAlias_TargetIsAnAlias_ThrowsNotFoundInvalidKeyId()
+    public async Task UpdateAlias_TargetIsAnAlias_ThrowsValidationAliasesMustReferToKeys()
     {
         var key = await CreateKeyAsync();
         var name = NewAliasName();
         await Kms.CreateAliasAsync(new CreateAliasRequest { AliasName = name, TargetKeyId = key.KeyId }, Ct);
 
-        var e = await Assert.ThrowsAsync<NotFoundException>(() =>
+        var e = await FailsAsync(() =>
             Kms.UpdateAliasAsync(new UpdateAliasRequest { AliasName = name, TargetKeyId = name }, Ct));
 
-        Assert.Equal($"Invalid keyId '{name}'", e.Message);
+        Assert.Equal("ValidationException", e.ErrorCode);
+        Assert.Equal("Aliases must refer to keys. Not aliases", e.Message);
+    }
+
+    [Fact]
+    public async Task UpdateAlias_NameWithColon_ThrowsValidationInvalidCharacters()
+    {
+        var key = await CreateKeyAsync();
+
+        var e = await FailsAsync(() =>
+            Kms.UpdateAliasAsync(new UpdateAliasRequest { AliasName = "alias/a:b", TargetKeyId = key.KeyId }, Ct));
+
+        Assert.Equal("ValidationException", e.ErrorCode);
+        Assert.Equal("alias/a:b contains invalid characters for an alias", e.Message);
     }
 
     [Fact]

@@ -177,12 +177,13 @@ public sealed class WireProtocolTests(SqliteFixture fixture) : ServiceTests(fixt
     [Fact]
     public async Task Sdk_OperationNotBuiltYet_ThrowsUnsupportedOperation()
     {
-        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => Kms.ConnectCustomKeyStoreAsync(new ConnectCustomKeyStoreRequest
+        var e = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => Kms.UpdatePrimaryRegionAsync(new UpdatePrimaryRegionRequest
         {
-            CustomKeyStoreId = "cks-1234567890abcdef0",
+            KeyId = "mrk-1234abcd12ab34cd56ef1234567890ab",
+            PrimaryRegion = "eu-west-1",
         }, Ct));
         Assert.Equal("UnsupportedOperationException", e.ErrorCode);
-        Assert.Equal("KmsService does not support the ConnectCustomKeyStore operation yet.", e.Message);
+        Assert.Equal("KmsService does not support the UpdatePrimaryRegion operation yet.", e.Message);
     }
 
     [Fact]

@@ -71,6 +71,18 @@ internal sealed class AuditParameters
     public string? Marker { get; init; }
 
     public bool? DryRun { get; init; }
+
+    // Custom key stores (ct-createcustomkeystore, …): never the kmsuser password or the proxy credential.
+    public string? CustomKeyStoreName { get; init; }
+    public string? NewCustomKeyStoreName { get; init; }
+    public string? CustomKeyStoreType { get; init; }
+    public string? CloudHsmClusterId { get; init; }
+    public string? TrustAnchorCertificate { get; init; }
+    public string? XksProxyUriEndpoint { get; init; }
+    public string? XksProxyUriPath { get; init; }
+    public string? XksProxyVpcEndpointServiceName { get; init; }
+    public string? XksProxyVpcEndpointServiceOwner { get; init; }
+    public string? XksProxyConnectivity { get; init; }
 }
 
 /// <summary>CloudTrail's <c>constraints</c> of a CreateGrant request.</summary>

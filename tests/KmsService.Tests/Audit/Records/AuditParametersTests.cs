@@ -82,6 +82,8 @@ public sealed class AuditParametersTests
             { "GenerateMac", Json(GenerateMacOperation.Project(new GenerateMacRequest(Secret, "k", "HMAC_SHA_256", tokens, null), new GenerateMacResponse(Secret, default, "arn"), Call)) },
             { "VerifyMac", Json(VerifyMacOperation.Project(new VerifyMacRequest(Secret, "k", "HMAC_SHA_256", Secret, tokens, null), new VerifyMacResponse("arn", true, default), Call)) },
             { "DeriveSharedSecret", Json(DeriveSharedSecretOperation.Project(new DeriveSharedSecretRequest("k", "ECDH", Secret, tokens, null, new RecipientInfo("RSAES_OAEP_SHA_256", Secret)), new DeriveSharedSecretResponse("arn", Secret, default, default), Call)) },
+            { "CreateCustomKeyStore", Json(CreateCustomKeyStoreOperation.Project(new CreateCustomKeyStoreRequest("n", "cluster-abcdefghijk", "cert", "top-secret-pw", "EXTERNAL_KEY_STORE", "https://p", "/kms/xks/v1", null, null, new("top-secret-id", "top-secret-key"), "PUBLIC_ENDPOINT"), new CreateCustomKeyStoreResponse("cks-1"), Call)) },
+            { "UpdateCustomKeyStore", Json(UpdateCustomKeyStoreOperation.Project(new UpdateCustomKeyStoreRequest("cks-1", "n", "top-secret-pw", null, "https://p", "/kms/xks/v1", null, null, new("top-secret-id", "top-secret-key"), null), null, Call)) },
         };
     }
 

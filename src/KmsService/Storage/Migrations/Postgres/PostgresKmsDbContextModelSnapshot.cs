@@ -442,6 +442,35 @@ namespace KmsService.Storage.Migrations.Postgres
                     b.ToTable("identity_principal_tags", (string)null);
                 });
 
+            modelBuilder.Entity("KmsService.Storage.KeyLastUsageRow", b =>
+                {
+                    b.Property<string>("KeyArn")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("CloudTrailEventId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("KmsRequestId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Operation")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Timestamp")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("KeyArn");
+
+                    b.ToTable("key_last_usage", (string)null);
+                });
+
             modelBuilder.Entity("KmsService.Storage.KeyRow", b =>
                 {
                     b.Property<string>("Arn")
@@ -625,6 +654,15 @@ namespace KmsService.Storage.Migrations.Postgres
                     b.HasOne("KmsService.Storage.IdentityPrincipalRow", null)
                         .WithMany()
                         .HasForeignKey("PrincipalArn")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KmsService.Storage.KeyLastUsageRow", b =>
+                {
+                    b.HasOne("KmsService.Storage.KeyRow", null)
+                        .WithMany()
+                        .HasForeignKey("KeyArn")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

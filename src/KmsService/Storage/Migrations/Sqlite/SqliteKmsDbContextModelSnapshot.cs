@@ -437,6 +437,35 @@ namespace KmsService.Storage.Migrations.Sqlite
                     b.ToTable("identity_principal_tags", (string)null);
                 });
 
+            modelBuilder.Entity("KmsService.Storage.KeyLastUsageRow", b =>
+                {
+                    b.Property<string>("KeyArn")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CloudTrailEventId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KmsRequestId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Operation")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Timestamp")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("KeyArn");
+
+                    b.ToTable("key_last_usage", (string)null);
+                });
+
             modelBuilder.Entity("KmsService.Storage.KeyRow", b =>
                 {
                     b.Property<string>("Arn")
@@ -620,6 +649,15 @@ namespace KmsService.Storage.Migrations.Sqlite
                     b.HasOne("KmsService.Storage.IdentityPrincipalRow", null)
                         .WithMany()
                         .HasForeignKey("PrincipalArn")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KmsService.Storage.KeyLastUsageRow", b =>
+                {
+                    b.HasOne("KmsService.Storage.KeyRow", null)
+                        .WithMany()
+                        .HasForeignKey("KeyArn")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
