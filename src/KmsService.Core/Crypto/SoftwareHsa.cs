@@ -14,7 +14,7 @@ namespace KmsService.Core.Crypto;
 /// and a random 128-bit nonce, then seals with AES-256-GCM and a random 96-bit IV (see <see cref="CiphertextBlob"/>).
 /// Unwrapped backing keys are cached for a bounded time so that the hot path does not unwrap on every call.
 /// </remarks>
-public sealed class SoftwareHsa : IHsa, IDisposable
+public sealed partial class SoftwareHsa : IHsa, IDisposable
 {
     /// <summary>Length of root and backing keys in bytes (AES-256).</summary>
     public const int KeyLength = 32;

@@ -30,6 +30,12 @@ public sealed record KmsKey(
     /// <summary>The key policy, parsed once when the key is loaded; null only for keys built in memory by tests.</summary>
     public PolicyDocument? KeyPolicy { get; init; }
 
+    /// <summary>Imported (EXTERNAL) key material: whether it expires, while the key has its material; else null.</summary>
+    public ExpirationModelType? ExpirationModel { get; init; }
+
+    /// <summary>The earliest time any of the key's imported material expires, else null.</summary>
+    public DateTimeOffset? ValidTo { get; init; }
+
     /// <summary>True only in state Enabled, as KeyMetadata.Enabled.</summary>
     public bool Enabled => KeyState == KeyState.Enabled;
 
@@ -95,6 +101,53 @@ public sealed record KmsKey(
         }
 
         return this with { KeyState = KeyState.Disabled, DeletionDate = null };
+    }
+
+    /// <summary>Origin rule of GetParametersForImport, ImportKeyMaterial and DeleteImportedKeyMaterial: only EXTERNAL
+    /// keys take imported material (wording recorded from AWS for an AWS_KMS key).</summary>
+    public void EnsureOriginExternal()
+    {
+        if (Origin != OriginType.External)
+        {
+            throw new UnsupportedOperationException($"{Arn} origin is {WireNames<OriginType>.Name(Origin)} which is not valid for this operation.");
+        }
+    }
+
+    /// <summary>Key-state rule of GetParametersForImport and ImportKeyMaterial (AWS "Key states" table): Enabled,
+    /// Disabled and PendingImport keys take (re)imported material; not while pending deletion.</summary>
+    public void EnsureImportAllowed()
+    {
+        EnsureOriginExternal();
+        switch (KeyState)
+        {
+            case KeyState.Enabled or KeyState.Disabled or KeyState.PendingImport:
+                return;
+            case KeyState.PendingDeletion:
+                throw new KMSInvalidStateException($"{Arn} is pending deletion.");
+            case KeyState.Unavailable:
+                throw new KMSInvalidStateException($"{Arn} is unavailable.");
+            default:
+                throw new KMSInvalidStateException($"{Arn} is {StateWords(KeyState)}.");
+        }
+    }
+
+    /// <summary>The key after its imported material changed: PendingImport while any of its material is missing (unless
+    /// pending deletion, which DeleteImportedKeyMaterial leaves as it is), Enabled once a PendingImport key has all of
+    /// it again; <paramref name="expirationModel"/> and <paramref name="validTo"/> only while it has all of it.</summary>
+    public KmsKey WithImportedMaterial(bool allImported, ExpirationModelType? expirationModel, DateTimeOffset? validTo)
+    {
+        var state = KeyState switch
+        {
+            KeyState.PendingImport when allImported => KeyState.Enabled,
+            KeyState.Enabled or KeyState.Disabled when !allImported => KeyState.PendingImport,
+            _ => KeyState,
+        };
+        return this with
+        {
+            KeyState = state,
+            ExpirationModel = allImported ? expirationModel : null,
+            ValidTo = allImported ? validTo : null,
+        };
     }
 
     /// <summary>Key-state rule of operations that change a key but are refused while it is pending deletion
