@@ -198,6 +198,16 @@ public sealed record KmsKey(
         }
     }
 
+    /// <summary>EnableKeyRotation: imported (EXTERNAL) key material rotates on demand only, never automatically; AWS
+    /// answers with its wording for an operation the key's origin does not allow.</summary>
+    public void EnsureAutomaticRotationSupported()
+    {
+        if (Origin == OriginType.External)
+        {
+            throw new UnsupportedOperationException($"{Arn} origin is EXTERNAL which is not valid for this operation.");
+        }
+    }
+
     /// <summary>Key-state and key-kind rule of GetKeyRotationStatus: any state but PendingImport and Unavailable.</summary>
     public void EnsureRotationStatusReadable()
     {

@@ -12,6 +12,8 @@ internal static class EventIds
     public const int DeletionSweepFailed = 2001;
     public const int KeyRotated = 2100;
     public const int RotationSweepFailed = 2101;
+    public const int KeyMaterialExpired = 2200;
+    public const int ExpirySweepFailed = 2201;
     public const int ChangeFeedListening = 3000;
     public const int ChangeFeedLost = 3001;
     public const int ChangeFeedRetrying = 3002;

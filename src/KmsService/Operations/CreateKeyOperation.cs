@@ -27,7 +27,8 @@ internal sealed record CreateKeyRequest(
 internal sealed record CreateKeyResponse(KeyMetadata KeyMetadata);
 
 /// <summary>CreateKey: a new customer managed key of any key spec and usage AWS offers in the caller's region, of
-/// origin AWS_KMS; other origins answer UnsupportedOperationException.</summary>
+/// origin AWS_KMS, or EXTERNAL (no key material until ImportKeyMaterial); other origins answer
+/// UnsupportedOperationException.</summary>
 internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider time, KmsOptions options, Authorizer authz, KnownPrincipals principals)
     : IKmsOperation<CreateKeyOperation, CreateKeyRequest, CreateKeyResponse>
 {
@@ -97,9 +98,10 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
             throw new UnsupportedOperationException($"KmsService does not support KeySpec {spec.Name()} yet.");
         }
 
-        if (req.Origin is not null and not "AWS_KMS")
+        var origin = req.Origin is null ? OriginType.AwsKms : WireNames<OriginType>.Parse(req.Origin);
+        if (origin is not (OriginType.AwsKms or OriginType.External))
         {
-            throw new UnsupportedOperationException($"KmsService does not support Origin {req.Origin} yet; only AWS_KMS keys can be created.");
+            throw new UnsupportedOperationException($"KmsService does not support Origin {req.Origin} yet; only AWS_KMS and EXTERNAL keys can be created.");
         }
 
         if (req.CustomKeyStoreId is not null || req.XksKeyId is not null)
@@ -137,7 +139,8 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
 
         var keyId = Guid.NewGuid().ToString("D");
         var arn = KmsKey.BuildArn(call.Partition, call.Region, call.AccountId, keyId);
-        var backingKey = hsa.GenerateBackingKey(arn, spec);
+        // An EXTERNAL key starts without key material, PendingImport, until ImportKeyMaterial.
+        var backingKey = origin == OriginType.External ? null : hsa.GenerateBackingKey(arn, spec);
         var key = new KmsKey(
             arn,
             keyId,
@@ -145,13 +148,13 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
             call.Region,
             TruncateToMilliseconds(time.GetUtcNow()),
             req.Description ?? string.Empty,
-            KeyState.Enabled,
+            backingKey is null ? KeyState.PendingImport : KeyState.Enabled,
             usage,
             spec,
-            OriginType.AwsKms,
+            origin,
             KeyManagerType.Customer,
             DeletionDate: null,
-            backingKey.MaterialId);
+            backingKey?.MaterialId);
 
         // The lockout safety check: a new policy must still let the caller change it, unless told to bypass.
         if (parsedPolicy is not null && req.BypassPolicyLockoutSafetyCheck != true
@@ -165,7 +168,7 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
         // CloudTrail's CreateKey record names the new key in resources (ct-createkey).
         call.UsedKey(arn);
         call.AuditTransaction?.Responding(Project(req, response, call));
-        await store.CreateAsync(new NewKey(key, policy, [backingKey], tags, []), call.AuditTransaction, ct);
+        await store.CreateAsync(new NewKey(key, policy, backingKey is null ? [] : [backingKey], tags, []), call.AuditTransaction, ct);
         return response;
     }
 

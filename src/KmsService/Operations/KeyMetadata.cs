@@ -24,6 +24,8 @@ internal sealed record KeyMetadata
     public required bool MultiRegion { get; init; }
     public IReadOnlyList<MacAlgorithmSpec>? MacAlgorithms { get; init; }
     public string? CurrentKeyMaterialId { get; init; }
+    public DateTimeOffset? ValidTo { get; init; }
+    public ExpirationModelType? ExpirationModel { get; init; }
 
     public static KeyMetadata From(KmsKey key) => new()
     {
@@ -46,5 +48,9 @@ internal sealed record KeyMetadata
         MacAlgorithms = KeySpecs.MacAlgorithms(key.KeySpec),
         MultiRegion = false,
         CurrentKeyMaterialId = key.KeySpec == KeySpec.SymmetricDefault ? key.CurrentMaterialId : null,
+
+        // Present for EXTERNAL keys while they have their material; ValidTo only when it expires (KeyMetadata shape).
+        ExpirationModel = key.ExpirationModel,
+        ValidTo = key.ExpirationModel == ExpirationModelType.KeyMaterialExpires ? key.ValidTo : null,
     };
 }

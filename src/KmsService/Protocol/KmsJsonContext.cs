@@ -79,6 +79,12 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(VerifyMacResponse))]
 [JsonSerializable(typeof(DeriveSharedSecretRequest))]
 [JsonSerializable(typeof(DeriveSharedSecretResponse))]
+[JsonSerializable(typeof(GetParametersForImportRequest))]
+[JsonSerializable(typeof(GetParametersForImportResponse))]
+[JsonSerializable(typeof(ImportKeyMaterialRequest))]
+[JsonSerializable(typeof(ImportKeyMaterialResponse))]
+[JsonSerializable(typeof(DeleteImportedKeyMaterialRequest))]
+[JsonSerializable(typeof(DeleteImportedKeyMaterialResponse))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

@@ -89,6 +89,9 @@ internal sealed class OperationTable
         Of<GenerateMacOperation>(),
         Of<VerifyMacOperation>(),
         Of<DeriveSharedSecretOperation>(),
+        Of<GetParametersForImportOperation>(),
+        Of<ImportKeyMaterialOperation>(),
+        Of<DeleteImportedKeyMaterialOperation>(),
     ];
 
     private readonly FrozenDictionary<string, OperationEntry> _handlers;
