@@ -92,7 +92,9 @@ public sealed record KmsKey(
         return this with { KeyState = KeyState.PendingDeletion, DeletionDate = deletionDate };
     }
 
-    /// <summary>CancelKeyDeletion: a key pending deletion becomes Disabled (not Enabled), as on AWS.</summary>
+    /// <summary>CancelKeyDeletion: a key pending deletion becomes Disabled (not Enabled), as on AWS; an EXTERNAL key
+    /// that lacks some of its imported material (which it has exactly while <see cref="ExpirationModel"/> is set)
+    /// becomes PendingImport.</summary>
     public KmsKey CancelDeletion()
     {
         if (KeyState != KeyState.PendingDeletion)
@@ -100,7 +102,8 @@ public sealed record KmsKey(
             throw new KMSInvalidStateException($"{Arn} is not pending deletion.");
         }
 
-        return this with { KeyState = KeyState.Disabled, DeletionDate = null };
+        var state = Origin == OriginType.External && ExpirationModel is null ? KeyState.PendingImport : KeyState.Disabled;
+        return this with { KeyState = state, DeletionDate = null };
     }
 
     /// <summary>Origin rule of GetParametersForImport, ImportKeyMaterial and DeleteImportedKeyMaterial: only EXTERNAL

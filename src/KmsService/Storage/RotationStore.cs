@@ -238,8 +238,15 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
         var rows = await query.OrderBy(b => b.Sequence).Take(limit + 1)
             .Select(b => new
             {
-                b.MaterialId, b.Sequence, b.CreatedAt, b.RotationType, Imported = b.Wrapped != null, b.ExpirationModel, b.ValidTo,
-                b.KeyMaterialDescription, b.PendingRotation,
+                b.MaterialId,
+                b.Sequence,
+                b.CreatedAt,
+                b.RotationType,
+                Imported = b.Wrapped != null,
+                b.ExpirationModel,
+                b.ValidTo,
+                b.KeyMaterialDescription,
+                b.PendingRotation,
             })
             .ToListAsync(ct);
         var page = rows.Take(limit).Select(r => new BackingKeyEntry(r.MaterialId, r.Sequence, AsUtc(r.CreatedAt), r.RotationType)

@@ -404,6 +404,21 @@ public abstract class ImportKeyMaterialTests(StoreFixture fixture) : ServiceTest
         await Kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId, PendingWindowInDays = 7 }, Ct);
         await Kms.DeleteImportedKeyMaterialAsync(new DeleteImportedKeyMaterialRequest { KeyId = key.KeyId }, Ct);
         Assert.Equal(KeyState.PendingDeletion, (await DescribeAsync(key.KeyId)).KeyState);
+
+        // Without its material the key cannot become Disabled (and then Enabled) again.
+        var cancelled = await Kms.CancelKeyDeletionAsync(new CancelKeyDeletionRequest { KeyId = key.KeyId }, Ct);
+        Assert.Equal(KeyState.PendingImport, (await DescribeAsync(key.KeyId)).KeyState);
+        await Assert.ThrowsAsync<KMSInvalidStateException>(() => Kms.EnableKeyAsync(new EnableKeyRequest { KeyId = cancelled.KeyId }, Ct));
+    }
+
+    [Fact]
+    public async Task CancelKeyDeletion_OfKeyWithItsMaterial_IsDisabled()
+    {
+        var key = await CreateExternalKeyAsync();
+        await ImportAsync(key, RandomNumberGenerator.GetBytes(32));
+        await Kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId, PendingWindowInDays = 7 }, Ct);
+        await Kms.CancelKeyDeletionAsync(new CancelKeyDeletionRequest { KeyId = key.KeyId }, Ct);
+        Assert.Equal(KeyState.Disabled, (await DescribeAsync(key.KeyId)).KeyState);
     }
 
     [Fact]
