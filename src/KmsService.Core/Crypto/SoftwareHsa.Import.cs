@@ -17,7 +17,8 @@ namespace KmsService.Core.Crypto;
 /// </remarks>
 public sealed partial class SoftwareHsa
 {
-    private const byte ImportTokenFormatVersion = 0x01;
+    // The format byte of SealWithSubkey's blobs.
+    private const byte ImportTokenFormatVersion = WrapFormatVersion;
     private const int ImportTokenHeaderLength = 1 + 1 + sizeof(long);
 
     // The AES key of RSA_AES_KEY_WRAP is at most 256 bits; RFC 5649 output is a multiple of 8 bytes, at least 16.
@@ -162,62 +163,13 @@ public sealed partial class SoftwareHsa
         _ => 512,
     };
 
-    private byte[] SealImportToken(string keyArn, ReadOnlySpan<byte> plain)
-    {
-        var token = new byte[1 + WrapIvLength + plain.Length + WrapTagLength];
-        token[0] = ImportTokenFormatVersion;
-        RandomNumberGenerator.Fill(token.AsSpan(1, WrapIvLength));
-        Span<byte> key = stackalloc byte[KeyLength];
-        try
-        {
-            DeriveRootSubkey(ImportTokenLabel, key);
-            using var aes = new AesGcm(key, WrapTagLength);
-            aes.Encrypt(
-                token.AsSpan(1, WrapIvLength),
-                plain,
-                token.AsSpan(1 + WrapIvLength, plain.Length),
-                token.AsSpan(1 + WrapIvLength + plain.Length),
-                ImportTokenAad(keyArn));
-            return token;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-        }
-    }
+    private byte[] SealImportToken(string keyArn, ReadOnlySpan<byte> plain) =>
+        SealWithSubkey(ImportTokenLabel, plain, ImportTokenAad(keyArn));
 
-    private byte[] OpenImportToken(string keyArn, ReadOnlySpan<byte> token)
-    {
-        if (token.Length <= 1 + WrapIvLength + WrapTagLength || token[0] != ImportTokenFormatVersion)
-        {
-            throw new InvalidImportTokenException(InvalidTokenMessage);
-        }
-
-        var length = token.Length - 1 - WrapIvLength - WrapTagLength;
-        var plain = new byte[length];
-        Span<byte> key = stackalloc byte[KeyLength];
-        try
-        {
-            DeriveRootSubkey(ImportTokenLabel, key);
-            using var aes = new AesGcm(key, WrapTagLength);
-            aes.Decrypt(
-                token.Slice(1, WrapIvLength),
-                token.Slice(1 + WrapIvLength, length),
-                token.Slice(1 + WrapIvLength + length),
-                plain,
-                ImportTokenAad(keyArn));
-            return plain;
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            CryptographicOperations.ZeroMemory(plain);
-            throw new InvalidImportTokenException(InvalidTokenMessage);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-        }
-    }
+    private byte[] OpenImportToken(string keyArn, ReadOnlySpan<byte> token) =>
+        TryOpenWithSubkey(ImportTokenLabel, token, ImportTokenAad(keyArn), out var plain)
+            ? plain
+            : throw new InvalidImportTokenException(InvalidTokenMessage);
 
     // 0x01 || UTF-8 key ARN: the format byte is authenticated too.
     private static byte[] ImportTokenAad(string keyArn)

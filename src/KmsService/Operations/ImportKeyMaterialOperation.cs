@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using KmsService.Audit.Records;
 using KmsService.Core.Crypto;
@@ -13,8 +14,8 @@ namespace KmsService.Operations;
 /// <summary>KMS model enum <c>ImportType</c>.</summary>
 internal enum ImportType
 {
-    [System.Text.Json.Serialization.JsonStringEnumMemberName("NEW_KEY_MATERIAL")] NewKeyMaterial,
-    [System.Text.Json.Serialization.JsonStringEnumMemberName("EXISTING_KEY_MATERIAL")] ExistingKeyMaterial,
+    [JsonStringEnumMemberName("NEW_KEY_MATERIAL")] NewKeyMaterial,
+    [JsonStringEnumMemberName("EXISTING_KEY_MATERIAL")] ExistingKeyMaterial,
 }
 
 internal sealed record ImportKeyMaterialRequest(

@@ -109,13 +109,9 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
     {
         await using var ctx = db.Create();
         await using var tx = await ctx.Database.BeginTransactionAsync(ct);
-        var enabled = nameof(KeyState.Enabled);
 
         // Claim the row first (the UPDATE takes its lock), so the quota count below cannot race another rotation.
-        var claimed = await ctx.Keys
-            .Where(k => k.Arn == arn && k.KeyState == enabled)
-            .ExecuteUpdateAsync(u => u.SetProperty(k => k.Version, k => k.Version + 1), ct);
-        if (claimed == 0)
+        if (!await ClaimEnabledAsync(ctx, arn, ct))
         {
             return OnDemandRotationOutcome.KeyNotEnabled;
         }
@@ -142,11 +138,7 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
     {
         await using var ctx = db.Create();
         await using var tx = await ctx.Database.BeginTransactionAsync(ct);
-        var enabled = nameof(KeyState.Enabled);
-        var claimed = await ctx.Keys
-            .Where(k => k.Arn == arn && k.KeyState == enabled)
-            .ExecuteUpdateAsync(u => u.SetProperty(k => k.Version, k => k.Version + 1), ct);
-        if (claimed == 0)
+        if (!await ClaimEnabledAsync(ctx, arn, ct))
         {
             return OnDemandRotationOutcome.KeyNotEnabled;
         }
@@ -258,6 +250,16 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
             PendingRotation = r.PendingRotation,
         }).ToList();
         return (page, rows.Count > limit, current);
+    }
+
+    /// <summary>Claims an Enabled key's row for the transaction (a conditional UPDATE takes its lock); false when the
+    /// key is not Enabled (any more).</summary>
+    private static async Task<bool> ClaimEnabledAsync(KmsDbContext ctx, string arn, CancellationToken ct)
+    {
+        var enabled = nameof(KeyState.Enabled);
+        return await ctx.Keys
+            .Where(k => k.Arn == arn && k.KeyState == enabled)
+            .ExecuteUpdateAsync(u => u.SetProperty(k => k.Version, k => k.Version + 1), ct) > 0;
     }
 
     private static async Task AppendAsync(
