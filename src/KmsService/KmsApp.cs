@@ -92,6 +92,9 @@ internal static class KmsApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyDeletionService>());
         AuditStore.Add(builder.Services, builder.Configuration);
         builder.Services.AddSingleton<RotationStore>();
+        builder.Services.AddSingleton<ImportStore>();
+        builder.Services.AddSingleton<KeyMaterialExpiryService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyMaterialExpiryService>());
         builder.Services.AddSingleton<KeyRotationService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyRotationService>());
         builder.Services.AddSingleton<MultiRegionStore>();

@@ -105,6 +105,20 @@ public interface IHsa
     /// <paramref name="accessKeyId"/> as associated data: a wrapped secret moved to another access key does not unwrap.</summary>
     byte[] WrapAccessKeySecret(string accessKeyId, string secretAccessKey);
 
+    /// <summary>GetParametersForImport: generates a wrapping key pair of <paramref name="spec"/> for
+    /// <paramref name="algorithm"/> and returns its public key with an import token that seals the private key, the
+    /// algorithm and <paramref name="validTo"/> under the root key, bound to <paramref name="keyArn"/>.</summary>
+    ImportParameters CreateImportParameters(string keyArn, AlgorithmSpec algorithm, WrappingKeySpec spec, DateTimeOffset validTo);
+
+    /// <summary>ImportKeyMaterial: opens the import token, unwraps <paramref name="encryptedKeyMaterial"/> with its private
+    /// key, checks that the material is material of <paramref name="keySpec"/> and returns it wrapped as a backing key.</summary>
+    /// <exception cref="Errors.InvalidImportTokenException">The token was not issued for this key, or was altered.</exception>
+    /// <exception cref="Errors.ExpiredImportTokenException">The token's validity ended before <paramref name="now"/>.</exception>
+    /// <exception cref="Errors.InvalidCiphertextException">The material was not wrapped with the token's public key and algorithm.</exception>
+    /// <exception cref="Errors.IncorrectKeyMaterialException">The material is not material of <paramref name="keySpec"/>.</exception>
+    WrappedBackingKey ImportWrappedKeyMaterial(
+        string keyArn, KeySpec keySpec, ReadOnlySpan<byte> importToken, ReadOnlySpan<byte> encryptedKeyMaterial, DateTimeOffset now);
+
     /// <summary>The secret <see cref="WrapAccessKeySecret"/> wrapped for <paramref name="accessKeyId"/>.</summary>
     /// <exception cref="System.Security.Cryptography.CryptographicException">The blob is malformed, altered, wrapped
     /// for another access key or under another root key.</exception>

@@ -15,7 +15,7 @@ namespace KmsService.Core.Crypto;
 /// and a random 128-bit nonce, then seals with AES-256-GCM and a random 96-bit IV (see <see cref="CiphertextBlob"/>).
 /// Unwrapped backing keys are cached for a bounded time so that the hot path does not unwrap on every call.
 /// </remarks>
-public sealed class SoftwareHsa : IHsa, IDisposable
+public sealed partial class SoftwareHsa : IHsa, IDisposable
 {
     /// <summary>Length of root and backing keys in bytes (AES-256).</summary>
     public const int KeyLength = 32;
@@ -821,25 +821,12 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(accessKeyId);
         ArgumentNullException.ThrowIfNull(secretAccessKey);
         var plain = StrictUtf8.GetBytes(secretAccessKey);
-        var wrapped = new byte[1 + WrapIvLength + plain.Length + WrapTagLength];
-        wrapped[0] = WrapFormatVersion;
-        RandomNumberGenerator.Fill(wrapped.AsSpan(1, WrapIvLength));
-        Span<byte> key = stackalloc byte[KeyLength];
         try
         {
-            DeriveRootSubkey(AccessKeySecretLabel, key);
-            using var aes = new AesGcm(key, WrapTagLength);
-            aes.Encrypt(
-                wrapped.AsSpan(1, WrapIvLength),
-                plain,
-                wrapped.AsSpan(1 + WrapIvLength, plain.Length),
-                wrapped.AsSpan(1 + WrapIvLength + plain.Length),
-                StrictUtf8.GetBytes(accessKeyId));
-            return wrapped;
+            return SealWithSubkey(AccessKeySecretLabel, plain, StrictUtf8.GetBytes(accessKeyId));
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(key);
             CryptographicOperations.ZeroMemory(plain);
         }
     }
@@ -850,34 +837,81 @@ public sealed class SoftwareHsa : IHsa, IDisposable
         ThrowIfDisposed();
         ArgumentException.ThrowIfNullOrEmpty(accessKeyId);
         ArgumentNullException.ThrowIfNull(wrapped);
-        if (wrapped.Length < 1 + WrapIvLength + WrapTagLength || wrapped[0] != WrapFormatVersion)
+        if (!TryOpenWithSubkey(AccessKeySecretLabel, wrapped, StrictUtf8.GetBytes(accessKeyId), out var plain))
         {
             throw SecretUnwrapFailed();
         }
 
-        var length = wrapped.Length - 1 - WrapIvLength - WrapTagLength;
-        var plain = new byte[length];
+        try
+        {
+            return StrictUtf8.GetString(plain);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    /// <summary>0x01 || 96-bit random IV || AES-256-GCM ciphertext || 128-bit tag of <paramref name="plain"/> under
+    /// SP 800-108 KDF(root key, <paramref name="label"/>), with <paramref name="aad"/> as associated data.</summary>
+    private byte[] SealWithSubkey(ReadOnlySpan<byte> label, ReadOnlySpan<byte> plain, ReadOnlySpan<byte> aad)
+    {
+        var sealedBlob = new byte[1 + WrapIvLength + plain.Length + WrapTagLength];
+        sealedBlob[0] = WrapFormatVersion;
+        RandomNumberGenerator.Fill(sealedBlob.AsSpan(1, WrapIvLength));
         Span<byte> key = stackalloc byte[KeyLength];
         try
         {
-            DeriveRootSubkey(AccessKeySecretLabel, key);
+            DeriveRootSubkey(label, key);
             using var aes = new AesGcm(key, WrapTagLength);
-            aes.Decrypt(
-                wrapped.AsSpan(1, WrapIvLength),
-                wrapped.AsSpan(1 + WrapIvLength, length),
-                wrapped.AsSpan(1 + WrapIvLength + length),
+            aes.Encrypt(
+                sealedBlob.AsSpan(1, WrapIvLength),
                 plain,
-                StrictUtf8.GetBytes(accessKeyId));
-            return StrictUtf8.GetString(plain);
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            throw SecretUnwrapFailed();
+                sealedBlob.AsSpan(1 + WrapIvLength, plain.Length),
+                sealedBlob.AsSpan(1 + WrapIvLength + plain.Length),
+                aad);
+            return sealedBlob;
         }
         finally
         {
             CryptographicOperations.ZeroMemory(key);
-            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    /// <summary>Opens a blob of <see cref="SealWithSubkey"/>; false when it is malformed, altered, sealed with another
+    /// label or associated data, or under another root key.</summary>
+    private bool TryOpenWithSubkey(ReadOnlySpan<byte> label, ReadOnlySpan<byte> sealedBlob, ReadOnlySpan<byte> aad, out byte[] plain)
+    {
+        plain = [];
+        if (sealedBlob.Length < 1 + WrapIvLength + WrapTagLength || sealedBlob[0] != WrapFormatVersion)
+        {
+            return false;
+        }
+
+        var length = sealedBlob.Length - 1 - WrapIvLength - WrapTagLength;
+        var output = new byte[length];
+        Span<byte> key = stackalloc byte[KeyLength];
+        try
+        {
+            DeriveRootSubkey(label, key);
+            using var aes = new AesGcm(key, WrapTagLength);
+            aes.Decrypt(
+                sealedBlob.Slice(1, WrapIvLength),
+                sealedBlob.Slice(1 + WrapIvLength, length),
+                sealedBlob.Slice(1 + WrapIvLength + length),
+                output,
+                aad);
+            plain = output;
+            return true;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            CryptographicOperations.ZeroMemory(output);
+            return false;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
         }
     }
 

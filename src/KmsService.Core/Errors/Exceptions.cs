@@ -212,3 +212,22 @@ public sealed class RequestTimeoutException(string? message = null) : KmsExcepti
 
     public override int HttpStatus => 408;
 }
+
+/// <summary>AWS error <c>IncorrectKeyMaterialException</c>: the imported material is not material of the key's spec, or
+/// not the material the key (or the named KeyMaterialId) holds.</summary>
+public sealed class IncorrectKeyMaterialException(string? message = null) : KmsException(message)
+{
+    public override string ErrorCode => nameof(IncorrectKeyMaterialException);
+}
+
+/// <summary>AWS error <c>ExpiredImportTokenException</c>: the import token's 24 hours have passed.</summary>
+public sealed class ExpiredImportTokenException(string? message = null) : KmsException(message)
+{
+    public override string ErrorCode => nameof(ExpiredImportTokenException);
+}
+
+/// <summary>AWS error <c>InvalidImportTokenException</c>: the import token was not issued for this key, or was altered.</summary>
+public sealed class InvalidImportTokenException(string? message = null) : KmsException(message)
+{
+    public override string ErrorCode => nameof(InvalidImportTokenException);
+}

@@ -40,6 +40,12 @@ public sealed record KmsKey(
     /// deleted (API reference, KeyMetadata.PendingDeletionWindowInDays).</summary>
     public int? PendingDeletionWindowInDays { get; init; }
 
+    /// <summary>Imported (EXTERNAL) key material: whether it expires, while the key has its material; else null.</summary>
+    public ExpirationModelType? ExpirationModel { get; init; }
+
+    /// <summary>The earliest time any of the key's imported material expires, else null.</summary>
+    public DateTimeOffset? ValidTo { get; init; }
+
     /// <summary>True in state Enabled, and while a primary Region update runs (Updating starts from Enabled, keeps the
     /// key usable in cryptographic operations and restores Enabled: Developer Guide, "Change the primary key").</summary>
     public bool Enabled => KeyState is KeyState.Enabled or KeyState.Updating;
@@ -103,7 +109,9 @@ public sealed record KmsKey(
         return this with { KeyState = KeyState.PendingReplicaDeletion, DeletionDate = null, PendingDeletionWindowInDays = windowInDays };
     }
 
-    /// <summary>CancelKeyDeletion: a key pending deletion (or pending replica deletion) becomes Disabled (not Enabled), as on AWS.</summary>
+    /// <summary>CancelKeyDeletion: a key pending deletion (or pending replica deletion) becomes Disabled (not Enabled), as on AWS;
+    /// an EXTERNAL key that lacks some of its imported material (which it has exactly while <see cref="ExpirationModel"/>
+    /// is set) becomes PendingImport.</summary>
     public KmsKey CancelDeletion()
     {
         if (KeyState is not (KeyState.PendingDeletion or KeyState.PendingReplicaDeletion))
@@ -111,7 +119,55 @@ public sealed record KmsKey(
             throw new KMSInvalidStateException($"{Arn} is not pending deletion.");
         }
 
-        return this with { KeyState = KeyState.Disabled, DeletionDate = null, PendingDeletionWindowInDays = null };
+        var state = Origin == OriginType.External && ExpirationModel is null ? KeyState.PendingImport : KeyState.Disabled;
+        return this with { KeyState = state, DeletionDate = null, PendingDeletionWindowInDays = null };
+    }
+
+    /// <summary>Origin rule of GetParametersForImport, ImportKeyMaterial and DeleteImportedKeyMaterial: only EXTERNAL
+    /// keys take imported material (wording recorded from AWS for an AWS_KMS key).</summary>
+    public void EnsureOriginExternal()
+    {
+        if (Origin != OriginType.External)
+        {
+            throw new UnsupportedOperationException($"{Arn} origin is {WireNames<OriginType>.Name(Origin)} which is not valid for this operation.");
+        }
+    }
+
+    /// <summary>Key-state rule of GetParametersForImport and ImportKeyMaterial (AWS "Key states" table): Enabled,
+    /// Disabled and PendingImport keys take (re)imported material; not while pending deletion.</summary>
+    public void EnsureImportAllowed()
+    {
+        EnsureOriginExternal();
+        switch (KeyState)
+        {
+            case KeyState.Enabled or KeyState.Disabled or KeyState.PendingImport:
+                return;
+            case KeyState.PendingDeletion:
+                throw new KMSInvalidStateException($"{Arn} is pending deletion.");
+            case KeyState.Unavailable:
+                throw new KMSInvalidStateException($"{Arn} is unavailable.");
+            default:
+                throw new KMSInvalidStateException($"{Arn} is {StateWords(KeyState)}.");
+        }
+    }
+
+    /// <summary>The key after its imported material changed: PendingImport while any of its material is missing (unless
+    /// pending deletion, which DeleteImportedKeyMaterial leaves as it is), Enabled once a PendingImport key has all of
+    /// it again; <paramref name="expirationModel"/> and <paramref name="validTo"/> only while it has all of it.</summary>
+    public KmsKey WithImportedMaterial(bool allImported, ExpirationModelType? expirationModel, DateTimeOffset? validTo)
+    {
+        var state = KeyState switch
+        {
+            KeyState.PendingImport when allImported => KeyState.Enabled,
+            KeyState.Enabled or KeyState.Disabled when !allImported => KeyState.PendingImport,
+            _ => KeyState,
+        };
+        return this with
+        {
+            KeyState = state,
+            ExpirationModel = allImported ? expirationModel : null,
+            ValidTo = allImported ? validTo : null,
+        };
     }
 
     /// <summary>Key-state rule of operations that change a key but are refused while it is pending deletion
@@ -178,6 +234,16 @@ public sealed record KmsKey(
         {
             // AWS rotates its managed keys every year; their rotation cannot be configured or requested.
             throw new UnsupportedOperationException($"{Arn} is an AWS managed key: KMS rotates it every year and its rotation cannot be changed.");
+        }
+    }
+
+    /// <summary>EnableKeyRotation: imported (EXTERNAL) key material rotates on demand only, never automatically; AWS
+    /// answers with its wording for an operation the key's origin does not allow.</summary>
+    public void EnsureAutomaticRotationSupported()
+    {
+        if (Origin == OriginType.External)
+        {
+            throw new UnsupportedOperationException($"{Arn} origin is EXTERNAL which is not valid for this operation.");
         }
     }
 

@@ -139,3 +139,30 @@ public enum DataKeyPairSpec
     [JsonStringEnumMemberName("SM2")] Sm2,
     [JsonStringEnumMemberName("ECC_NIST_EDWARDS25519")] EccNistEdwards25519,
 }
+
+/// <summary>KMS model enum <c>AlgorithmSpec</c>: how key material is wrapped for ImportKeyMaterial.</summary>
+public enum AlgorithmSpec
+{
+    [JsonStringEnumMemberName("RSAES_PKCS1_V1_5")] RsaesPkcs1V15,
+    [JsonStringEnumMemberName("RSAES_OAEP_SHA_1")] RsaesOaepSha1,
+    [JsonStringEnumMemberName("RSAES_OAEP_SHA_256")] RsaesOaepSha256,
+    [JsonStringEnumMemberName("RSA_AES_KEY_WRAP_SHA_1")] RsaAesKeyWrapSha1,
+    [JsonStringEnumMemberName("RSA_AES_KEY_WRAP_SHA_256")] RsaAesKeyWrapSha256,
+    [JsonStringEnumMemberName("SM2PKE")] Sm2Pke,
+}
+
+/// <summary>KMS model enum <c>WrappingKeySpec</c>: the key pair GetParametersForImport makes to wrap key material.</summary>
+public enum WrappingKeySpec
+{
+    [JsonStringEnumMemberName("RSA_2048")] Rsa2048,
+    [JsonStringEnumMemberName("RSA_3072")] Rsa3072,
+    [JsonStringEnumMemberName("RSA_4096")] Rsa4096,
+    [JsonStringEnumMemberName("SM2")] Sm2,
+}
+
+/// <summary>KMS model enum <c>ExpirationModelType</c>.</summary>
+public enum ExpirationModelType
+{
+    [JsonStringEnumMemberName("KEY_MATERIAL_EXPIRES")] KeyMaterialExpires,
+    [JsonStringEnumMemberName("KEY_MATERIAL_DOES_NOT_EXPIRE")] KeyMaterialDoesNotExpire,
+}

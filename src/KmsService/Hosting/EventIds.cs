@@ -14,6 +14,8 @@ internal static class EventIds
     public const int RotationSweepFailed = 2101;
     public const int MultiRegionSweepFailed = 2200;
     public const int KeyUsageFlushFailed = 2300;
+    public const int KeyMaterialExpired = 2400;
+    public const int ExpirySweepFailed = 2401;
     public const int ChangeFeedListening = 3000;
     public const int ChangeFeedLost = 3001;
     public const int ChangeFeedRetrying = 3002;

@@ -28,9 +28,9 @@ internal sealed record CreateKeyRequest(
 internal sealed record CreateKeyResponse(KeyMetadata KeyMetadata);
 
 /// <summary>CreateKey: a new customer managed key of any key spec and usage AWS offers in the caller's region, of
-/// origin AWS_KMS, single-Region or a multi-Region primary key (MultiRegion). A key in a custom key store (Origin
-/// AWS_CLOUDHSM or EXTERNAL_KEY_STORE) is validated, authorized, and refused with CustomKeyStoreNotFoundException: the
-/// account has no custom key store; other origins answer UnsupportedOperationException.</summary>
+/// origin AWS_KMS or EXTERNAL (no key material until ImportKeyMaterial), single-Region or a multi-Region primary key
+/// (MultiRegion). A key in a custom key store (Origin AWS_CLOUDHSM or EXTERNAL_KEY_STORE) is validated, authorized, and
+/// refused with CustomKeyStoreNotFoundException: the account has no custom key store.</summary>
 internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider time, KmsOptions options, Authorizer authz, KnownPrincipals principals)
     : IKmsOperation<CreateKeyOperation, CreateKeyRequest, CreateKeyResponse>
 {
@@ -102,9 +102,15 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
         }
 
         var inCustomKeyStore = CustomKeyStoreKeys.EnsureWellFormed(req.Origin, req.CustomKeyStoreId, req.XksKeyId, spec, usage, req.MultiRegion == true);
-        if (req.Origin is not null and not "AWS_KMS" && !inCustomKeyStore)
+        var origin = req.Origin is null ? OriginType.AwsKms : WireNames<OriginType>.Parse(req.Origin);
+        if (origin is not (OriginType.AwsKms or OriginType.External) && !inCustomKeyStore)
         {
-            throw new UnsupportedOperationException($"KmsService does not support Origin {req.Origin} yet; only AWS_KMS keys can be created.");
+            throw new UnsupportedOperationException($"KmsService does not support Origin {req.Origin} yet; only AWS_KMS and EXTERNAL keys can be created.");
+        }
+
+        if (origin == OriginType.External && req.MultiRegion == true)
+        {
+            throw new UnsupportedOperationException("KmsService does not support multi-Region keys with imported key material (Origin EXTERNAL) yet.");
         }
 
         authz.DemandWithoutKey(call, "CreateKey", conditions =>
@@ -139,7 +145,8 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
         var multiRegion = req.MultiRegion == true;
         var keyId = multiRegion ? MultiRegionKeys.NewKeyId() : Guid.NewGuid().ToString("D");
         var arn = KmsKey.BuildArn(call.Partition, call.Region, call.AccountId, keyId);
-        var backingKey = hsa.GenerateBackingKey(arn, spec);
+        // An EXTERNAL key starts without key material, PendingImport, until ImportKeyMaterial.
+        var backingKey = origin == OriginType.External ? null : hsa.GenerateBackingKey(arn, spec);
         var key = new KmsKey(
             arn,
             keyId,
@@ -147,13 +154,13 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
             call.Region,
             TruncateToMilliseconds(time.GetUtcNow()),
             req.Description ?? string.Empty,
-            KeyState.Enabled,
+            backingKey is null ? KeyState.PendingImport : KeyState.Enabled,
             usage,
             spec,
-            OriginType.AwsKms,
+            origin,
             KeyManagerType.Customer,
             DeletionDate: null,
-            backingKey.MaterialId)
+            backingKey?.MaterialId)
         {
             MultiRegionKeyType = multiRegion ? MultiRegionKeyType.Primary : null,
             RelatedKeys = multiRegion ? [new MultiRegionKeyRef(arn, call.Region, MultiRegionKeyType.Primary)] : [],
@@ -171,7 +178,7 @@ internal sealed class CreateKeyOperation(KeyStore store, IHsa hsa, TimeProvider 
         // CloudTrail's CreateKey record names the new key in resources (ct-createkey).
         call.UsedKey(arn);
         call.AuditTransaction?.Responding(Project(req, response, call));
-        await store.CreateAsync(new NewKey(key, policy, [backingKey], tags, []), call.AuditTransaction, ct);
+        await store.CreateAsync(new NewKey(key, policy, backingKey is null ? [] : [backingKey], tags, []), call.AuditTransaction, ct);
         return response;
     }
 

@@ -32,10 +32,12 @@ internal sealed class EnableKeyRotationOperation(KeyResolver keys, Authorizer au
         authz.Demand(call, "EnableKeyRotation", key, conditions: r =>
             r.Set("kms:RotationPeriodInDays", period.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         key.EnsureRotationChangeable();
+        key.EnsureAutomaticRotationSupported();
         var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
         await rotations.UpdateScheduleAsync(key.Arn, (fresh, current) =>
         {
             fresh.EnsureRotationChangeable();
+            fresh.EnsureAutomaticRotationSupported();
 
             // Enabling again with the same period keeps the schedule. A new period counts from now: AWS defines the
             // period as "the number of days after you enable automatic key rotation that KMS will rotate your key

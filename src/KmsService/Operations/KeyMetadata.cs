@@ -26,6 +26,8 @@ internal sealed record KeyMetadata
     public string? CurrentKeyMaterialId { get; init; }
     public MultiRegionConfiguration? MultiRegionConfiguration { get; init; }
     public int? PendingDeletionWindowInDays { get; init; }
+    public DateTimeOffset? ValidTo { get; init; }
+    public ExpirationModelType? ExpirationModel { get; init; }
 
     public static KeyMetadata From(KmsKey key) => new()
     {
@@ -50,6 +52,10 @@ internal sealed record KeyMetadata
         CurrentKeyMaterialId = key.KeySpec == KeySpec.SymmetricDefault && key.KeyState != KeyState.Creating ? key.CurrentMaterialId : null,
         MultiRegionConfiguration = MultiRegionConfiguration.Of(key),
         PendingDeletionWindowInDays = key.KeyState == KeyState.PendingReplicaDeletion ? key.PendingDeletionWindowInDays : null,
+
+        // Present for EXTERNAL keys while they have their material; ValidTo only when it expires (KeyMetadata shape).
+        ExpirationModel = key.ExpirationModel,
+        ValidTo = key.ExpirationModel == ExpirationModelType.KeyMaterialExpires ? key.ValidTo : null,
     };
 }
 

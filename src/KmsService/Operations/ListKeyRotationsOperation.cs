@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using KmsService.Audit.Records;
 using KmsService.Core.Errors;
+using KmsService.Core.Keys;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -22,6 +23,13 @@ internal enum RotationType
     [JsonStringEnumMemberName("ON_DEMAND")] OnDemand,
 }
 
+/// <summary>KMS model enum <c>ImportState</c>.</summary>
+internal enum ImportState
+{
+    [JsonStringEnumMemberName("IMPORTED")] Imported,
+    [JsonStringEnumMemberName("PENDING_IMPORT")] PendingImport,
+}
+
 /// <summary>KMS model enum <c>KeyMaterialState</c>; the two PENDING_… values belong to imported key material only.</summary>
 internal enum KeyMaterialState
 {
@@ -33,15 +41,21 @@ internal enum KeyMaterialState
 
 internal sealed record ListKeyRotationsRequest(string? KeyId, string? IncludeKeyMaterial, int? Limit, string? Marker);
 
-/// <summary>Model shape <c>RotationsListEntry</c>, with the members an AWS_KMS key has: KeyMaterialDescription,
-/// ImportState, ExpirationModel and ValidTo belong to imported (EXTERNAL) key material. RotationDate and RotationType
-/// are absent for the original material.</summary>
+/// <summary>Model shape <c>RotationsListEntry</c>: KeyMaterialDescription, ImportState, ExpirationModel and ValidTo only
+/// for imported (EXTERNAL) key material. RotationDate and RotationType are absent for the original material and for
+/// material pending rotation.</summary>
 internal sealed record RotationsListEntry(
     string KeyId,
     string KeyMaterialId,
     KeyMaterialState KeyMaterialState,
     DateTimeOffset? RotationDate,
-    RotationType? RotationType);
+    RotationType? RotationType)
+{
+    public string? KeyMaterialDescription { get; init; }
+    public ImportState? ImportState { get; init; }
+    public ExpirationModelType? ExpirationModel { get; init; }
+    public DateTimeOffset? ValidTo { get; init; }
+}
 
 internal sealed record ListKeyRotationsResponse(IReadOnlyList<RotationsListEntry> Rotations, string? NextMarker, bool Truncated);
 
@@ -82,17 +96,25 @@ internal sealed class ListKeyRotationsOperation(KeyResolver keys, Authorizer aut
 
         var includeOriginal = req.IncludeKeyMaterial == "ALL_KEY_MATERIAL";
         var (page, truncated, current) = await rotations.ListBackingKeysAsync(key.Arn, includeOriginal, req.Limit ?? 100, after, ct);
+        var imported = key.Origin == OriginType.External;
         var entries = page.Select(b => new RotationsListEntry(
             key.Arn,
             b.MaterialId,
-            b.MaterialId == current ? KeyMaterialState.Current : KeyMaterialState.NonCurrent,
+            b.PendingRotation ? KeyMaterialState.PendingRotation
+                : b.MaterialId == current ? KeyMaterialState.Current : KeyMaterialState.NonCurrent,
             b.RotationType is null ? null : b.CreatedAt,
             b.RotationType switch
             {
                 RotationStore.Automatic => RotationType.Automatic,
                 RotationStore.OnDemand => RotationType.OnDemand,
                 _ => null,
-            })).ToList();
+            })
+        {
+            KeyMaterialDescription = imported ? b.KeyMaterialDescription : null,
+            ImportState = imported ? (b.Imported ? ImportState.Imported : ImportState.PendingImport) : null,
+            ExpirationModel = imported && b.ExpirationModel is { } model ? WireNames<ExpirationModelType>.Parse(model) : null,
+            ValidTo = imported ? b.ValidTo : null,
+        }).ToList();
         var next = truncated ? page[^1].Sequence.ToString(CultureInfo.InvariantCulture) : null;
         return new ListKeyRotationsResponse(entries, next, truncated);
     }

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization.Metadata;
 using KmsService.Audit.Records;
 using KmsService.Core.Crypto;
 using KmsService.Core.Errors;
+using KmsService.Core.Keys;
 using KmsService.Protocol;
 using KmsService.Storage;
 
@@ -39,13 +40,29 @@ internal sealed class RotateKeyOnDemandOperation(
         for (var attempt = 1; ; attempt++)
         {
             key.EnsureRotationChangeable();
-            var material = hsa.GenerateBackingKey(key.Arn);
             var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
             call.AuditTransaction?.Responding(Project(req, new RotateKeyOnDemandResponse(key.Arn), call));
-            var primaryArn = key.Arn;
-            WrappedBackingKey ForReplica(string replica) => hsa.RewrapBackingKey(primaryArn, material, replica);
-            switch (await rotations.RotateOnDemandAsync(key.Arn, material, ForReplica, now, MaxOnDemandRotations, call.AuditTransaction, ct))
+
+            // An EXTERNAL key rotates to the material imported for it with ImportType NEW_KEY_MATERIAL; any other key to
+            // new material, which every replica of a multi-Region key gets in the same transaction.
+            OnDemandRotationOutcome outcome;
+            if (key.Origin == OriginType.External)
             {
+                outcome = await rotations.RotateImportedAsync(key.Arn, now, MaxOnDemandRotations, call.AuditTransaction, ct);
+            }
+            else
+            {
+                var primaryArn = key.Arn;
+                var material = hsa.GenerateBackingKey(primaryArn);
+                WrappedBackingKey ForReplica(string replica) => hsa.RewrapBackingKey(primaryArn, material, replica);
+                outcome = await rotations.RotateOnDemandAsync(primaryArn, material, ForReplica, now, MaxOnDemandRotations, call.AuditTransaction, ct);
+            }
+
+            switch (outcome)
+            {
+                case OnDemandRotationOutcome.NothingPending:
+                    // Recorded from AWS.
+                    throw new KMSInvalidStateException($"No available key material pending rotation for the key: {key.Arn}.");
                 case OnDemandRotationOutcome.Rotated:
                     return new RotateKeyOnDemandResponse(key.Arn);
                 case OnDemandRotationOutcome.QuotaReached:

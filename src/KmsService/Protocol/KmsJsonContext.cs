@@ -91,6 +91,12 @@ namespace KmsService.Protocol;
 [JsonSerializable(typeof(UpdateCustomKeyStoreRequest))]
 [JsonSerializable(typeof(DeleteCustomKeyStoreRequest))]
 [JsonSerializable(typeof(GetKeyLastUsageResponse))]
+[JsonSerializable(typeof(GetParametersForImportRequest))]
+[JsonSerializable(typeof(GetParametersForImportResponse))]
+[JsonSerializable(typeof(ImportKeyMaterialRequest))]
+[JsonSerializable(typeof(ImportKeyMaterialResponse))]
+[JsonSerializable(typeof(DeleteImportedKeyMaterialRequest))]
+[JsonSerializable(typeof(DeleteImportedKeyMaterialResponse))]
 internal sealed partial class KmsJsonContext : JsonSerializerContext;
 
 /// <summary>The AWS error body: a bare <c>__type</c> and a lowercase <c>message</c> (absent where AWS sends none).</summary>

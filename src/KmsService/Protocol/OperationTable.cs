@@ -98,6 +98,9 @@ internal sealed class OperationTable
         Of<UpdateCustomKeyStoreOperation>(),
         Of<DeleteCustomKeyStoreOperation>(),
         Of<GetKeyLastUsageOperation>(),
+        Of<GetParametersForImportOperation>(),
+        Of<ImportKeyMaterialOperation>(),
+        Of<DeleteImportedKeyMaterialOperation>(),
     ];
 
     private readonly FrozenDictionary<string, OperationEntry> _handlers;

@@ -39,6 +39,13 @@ internal sealed class KeyRow
     /// <summary>The key policy document as stored (JSON text); enforced once policies land.</summary>
     public required string Policy { get; set; }
 
+    /// <summary>Imported (EXTERNAL) key material: KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE while the key has
+    /// its material, else null (KeyMetadata.ExpirationModel).</summary>
+    public string? ExpirationModel { get; set; }
+
+    /// <summary>The earliest ValidTo of the key's imported material, else null (KeyMetadata.ValidTo).</summary>
+    public DateTime? ValidTo { get; set; }
+
     /// <summary>Optimistic concurrency token, bumped on every update.</summary>
     public int Version { get; set; }
 }
@@ -51,8 +58,24 @@ internal sealed class BackingKeyRow
 
     /// <summary>Position in the key's chain, 1 for the first; the highest is the current one.</summary>
     public required int Sequence { get; set; }
-    public required byte[] Wrapped { get; set; }
+
+    /// <summary>The wrapped material; null for imported material that was deleted or expired (ImportState
+    /// PENDING_IMPORT) until the same material is imported again.</summary>
+    public required byte[]? Wrapped { get; set; }
     public required DateTime CreatedAt { get; set; }
+
+    /// <summary>Imported material: the model's ExpirationModelType wire name while imported, else null.</summary>
+    public string? ExpirationModel { get; set; }
+
+    /// <summary>Imported material that expires: when the expiry sweep deletes it.</summary>
+    public DateTime? ValidTo { get; set; }
+
+    /// <summary>Imported material: the KeyMaterialDescription given when it was last imported, else null.</summary>
+    public string? KeyMaterialDescription { get; set; }
+
+    /// <summary>Imported NEW_KEY_MATERIAL that RotateKeyOnDemand has not made current yet (KeyMaterialState
+    /// PENDING_ROTATION); at most one per key.</summary>
+    public bool PendingRotation { get; set; }
 
     /// <summary>How this backing key was added: null for the key's original material, else the model's RotationType
     /// wire name (AUTOMATIC or ON_DEMAND); <see cref="CreatedAt"/> is then the rotation date.</summary>

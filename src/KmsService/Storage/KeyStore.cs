@@ -126,8 +126,9 @@ internal sealed class KeyStore
             await using var db = _db.Create();
             var row = await db.BackingKeys.AsNoTracking()
                 .FirstOrDefaultAsync(b => b.KeyArn == arn && b.MaterialId == materialId, ct);
-            if (row is null)
+            if (row?.Wrapped is null)
             {
+                // Unknown, or imported material that was deleted or expired (not cached: it may be imported again).
                 return null;
             }
 
@@ -376,6 +377,10 @@ internal sealed class KeyStore
         _backingKeys.ExpireAll();
     }
 
+    /// <summary>Drops a key's wrapped backing keys from this instance's cache after imported material was deleted or
+    /// expired (the key's state, which every instance re-reads through the change feed, refuses its use meanwhile).</summary>
+    public void InvalidateBackingKey(string arn, string materialId) => _backingKeys.Remove((arn, materialId));
+
     /// <summary>Drops everything this instance caches (after a reset of the whole store).</summary>
     public void DropCaches()
     {
@@ -407,6 +412,8 @@ internal sealed class KeyStore
             KeyPolicy = ParsePolicy(row.Policy),
             MultiRegionKeyType = row.MultiRegionKeyType is { } type ? WireNames<MultiRegionKeyType>.Parse(type) : null,
             PendingDeletionWindowInDays = row.PendingDeletionWindowInDays,
+            ExpirationModel = row.ExpirationModel is null ? null : WireNames<ExpirationModelType>.Parse(row.ExpirationModel),
+            ValidTo = row.ValidTo is { } validTo ? AsUtc(validTo) : null,
         };
     }
 

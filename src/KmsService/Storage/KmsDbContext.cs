@@ -39,6 +39,7 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
             e.Property(k => k.KeyUsage).HasMaxLength(32);
             e.Property(k => k.KeySpec).HasMaxLength(32);
             e.Property(k => k.Origin).HasMaxLength(32);
+            e.Property(k => k.ExpirationModel).HasMaxLength(32);
             e.Property(k => k.KeyManager).HasMaxLength(16);
             e.Property(k => k.CurrentMaterialId).HasMaxLength(64);
             e.Property(k => k.MultiRegionKeyType).HasMaxLength(16);
@@ -55,6 +56,11 @@ internal abstract class KmsDbContext(DbContextOptions options) : DbContext(optio
             e.Property(b => b.KeyArn).HasMaxLength(256);
             e.Property(b => b.MaterialId).HasMaxLength(64);
             e.Property(b => b.RotationType).HasMaxLength(16);
+            e.Property(b => b.ExpirationModel).HasMaxLength(32);
+            e.Property(b => b.KeyMaterialDescription).HasMaxLength(256);
+
+            // The expiry sweep's query: imported material whose ValidTo has passed.
+            e.HasIndex(b => b.ValidTo);
             e.HasIndex(b => new { b.KeyArn, b.Sequence }).IsUnique();
             e.HasOne<KeyRow>().WithMany().HasForeignKey(b => b.KeyArn).OnDelete(DeleteBehavior.Cascade);
         });

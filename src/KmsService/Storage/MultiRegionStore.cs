@@ -57,7 +57,9 @@ internal sealed class MultiRegionStore(KmsDbFactory db, KeyStore keys)
         var chain = await ctx.BackingKeys.AsNoTracking().Where(b => b.KeyArn == primaryArn).OrderBy(b => b.Sequence).ToListAsync(ct);
         foreach (var backing in chain)
         {
-            var copy = rewrap(new WrappedBackingKey(backing.MaterialId, backing.Wrapped));
+            // INVARIANT: only AWS_KMS keys are multi-Region (CreateKey refuses EXTERNAL ones), so every backing key has material.
+            var wrapped = backing.Wrapped ?? throw new InvalidOperationException($"Backing key {backing.MaterialId} of {primaryArn} has no material to replicate.");
+            var copy = rewrap(new WrappedBackingKey(backing.MaterialId, wrapped));
             ctx.BackingKeys.Add(new BackingKeyRow
             {
                 KeyArn = replica.Key.Arn,

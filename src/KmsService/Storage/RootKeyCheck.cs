@@ -44,8 +44,8 @@ internal static class RootKeyCheck
         if (stored is null)
         {
             // A store written before key-check values existed: one of its backing keys tells which root key it has.
-            var sample = await db.BackingKeys.AsNoTracking().OrderBy(b => b.KeyArn).ThenBy(b => b.Sequence).FirstOrDefaultAsync(ct);
-            if (sample is not null && !hsa.Unwraps(sample.KeyArn, new WrappedBackingKey(sample.MaterialId, sample.Wrapped)))
+            var sample = await db.BackingKeys.AsNoTracking().Where(b => b.Wrapped != null).OrderBy(b => b.KeyArn).ThenBy(b => b.Sequence).FirstOrDefaultAsync(ct);
+            if (sample is not null && !hsa.Unwraps(sample.KeyArn, new WrappedBackingKey(sample.MaterialId, sample.Wrapped!)))
             {
                 throw Mismatch();
             }

@@ -14,7 +14,21 @@ internal sealed record RotationSchedule(bool Enabled, int? PeriodInDays, DateTim
 
 /// <summary>One backing key of a key's chain as ListKeyRotations shows it; <see cref="RotationType"/> is null for the
 /// original material.</summary>
-internal sealed record BackingKeyEntry(string MaterialId, int Sequence, DateTimeOffset CreatedAt, string? RotationType);
+internal sealed record BackingKeyEntry(string MaterialId, int Sequence, DateTimeOffset CreatedAt, string? RotationType)
+{
+    /// <summary>Imported material: whether it is imported now (not deleted or expired).</summary>
+    public bool Imported { get; init; } = true;
+
+    /// <summary>Imported material: its ExpirationModel wire name while imported.</summary>
+    public string? ExpirationModel { get; init; }
+
+    public DateTimeOffset? ValidTo { get; init; }
+
+    public string? KeyMaterialDescription { get; init; }
+
+    /// <summary>Imported NEW_KEY_MATERIAL waiting for RotateKeyOnDemand.</summary>
+    public bool PendingRotation { get; init; }
+}
 
 /// <summary>What an on-demand rotation attempt did.</summary>
 internal enum OnDemandRotationOutcome
@@ -26,6 +40,9 @@ internal enum OnDemandRotationOutcome
 
     /// <summary>The key has had as many on-demand rotations as the quota allows.</summary>
     QuotaReached,
+
+    /// <summary>An EXTERNAL key has no imported NEW_KEY_MATERIAL pending rotation.</summary>
+    NothingPending,
 }
 
 /// <summary>Rotation settings and the backing-key chain. A rotation appends one backing key and makes it current in
@@ -131,13 +148,9 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
     {
         await using var ctx = db.Create();
         await using var tx = await ctx.Database.BeginTransactionAsync(ct);
-        var enabled = nameof(KeyState.Enabled);
 
         // Claim the row first (the UPDATE takes its lock), so the quota count below cannot race another rotation.
-        var claimed = await ctx.Keys
-            .Where(k => k.Arn == arn && k.KeyState == enabled)
-            .ExecuteUpdateAsync(u => u.SetProperty(k => k.Version, k => k.Version + 1), ct);
-        if (claimed == 0)
+        if (!await ClaimEnabledAsync(ctx, arn, ct))
         {
             return OnDemandRotationOutcome.KeyNotEnabled;
         }
@@ -160,6 +173,41 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
             keys.Invalidate(replica);
         }
 
+        return OnDemandRotationOutcome.Rotated;
+    }
+
+    /// <summary>Rotates an Enabled EXTERNAL key to its imported material pending rotation (ImportType NEW_KEY_MATERIAL),
+    /// which becomes current; the material stays at its place in the chain and gets the rotation date.</summary>
+    public async Task<OnDemandRotationOutcome> RotateImportedAsync(
+        string arn, DateTimeOffset now, int quota, AuditInTransaction? audit, CancellationToken ct)
+    {
+        await using var ctx = db.Create();
+        await using var tx = await ctx.Database.BeginTransactionAsync(ct);
+        if (!await ClaimEnabledAsync(ctx, arn, ct))
+        {
+            return OnDemandRotationOutcome.KeyNotEnabled;
+        }
+
+        var pending = await ctx.BackingKeys.FirstOrDefaultAsync(b => b.KeyArn == arn && b.PendingRotation && b.Wrapped != null, ct);
+        if (pending is null)
+        {
+            return OnDemandRotationOutcome.NothingPending;
+        }
+
+        if (await ctx.BackingKeys.CountAsync(b => b.KeyArn == arn && b.RotationType == OnDemand, ct) >= quota)
+        {
+            return OnDemandRotationOutcome.QuotaReached;
+        }
+
+        pending.PendingRotation = false;
+        pending.RotationType = OnDemand;
+        pending.CreatedAt = now.UtcDateTime;
+        await ctx.SaveChangesAsync(ct);
+        await ctx.Keys.Where(k => k.Arn == arn)
+            .ExecuteUpdateAsync(u => u.SetProperty(k => k.CurrentMaterialId, pending.MaterialId), ct);
+        await changes.PublishAsync(ctx, StoreChange.Key(arn), ct);
+        await AuditInTransaction.CommitAsync(tx, ctx, audit, ct);
+        keys.Invalidate(arn);
         return OnDemandRotationOutcome.Rotated;
     }
 
@@ -228,14 +276,42 @@ internal sealed class RotationStore(KmsDbFactory db, KeyStore keys, ChangeFeed c
         var query = ctx.BackingKeys.AsNoTracking().Where(b => b.KeyArn == arn && b.Sequence > afterSequence);
         if (!includeOriginal)
         {
-            query = query.Where(b => b.RotationType != null);
+            query = query.Where(b => b.RotationType != null || b.PendingRotation);
         }
 
         var rows = await query.OrderBy(b => b.Sequence).Take(limit + 1)
-            .Select(b => new { b.MaterialId, b.Sequence, b.CreatedAt, b.RotationType })
+            .Select(b => new
+            {
+                b.MaterialId,
+                b.Sequence,
+                b.CreatedAt,
+                b.RotationType,
+                Imported = b.Wrapped != null,
+                b.ExpirationModel,
+                b.ValidTo,
+                b.KeyMaterialDescription,
+                b.PendingRotation,
+            })
             .ToListAsync(ct);
-        var page = rows.Take(limit).Select(r => new BackingKeyEntry(r.MaterialId, r.Sequence, AsUtc(r.CreatedAt), r.RotationType)).ToList();
+        var page = rows.Take(limit).Select(r => new BackingKeyEntry(r.MaterialId, r.Sequence, AsUtc(r.CreatedAt), r.RotationType)
+        {
+            Imported = r.Imported,
+            ExpirationModel = r.ExpirationModel,
+            ValidTo = r.ValidTo is { } validTo ? AsUtc(validTo) : null,
+            KeyMaterialDescription = r.KeyMaterialDescription,
+            PendingRotation = r.PendingRotation,
+        }).ToList();
         return (page, rows.Count > limit, current);
+    }
+
+    /// <summary>Claims an Enabled key's row for the transaction (a conditional UPDATE takes its lock); false when the
+    /// key is not Enabled (any more).</summary>
+    private static async Task<bool> ClaimEnabledAsync(KmsDbContext ctx, string arn, CancellationToken ct)
+    {
+        var enabled = nameof(KeyState.Enabled);
+        return await ctx.Keys
+            .Where(k => k.Arn == arn && k.KeyState == enabled)
+            .ExecuteUpdateAsync(u => u.SetProperty(k => k.Version, k => k.Version + 1), ct) > 0;
     }
 
     private static async Task AppendAsync(

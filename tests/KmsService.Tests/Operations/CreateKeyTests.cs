@@ -221,10 +221,10 @@ public abstract class CreateKeyTests(StoreFixture fixture) : ServiceTests(fixtur
     }
 
     [Fact]
-    public async Task CreateKey_WithExternalOrigin_ThrowsUnsupportedOperation()
+    public async Task CreateKey_WithCloudHsmOrigin_ThrowsUnsupportedOperation()
     {
         await Assert.ThrowsAsync<UnsupportedOperationException>(() =>
-            Kms.CreateKeyAsync(new CreateKeyRequest { Origin = OriginType.EXTERNAL }, Ct));
+            Kms.CreateKeyAsync(new CreateKeyRequest { Origin = OriginType.AWS_CLOUDHSM }, Ct));
     }
 }
 

@@ -53,20 +53,21 @@ public abstract class PersistenceTests(StoreFixture fixture) : ServiceTests(fixt
         var pinned = Convert.FromBase64String(TestSeed.PinnedMaterial);
         var factory = Server.Services.GetRequiredService<KmsDbFactory>();
         await using var db = factory.Create();
-        var rows = await db.BackingKeys.AsNoTracking().ToListAsync(Ct);
+        // Imported material that was deleted or expired has no wrapped form at all (other tests make some).
+        var rows = (await db.BackingKeys.AsNoTracking().ToListAsync(Ct)).Where(r => r.Wrapped is not null).Select(r => r.Wrapped!).ToList();
 
         Assert.NotEmpty(rows);
-        Assert.All(rows, r =>
+        Assert.All(rows, wrapped =>
         {
             // 0x01 | IV | 32-byte key | tag for symmetric keys; 0x02 | IV | material | tag for key pairs and HMAC keys,
             // which other tests create in the same store.
-            Assert.True(r.Wrapped[0] is 1 or 2);
-            if (r.Wrapped[0] == 1)
+            Assert.True(wrapped[0] is 1 or 2);
+            if (wrapped[0] == 1)
             {
-                Assert.Equal(1 + 12 + 32 + 16, r.Wrapped.Length);
+                Assert.Equal(1 + 12 + 32 + 16, wrapped.Length);
             }
 
-            Assert.False(r.Wrapped.AsSpan().IndexOf(pinned) >= 0);
+            Assert.False(wrapped.AsSpan().IndexOf(pinned) >= 0);
         });
     }
 }

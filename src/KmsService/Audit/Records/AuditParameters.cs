@@ -58,6 +58,16 @@ internal sealed class AuditParameters
     public string? DeletionDate { get; init; }
     public string? IncludeKeyMaterial { get; init; }
 
+    // Imported key material (GetParametersForImport, ImportKeyMaterial, DeleteImportedKeyMaterial): names and ids
+    // only, never the import token, the public key or the material.
+    public string? WrappingAlgorithm { get; init; }
+    public string? WrappingKeySpec { get; init; }
+    public string? ValidTo { get; init; }
+    public string? ExpirationModel { get; init; }
+    public string? ImportType { get; init; }
+    public string? KeyMaterialDescription { get; init; }
+    public string? KeyMaterialId { get; init; }
+
     // CreateKey's responseElements.
     public AuditKeyMetadata? KeyMetadata { get; init; }
 

@@ -30,6 +30,18 @@ internal static class ServiceEvents
             ServiceEventDetails = new Dictionary<string, string>(StringComparer.Ordinal) { ["keyId"] = KeyIdOf(keyArn) },
         };
 
+    /// <summary>Imported key material deleted when its ValidTo passed (<c>DeleteExpiredKeyMaterial</c>, KMS Developer
+    /// Guide ct-deleteexpiredkeymaterial); the material id only, never the material.</summary>
+    public static AuditEvent DeleteExpiredKeyMaterial(DateTimeOffset time, string keyArn, string materialId) =>
+        Of(time, "DeleteExpiredKeyMaterial", keyArn) with
+        {
+            ServiceEventDetails = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["keyId"] = KeyIdOf(keyArn),
+                ["keyMaterialId"] = materialId,
+            },
+        };
+
     /// <summary>The reset endpoint wiped every key (<c>ResetStore</c>, this service's own event), on a signed caller's
     /// request: recorded with that caller and the request's id.</summary>
     public static AuditEvent ResetStore(DateTimeOffset time, CallContext caller) => new(

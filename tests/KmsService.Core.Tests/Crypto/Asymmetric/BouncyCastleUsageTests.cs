@@ -5,9 +5,11 @@ namespace KmsService.Core.Tests.Crypto.Asymmetric;
 public sealed class BouncyCastleUsageTests
 {
     // BouncyCastle only for what System.Security.Cryptography lacks on OpenSSL 3.0: Ed25519, ML-DSA, SM2 (with SM3)
-    // and HMAC-SHA-224, plus the PKCS #8 / SubjectPublicKeyInfo glue those three schemes share.
+    // and HMAC-SHA-224, plus the PKCS #8 / SubjectPublicKeyInfo glue those three schemes share; AES key wrap with
+    // padding (RFC 5649) for imported key material.
     private static readonly string[] Allowed =
     [
+        "Crypto/AesKeyWrapPad.cs",
         "Crypto/Asymmetric/BouncyCastleKeys.cs",
         "Crypto/Asymmetric/Ed25519Scheme.cs",
         "Crypto/Asymmetric/HmacScheme.cs",

@@ -250,6 +250,17 @@ namespace KmsService.Storage.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("ExpirationModel")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("KeyMaterialDescription")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<bool>("PendingRotation")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("RotationType")
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
@@ -257,11 +268,15 @@ namespace KmsService.Storage.Migrations.Postgres
                     b.Property<int>("Sequence")
                         .HasColumnType("integer");
 
+                    b.Property<DateTime?>("ValidTo")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<byte[]>("Wrapped")
-                        .IsRequired()
                         .HasColumnType("bytea");
 
                     b.HasKey("KeyArn", "MaterialId");
+
+                    b.HasIndex("ValidTo");
 
                     b.HasIndex("KeyArn", "Sequence")
                         .IsUnique();
@@ -497,6 +512,10 @@ namespace KmsService.Storage.Migrations.Postgres
                         .HasMaxLength(8192)
                         .HasColumnType("character varying(8192)");
 
+                    b.Property<string>("ExpirationModel")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<string>("KeyId")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -551,6 +570,9 @@ namespace KmsService.Storage.Migrations.Postgres
 
                     b.Property<int?>("RotationPeriodInDays")
                         .HasColumnType("integer");
+
+                    b.Property<DateTime?>("ValidTo")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("Version")
                         .IsConcurrencyToken()

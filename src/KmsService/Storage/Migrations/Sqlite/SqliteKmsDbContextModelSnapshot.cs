@@ -245,6 +245,17 @@ namespace KmsService.Storage.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ExpirationModel")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyMaterialDescription")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("PendingRotation")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("RotationType")
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
@@ -252,11 +263,15 @@ namespace KmsService.Storage.Migrations.Sqlite
                     b.Property<int>("Sequence")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("ValidTo")
+                        .HasColumnType("TEXT");
+
                     b.Property<byte[]>("Wrapped")
-                        .IsRequired()
                         .HasColumnType("BLOB");
 
                     b.HasKey("KeyArn", "MaterialId");
+
+                    b.HasIndex("ValidTo");
 
                     b.HasIndex("KeyArn", "Sequence")
                         .IsUnique();
@@ -492,6 +507,10 @@ namespace KmsService.Storage.Migrations.Sqlite
                         .HasMaxLength(8192)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ExpirationModel")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("KeyId")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -546,6 +565,9 @@ namespace KmsService.Storage.Migrations.Sqlite
 
                     b.Property<int?>("RotationPeriodInDays")
                         .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("ValidTo")
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("Version")
                         .IsConcurrencyToken()

@@ -1,0 +1,110 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace KmsService.Storage.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class ImportedKeyMaterial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "ExpirationModel",
+                table: "keys",
+                type: "character varying(32)",
+                maxLength: 32,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "ValidTo",
+                table: "keys",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AlterColumn<byte[]>(
+                name: "Wrapped",
+                table: "backing_keys",
+                type: "bytea",
+                nullable: true,
+                oldClrType: typeof(byte[]),
+                oldType: "bytea");
+
+            migrationBuilder.AddColumn<string>(
+                name: "ExpirationModel",
+                table: "backing_keys",
+                type: "character varying(32)",
+                maxLength: 32,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "KeyMaterialDescription",
+                table: "backing_keys",
+                type: "character varying(256)",
+                maxLength: 256,
+                nullable: true);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "PendingRotation",
+                table: "backing_keys",
+                type: "boolean",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "ValidTo",
+                table: "backing_keys",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_backing_keys_ValidTo",
+                table: "backing_keys",
+                column: "ValidTo");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_backing_keys_ValidTo",
+                table: "backing_keys");
+
+            migrationBuilder.DropColumn(
+                name: "ExpirationModel",
+                table: "keys");
+
+            migrationBuilder.DropColumn(
+                name: "ValidTo",
+                table: "keys");
+
+            migrationBuilder.DropColumn(
+                name: "ExpirationModel",
+                table: "backing_keys");
+
+            migrationBuilder.DropColumn(
+                name: "KeyMaterialDescription",
+                table: "backing_keys");
+
+            migrationBuilder.DropColumn(
+                name: "PendingRotation",
+                table: "backing_keys");
+
+            migrationBuilder.DropColumn(
+                name: "ValidTo",
+                table: "backing_keys");
+
+            migrationBuilder.AlterColumn<byte[]>(
+                name: "Wrapped",
+                table: "backing_keys",
+                type: "bytea",
+                nullable: false,
+                defaultValue: new byte[0],
+                oldClrType: typeof(byte[]),
+                oldType: "bytea",
+                oldNullable: true);
+        }
+    }
+}
