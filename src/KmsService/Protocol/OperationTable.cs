@@ -11,8 +11,8 @@ namespace KmsService.Protocol;
 /// <summary>Runs one operation on a raw JSON body and writes the serialised response to <paramref name="response"/>.</summary>
 internal delegate Task OperationHandler(ReadOnlyMemory<byte> body, CallContext call, ZeroingBufferWriter response, CancellationToken ct);
 
-/// <summary>The one table of operations, keyed by <c>X-Amz-Target</c>. Every operation of the KMS model is here:
-/// those not built yet answer UnsupportedOperationException instead of UnknownOperationException.</summary>
+/// <summary>The one table of operations, keyed by <c>X-Amz-Target</c>: every operation of the KMS model, checked
+/// against the model's list when the table is built.</summary>
 internal sealed class OperationTable
 {
     public const string TargetPrefix = "TrentService.";
@@ -29,7 +29,7 @@ internal sealed class OperationTable
     [ThreadStatic]
     private static Utf8JsonWriter? _threadWriter;
 
-    /// <summary>The operations of the KMS model; those not implemented answer UnsupportedOperationException.</summary>
+    /// <summary>The operations of the KMS model, every one of which is implemented.</summary>
     private static readonly string[] ModelOperations =
     [
         "CancelKeyDeletion", "ConnectCustomKeyStore", "CreateAlias", "CreateCustomKeyStore", "CreateGrant", "CreateKey",
@@ -44,7 +44,7 @@ internal sealed class OperationTable
         "UpdateCustomKeyStore", "UpdateKeyDescription", "UpdatePrimaryRegion", "Verify", "VerifyMac",
     ];
 
-    /// <summary>Every operation built so far, one line each: the type declares its name, JSON shapes and quota.</summary>
+    /// <summary>Every operation, one line each: the type declares its name, JSON shapes and quota.</summary>
     private static readonly Registration[] Implemented =
     [
         Of<CreateKeyOperation>(),
@@ -120,10 +120,12 @@ internal sealed class OperationTable
 
         foreach (var name in ModelOperations)
         {
-            // Not built yet: CloudTrail's readOnly follows the model's verbs.
-            var readOnly = name.StartsWith("Describe", StringComparison.Ordinal) || name.StartsWith("Get", StringComparison.Ordinal)
-                || name.StartsWith("List", StringComparison.Ordinal);
-            table.TryAdd(TargetPrefix + name, new OperationEntry(name, readOnly, Unsupported(name)));
+            // Every operation of the model is built: one left out would answer UnknownOperationException, as for a name
+            // the model does not have.
+            if (!table.ContainsKey(TargetPrefix + name))
+            {
+                throw new InvalidOperationException($"The KMS model operation {name} has no registered implementation.");
+            }
         }
 
         _handlers = table.ToFrozenDictionary(StringComparer.Ordinal);
@@ -253,18 +255,9 @@ internal sealed class OperationTable
         return name.ToString();
     }
 
-    /// <summary>The operations not built yet: the body must still be a JSON object (SerializationException, as for any
-    /// operation), and then the answer is UnsupportedOperationException, before any member is validated.</summary>
-    private static OperationHandler Unsupported(string name) =>
-        (body, _, _, _) =>
-        {
-            EnsureJsonObject(body.Span);
-            throw new UnsupportedOperationException($"KmsService does not support the {name} operation yet.");
-        };
-
     /// <summary>Requires one well-formed JSON object, as the deserializer of a built operation does. Strings are not
     /// decoded: an operation decodes only the members it reads (invalid UTF-8 or a lone surrogate there is
-    /// SerializationException) and skips unknown ones unread, and an operation not built yet reads none.</summary>
+    /// SerializationException) and skips unknown ones unread; CloudTrail operations not built yet read none.</summary>
     internal static void EnsureJsonObject(ReadOnlySpan<byte> body)
     {
         if (body.IsEmpty)

@@ -27,7 +27,7 @@ internal sealed class KeyUsage(string operation, long timestamp, Guid eventId, s
 internal sealed class KeyUsageStore(KmsDbFactory dbFactory, TimeProvider time)
 {
     public const string Table = "key_last_usage";
-    public const string TrackingStartMeta = "KeyLastUsageTrackingStart";
+    public const string TrackingStartMeta = "key_last_usage_tracking_start";
 
     // INSERT … SELECT … WHERE EXISTS: a key deleted since its use gets no row (the foreign key would refuse it).
     // SQLite's upsert needs the WHERE of the SELECT to parse; PostgreSQL takes the same statement.

@@ -221,10 +221,11 @@ public abstract class CreateKeyTests(StoreFixture fixture) : ServiceTests(fixtur
     }
 
     [Fact]
-    public async Task CreateKey_WithCloudHsmOrigin_ThrowsUnsupportedOperation()
+    public async Task CreateKey_WithCloudHsmOriginAndNoKeyStore_ThrowsValidation()
     {
-        await Assert.ThrowsAsync<UnsupportedOperationException>(() =>
+        var e = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() =>
             Kms.CreateKeyAsync(new CreateKeyRequest { Origin = OriginType.AWS_CLOUDHSM }, Ct));
+        Assert.Equal("ValidationException", e.ErrorCode);
     }
 }
 

@@ -175,18 +175,6 @@ public sealed class WireProtocolTests(SqliteFixture fixture) : ServiceTests(fixt
     }
 
     [Fact]
-    public async Task Sdk_OperationNotBuiltYet_ThrowsUnsupportedOperation()
-    {
-        var e = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => Kms.UpdatePrimaryRegionAsync(new UpdatePrimaryRegionRequest
-        {
-            KeyId = "mrk-1234abcd12ab34cd56ef1234567890ab",
-            PrimaryRegion = "eu-west-1",
-        }, Ct));
-        Assert.Equal("UnsupportedOperationException", e.ErrorCode);
-        Assert.Equal("KmsService does not support the UpdatePrimaryRegion operation yet.", e.Message);
-    }
-
-    [Fact]
     public async Task Sdk_SeededUserInAnotherRegion_GetsKeysOfThatRegion()
     {
         var client = Server.Client(TestSeed.AliceAccessKey, TestSeed.AliceSecret, "eu-central-1");

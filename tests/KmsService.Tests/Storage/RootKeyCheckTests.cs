@@ -58,7 +58,7 @@ public abstract class RootKeyCheckTests
         // The right key records the value again.
         await using var again = await KmsServer.StartAsync(cs, dataDir: dataDir, extraArgs: ["--Kms:RootKey", RootKeyA]);
         await using var check = again.Services.GetRequiredService<KmsDbFactory>().Create();
-        Assert.Equal(RootKeyCheck.MetaName, (await check.StoreMeta.SingleAsync(Ct)).Name);
+        Assert.True(await check.StoreMeta.AnyAsync(m => m.Name == RootKeyCheck.MetaName, Ct));
     }
 
     [Fact]

@@ -3,8 +3,7 @@ using System.Text.Json;
 
 namespace KmsService.Tests.Protocol.BadInput;
 
-/// <summary>What a malformed request must get. For an operation not built yet every member-level case is
-/// UnsupportedOperationException: its body must be a JSON object, and then it answers before reading any member.</summary>
+/// <summary>What a malformed request must get.</summary>
 public enum Expect
 {
     /// <summary>Not a JSON object at all: SerializationException, for every operation.</summary>
