@@ -40,13 +40,17 @@ public abstract class MetricsTests(StoreFixture fixture) : ServiceTests(fixture)
         Assert.NotNull(Sample(text, "kms_audit_queue_length"));
         Assert.NotNull(Sample(text, "kms_audit_lag_seconds_count"));
 
-        Assert.True(Sample(text, "kms_cache_lookups_total", ("cache", "key"), ("result", "hit")) >= 1, text);
-        Assert.True(Sample(text, "kms_cache_lookups_total", ("cache", "alias"), ("result", "miss")) >= 1, text);
+        // Observed instruments (cache lookups, keys by state) are read from one server's callbacks when several test
+        // servers in this process register them under the same meter name, and keys by state are counted at most every
+        // 15 s: their values here may be another server's, so only their series are checked (seen failing in CI when the
+        // SQLite and PostgreSQL variants ran side by side).
+        Assert.NotNull(Sample(text, "kms_cache_lookups_total", ("cache", "key"), ("result", "hit")));
+        Assert.NotNull(Sample(text, "kms_cache_lookups_total", ("cache", "alias"), ("result", "miss")));
+        foreach (var state in new[] { "Enabled", "Disabled", "PendingDeletion", "PendingImport", "PendingReplicaDeletion", "Creating", "Updating", "Unavailable" })
+        {
+            Assert.NotNull(Sample(text, "kms_keys", ("state", state)));
+        }
 
-        // The seed's two keys and one created here are Enabled; every state has a series.
-        Assert.True(Sample(text, "kms_keys", ("state", "Enabled")) >= 3, text);
-        Assert.True(Sample(text, "kms_keys", ("state", "Disabled")) >= 1, text);
-        Assert.NotNull(Sample(text, "kms_keys", ("state", "PendingDeletion")));
         if (Fixture is PostgresFixture)
         {
             Assert.Equal(1, Sample(text, "kms_change_feed_listening"));
